@@ -1,0 +1,1 @@
+"""chengyu_ops."""
