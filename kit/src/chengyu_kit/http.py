@@ -1,0 +1,74 @@
+"""The HTTP face every service shares: health, readiness, metrics, clear 4xx errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from chengyu_kit.health import Readiness
+from chengyu_kit.metrics import KitMetrics
+
+
+class DomainError(Exception):
+    """A request the domain refuses: becomes a 4xx answer with a code and a sentence."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def add_platform_routes(
+    app: FastAPI,
+    *,
+    readiness: Readiness,
+    metrics: KitMetrics,
+    probes: dict[str, Callable[[], Awaitable[bool]]] | None = None,
+) -> None:
+    """Add ``/healthz``, ``/readyz``, ``/metrics`` and the error handlers to ``app``."""
+    live_probes = probes or {}
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        for name, probe in live_probes.items():
+            ok = await probe()
+            readiness.set(name, ok, "reachable" if ok else "unreachable")
+        status = 200 if readiness.ready else 503
+        return JSONResponse(
+            {"ready": readiness.ready, "components": readiness.report()}, status_code=status
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        # Never echo the offending input back: it may be a resident ID number or a name.
+        problems = [
+            {
+                "field": ".".join(str(part) for part in item.get("loc", ()) if part != "body"),
+                "message": item.get("msg", "invalid"),
+            }
+            for item in error.errors()
+        ]
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return JSONResponse(
+            {"error": "invalid-request", "message": summary, "problems": problems},
+            status_code=422,
+        )
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
+        return JSONResponse(
+            {"error": error.code, "message": error.message}, status_code=error.status
+        )

@@ -1,0 +1,336 @@
+"""The inbox: apply a batch of consumed events exactly once, in one transaction.
+
+For a batch of records (in partition order) the inbox:
+1. decodes and verifies every record (signature, schema) in worker threads, off the
+   event loop, because Ed25519 verification is the costliest step and releases the GIL;
+2. in one database transaction, skips events already in the inbox table (redelivery,
+   replay), runs the handler of each new event in order, records each event id, and
+   writes the handlers' outgoing events and the dead-letter records to the outbox;
+3. commits; only then may the caller commit the Kafka offsets.
+
+A handler's permanent rejection (:class:`Rejected`, or an unexpected error) must not
+sink its batch: the transaction is rolled back and the batch applied again with that
+event dead-lettered. Rejections are rare, so this beats a savepoint per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import structlog
+from chengyu_contracts.decode import EventRejected, VerifiedEvent, decode_event
+from chengyu_contracts.envelope import format_event_time
+from chengyu_contracts.registry import EventData, Registry
+from chengyu_contracts.signing import KeyRegistry
+from opentelemetry import trace
+
+from chengyu_kit.clock import Clock, SystemClock
+from chengyu_kit.db import Connection, is_transient
+from chengyu_kit.dead_letter import (
+    REDRIVEN_FROM,
+    DeadLetterReason,
+    ReceivedRecord,
+    dead_letter_record,
+)
+from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.logs import get_logger
+from chengyu_kit.metrics import KitMetrics
+from chengyu_kit.outbox import OutgoingRecord, add_to_outbox
+from chengyu_kit.tracing import context_from_headers, tracer
+
+log = get_logger(__name__)
+_DECODE_CHUNK = 64
+
+
+class Rejected(Exception):
+    """A handler's permanent refusal of an event; it is dead-lettered with this reason."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class EventContext:
+    """What a handler gets besides the event data: its transaction and a way to emit."""
+
+    conn: Connection
+    event: VerifiedEvent
+    record: ReceivedRecord
+    clock: Clock
+    issuer: EventIssuer | None
+    outgoing: list[OutgoingRecord] = field(default_factory=list)
+
+    def emit(self, data: EventData) -> None:
+        """Issue a new event, written to the outbox in this event's transaction."""
+        if self.issuer is None:
+            raise RuntimeError("this consumer was built without an EventIssuer")
+        self.outgoing.append(self.issuer.issue(data))
+
+
+Handler = Callable[[EventContext, Any], Awaitable[None]]
+
+
+@dataclass
+class BatchOutcome:
+    """How many events of a batch ended which way."""
+
+    applied: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    dead_lettered: int = 0
+    dead_letter_reasons: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Plan:
+    """Outcome of one record within the transaction being built."""
+
+    event_id: str
+    event_type: str | None
+    outcome: str  # applied | dead-lettered
+    reason: str | None = None
+
+
+class _RedoWithout(Exception):
+    def __init__(self, index: int, reason: DeadLetterReason) -> None:
+        super().__init__(reason.code)
+        self.index = index
+        self.reason = reason
+
+
+def synthetic_event_id(record: ReceivedRecord) -> str:
+    """Inbox id of a record whose own event id cannot be trusted or read."""
+    return f"kafka:{record.position}"
+
+
+class Inbox:
+    """Applies batches of records for one consumer (service, city) against its database."""
+
+    def __init__(
+        self,
+        *,
+        consumer: str,
+        pool: asyncpg.Pool,
+        registry: Registry,
+        keys: KeyRegistry,
+        handlers: Mapping[str, Handler],
+        metrics: KitMetrics,
+        executor: Executor,
+        issuer: EventIssuer | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.consumer = consumer
+        self._pool = pool
+        self._registry = registry
+        self._keys = keys
+        self._handlers = dict(handlers)
+        self._metrics = metrics
+        self._executor = executor
+        self._issuer = issuer
+        self._clock = clock or SystemClock()
+
+    async def process(self, records: Sequence[ReceivedRecord]) -> BatchOutcome:
+        """Apply ``records`` (in log order) exactly once; returns after the commit.
+
+        Transient faults (database unreachable) propagate, with nothing committed.
+        """
+        decoded = await self._decode_all(records)
+        parked: dict[int, DeadLetterReason] = {}
+        while True:
+            try:
+                outcome = await self._apply(records, decoded, parked)
+            except _RedoWithout as redo:
+                parked[redo.index] = redo.reason
+                continue
+            self._count(records, outcome)
+            return outcome
+
+    async def _decode_all(
+        self, records: Sequence[ReceivedRecord]
+    ) -> list[VerifiedEvent | EventRejected]:
+        loop = asyncio.get_running_loop()
+        chunks = [records[i : i + _DECODE_CHUNK] for i in range(0, len(records), _DECODE_CHUNK)]
+        results = await asyncio.gather(
+            *(loop.run_in_executor(self._executor, self._decode_chunk, c) for c in chunks)
+        )
+        return [item for chunk in results for item in chunk]
+
+    def _decode_chunk(
+        self, records: Sequence[ReceivedRecord]
+    ) -> list[VerifiedEvent | EventRejected]:
+        out: list[VerifiedEvent | EventRejected] = []
+        for record in records:
+            try:
+                out.append(decode_event(record.value, record.key, self._registry, self._keys))
+            except EventRejected as rejection:
+                out.append(rejection)
+        return out
+
+    async def _apply(
+        self,
+        records: Sequence[ReceivedRecord],
+        decoded: Sequence[VerifiedEvent | EventRejected],
+        parked: Mapping[int, DeadLetterReason],
+    ) -> BatchOutcome:
+        outcome = BatchOutcome()
+        ids = [
+            item.envelope.id if isinstance(item, VerifiedEvent) else synthetic_event_id(record)
+            for record, item in zip(records, decoded, strict=True)
+        ]
+        async with self._pool.acquire() as conn, conn.transaction():
+            seen: dict[str, str] = {
+                row["event_id"]: row["outcome"]
+                for row in await conn.fetch(
+                    "SELECT event_id, outcome FROM inbox"
+                    " WHERE consumer = $1 AND event_id = ANY($2::text[])",
+                    self.consumer,
+                    ids,
+                )
+            }
+            plans: list[tuple[ReceivedRecord, _Plan]] = []
+            outgoing: list[OutgoingRecord] = []
+            now = format_event_time(self._clock.now())
+            for index, (record, item, event_id) in enumerate(
+                zip(records, decoded, ids, strict=True)
+            ):
+                retry_parked = (
+                    seen.get(event_id) == "dead-lettered"
+                    and record.header(REDRIVEN_FROM) is not None
+                )
+                if event_id in seen and not retry_parked:
+                    outcome.duplicates += 1
+                    continue
+                event_type = item.envelope.type if isinstance(item, VerifiedEvent) else None
+                reason = parked.get(index)
+                if isinstance(item, EventRejected):
+                    reason = DeadLetterReason(item.reason, item.detail)
+                if reason is None:
+                    assert isinstance(item, VerifiedEvent)
+                    handler = self._handlers.get(item.envelope.type)
+                    if handler is None:
+                        outcome.ignored += 1
+                        seen[event_id] = "ignored"
+                        continue
+                    outgoing.extend(await self._run_handler(index, conn, record, item, handler))
+                    plans.append((record, _Plan(event_id, event_type, "applied")))
+                    outcome.applied += 1
+                else:
+                    outgoing.append(
+                        dead_letter_record(
+                            record,
+                            reason,
+                            consumer=self.consumer,
+                            time=now,
+                            event_id=event_id,
+                            event_type=event_type,
+                        )
+                    )
+                    plans.append(
+                        (record, _Plan(event_id, event_type, "dead-lettered", reason.code))
+                    )
+                    outcome.dead_lettered += 1
+                    outcome.dead_letter_reasons.append((record.topic, reason.code))
+                    log.warning(
+                        "event dead-lettered",
+                        reason=reason.code,
+                        detail=reason.detail,
+                        event_id=event_id,
+                        position=record.position,
+                    )
+                seen[event_id] = plans[-1][1].outcome
+            await self._record(conn, plans)
+            await add_to_outbox(conn, outgoing)
+        return outcome
+
+    async def _run_handler(
+        self,
+        index: int,
+        conn: Connection,
+        record: ReceivedRecord,
+        event: VerifiedEvent,
+        handler: Handler,
+    ) -> list[OutgoingRecord]:
+        context = EventContext(
+            conn=conn, event=event, record=record, clock=self._clock, issuer=self._issuer
+        )
+        event_type = event.envelope.type
+        with (
+            tracer().start_as_current_span(
+                f"handle {event_type}",
+                context=context_from_headers(record.headers),
+                kind=trace.SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination": record.topic,
+                    "messaging.message.id": event.envelope.id,
+                    "chengyu.consumer": self.consumer,
+                },
+            ),
+            structlog.contextvars.bound_contextvars(
+                event_id=event.envelope.id, event_type=event_type
+            ),
+            self._metrics.handler_seconds.labels(event_type).time(),
+        ):
+            try:
+                await handler(context, event.data)
+            except Rejected as rejection:
+                raise _RedoWithout(
+                    index, DeadLetterReason(rejection.reason, rejection.detail)
+                ) from rejection
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                log.exception("handler failed", error=type(error).__name__)
+                raise _RedoWithout(
+                    index,
+                    DeadLetterReason("handler-error", f"the handler raised {type(error).__name__}"),
+                ) from error
+        return context.outgoing
+
+    async def _record(
+        self, conn: Connection, plans: Sequence[tuple[ReceivedRecord, _Plan]]
+    ) -> None:
+        if not plans:
+            return
+        await conn.execute(
+            """
+            INSERT INTO inbox
+                (consumer, event_id, event_type, topic, kafka_partition, kafka_offset,
+                 outcome, reason)
+            SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::int[],
+                                     $6::bigint[], $7::text[], $8::text[])
+            ON CONFLICT (consumer, event_id) DO UPDATE
+                SET outcome = excluded.outcome, reason = excluded.reason,
+                    topic = excluded.topic, kafka_partition = excluded.kafka_partition,
+                    kafka_offset = excluded.kafka_offset, processed_at = clock_timestamp()
+            """,
+            self.consumer,
+            [plan.event_id for _, plan in plans],
+            [plan.event_type for _, plan in plans],
+            [record.topic for record, _ in plans],
+            [record.partition for record, _ in plans],
+            [record.offset for record, _ in plans],
+            [plan.outcome for _, plan in plans],
+            [plan.reason for _, plan in plans],
+        )
+
+    def _count(self, records: Sequence[ReceivedRecord], outcome: BatchOutcome) -> None:
+        topic = records[0].topic if records else ""
+        counts = {
+            "applied": outcome.applied,
+            "duplicate": outcome.duplicates,
+            "ignored": outcome.ignored,
+            "dead-lettered": outcome.dead_lettered,
+        }
+        for name, count in counts.items():
+            if count:
+                self._metrics.events_consumed.labels(topic, name).inc(count)
+        for dead_topic, reason in outcome.dead_letter_reasons:
+            self._metrics.events_dead_lettered.labels(dead_topic, reason).inc()

@@ -1,0 +1,169 @@
+"""Composition of one service instance: database, relay, consumers, HTTP; and its lifecycle.
+
+Nothing happens at import. A service's ``app.py`` builds a :class:`ServiceRuntime` from
+its settings, registers its consumers and routers, and hands the FastAPI app to uvicorn,
+whose SIGTERM handling runs :meth:`ServiceRuntime.stop`: consumers finish the batch in
+flight and commit, the relay publishes what is committed, then connections close.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import asyncpg
+from chengyu_contracts.registry import EventData, Registry
+from chengyu_contracts.signing import KeyRegistry, SigningKey
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+from chengyu_kit.clock import Clock, SystemClock
+from chengyu_kit.consumer import EventConsumer
+from chengyu_kit.db import create_pool, ping
+from chengyu_kit.health import Readiness
+from chengyu_kit.http import add_platform_routes
+from chengyu_kit.inbox import Handler, Inbox
+from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.logs import get_logger
+from chengyu_kit.metrics import KitMetrics
+from chengyu_kit.migrations import Migration, apply_migrations, kit_migrations
+from chengyu_kit.relay import OutboxRelay
+from chengyu_kit.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+class ServiceRuntime:
+    """Owns the long-lived parts of one service instance and starts and stops them."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        registry: Registry,
+        migrations: Sequence[Migration] = (),
+        clock: Clock | None = None,
+        relay_poll_interval: float = 1.0,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.clock = clock or SystemClock()
+        self.metrics = KitMetrics()
+        self.readiness = Readiness()
+        self.keys = KeyRegistry.from_json_file(settings.key_registry_file)
+        self.signing_key = SigningKey.from_json_file(settings.signing_key_file)
+        self.issuer = EventIssuer(
+            source=settings.source,
+            signing_key=self.signing_key,
+            registry=registry,
+            clock=self.clock,
+        )
+        self._migrations = [*kit_migrations(), *migrations]
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap,
+            client_id=f"{settings.service_name}-{settings.city}",
+            graceful_timeout=30.0,
+        )
+        self.relay = OutboxRelay(
+            settings.database_url,
+            settings.kafka_bootstrap,
+            metrics=self.metrics,
+            readiness=self.readiness,
+            client_id=f"{settings.service_name}-{settings.city}-relay",
+            poll_interval=relay_poll_interval,
+        )
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
+        self._pool: asyncpg.Pool | None = None
+        self._pending: list[tuple[list[str], dict[str, Handler], str | None]] = []
+        self.consumers: list[EventConsumer] = []
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The database pool (available once started)."""
+        if self._pool is None:
+            raise RuntimeError("the service runtime is not started")
+        return self._pool
+
+    def consume(
+        self,
+        topics: Sequence[str],
+        handlers: Mapping[type[EventData], Handler],
+        *,
+        group_id: str | None = None,
+    ) -> None:
+        """Apply events of ``topics`` with ``handlers`` (by event model) once started."""
+        by_type: dict[str, Handler] = {}
+        specs = {spec.model: spec for spec in self.registry.specs()}
+        for model, handler in handlers.items():
+            if model not in specs:
+                raise ValueError(f"{model.__name__} is not a registered event model")
+            by_type[specs[model].type] = handler
+        self._pending.append((list(topics), by_type, group_id))
+
+    async def start(self) -> None:
+        """Open the pool, migrate, start the relay and the consumers."""
+        self._pool = await create_pool(self.settings.database_url)
+        await apply_migrations(self._pool, self._migrations)
+        self.readiness.set("database", True, "reachable")
+        for topics, handlers, group_id in self._pending:
+            group = group_id or self.settings.consumer_group
+            inbox = Inbox(
+                consumer=group,
+                pool=self._pool,
+                registry=self.registry,
+                keys=self.keys,
+                handlers=handlers,
+                metrics=self.metrics,
+                executor=self._executor,
+                issuer=self.issuer,
+                clock=self.clock,
+            )
+            consumer = EventConsumer(
+                inbox,
+                topics=topics,
+                group_id=group,
+                metrics=self.metrics,
+                readiness=self.readiness,
+                max_batch=self.settings.consumer_max_batch,
+            )
+            consumer.attach(self.broker)
+            self.consumers.append(consumer)
+        self._pending.clear()
+        await self.relay.start()
+        await self.broker.start()
+        log.info("service started", source=self.settings.source)
+
+    async def stop(self) -> None:
+        """Finish in-flight batches and commit, publish what is committed, close."""
+        await self.broker.stop()
+        await self.relay.stop()
+        if self._pool is not None:
+            await self._pool.close()
+        self._executor.shutdown(wait=True)
+        log.info("service stopped")
+
+    def http_app(self, *, title: str, routers: Sequence[APIRouter] = ()) -> FastAPI:
+        """The service's HTTP app; its lifespan starts and stops the runtime."""
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=title, lifespan=lifespan)
+        app.state.runtime = self
+        add_platform_routes(
+            app,
+            readiness=self.readiness,
+            metrics=self.metrics,
+            probes={"database": lambda: ping(self.pool)},
+        )
+        for router in routers:
+            app.include_router(router)
+        app.add_middleware(OpenTelemetryMiddleware)
+        return app

@@ -1,0 +1,67 @@
+"""Service settings read from the environment, with errors that name the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+City = Literal["cq", "cd"]
+
+
+class SettingsError(Exception):
+    """Raised when an environment variable is missing or malformed."""
+
+
+class ServiceSettings(BaseSettings):
+    """What every Chengyu service needs to run; each field is one environment variable.
+
+    The variable name is the field name in upper case (``KAFKA_BOOTSTRAP``), optionally
+    prefixed by nothing: deployments set them directly.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    city: City = Field(description="which city this instance serves: cq or cd")
+    service_name: str = Field(pattern=r"^[a-z0-9-]+$", description="e.g. fund-transfer")
+    agency: str = Field(pattern=r"^[a-z0-9-]+$", description="issuing agency, e.g. hpf")
+    kafka_bootstrap: str = "localhost:9092"
+    database_url: str = Field(description="asyncpg DSN of this service's own database")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    signing_key_file: Path = Field(description="this agency's private Ed25519 key")
+    key_registry_file: Path = Field(description="public keys of every agency")
+    person_ref_key: SecretStr = Field(description="inter-city HMAC key for person_ref, hex")
+    consumer_max_batch: int = Field(default=500, ge=1, le=10_000)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    otel_traces_exporter: str = Field(
+        default="none", description="none, console, or file:<path> (JSON lines)"
+    )
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents ``source`` of events this instance issues."""
+        return f"/{self.city}/{self.agency}/{self.service_name}"
+
+    @property
+    def consumer_group(self) -> str:
+        """Kafka consumer group: one per service and city."""
+        return f"{self.service_name}.{self.city}"
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(settings_class: type[S], **overrides: object) -> S:
+    """Build settings from the environment, turning pydantic errors into one clear message."""
+    try:
+        return settings_class(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            name = "_".join(str(part) for part in item["loc"]).upper() or "?"
+            reason = "is missing" if item["type"] == "missing" else f"is invalid: {item['msg']}"
+            problems.append(f"environment variable {name} {reason}")
+        raise SettingsError("; ".join(problems)) from None
