@@ -17,8 +17,10 @@ from chengyu_contracts.registry import Registry, dead_letter_topic
 from chengyu_kit.clock import Clock
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.tracing import configure_tracing
 from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
 from chengyu_ops.postgres import LocalPostgres
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.support.tally import (
     TALLY_MIGRATION,
@@ -186,3 +188,11 @@ async def cd_service(
     await runtime.start()
     yield runtime
     await runtime.stop()
+
+
+@pytest.fixture(scope="session")
+def spans() -> InMemorySpanExporter:
+    """Every span the test process finishes (one tracer provider per process)."""
+    exporter = InMemorySpanExporter()
+    configure_tracing("tests", "cq", exporter)
+    return exporter
