@@ -1,0 +1,52 @@
+"""Build and sign the envelope of a payload: the producer side of ``decode_event``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from chengyu_contracts.envelope import Envelope
+from chengyu_contracts.keys import SigningKey
+from chengyu_contracts.registry import EventData, Registry
+from chengyu_contracts.signing import sign_envelope
+from chengyu_contracts.timefmt import format_event_time
+
+__all__ = ["encode_event"]
+
+
+def encode_event(
+    data: EventData,
+    *,
+    source: str,
+    key: SigningKey,
+    registry: Registry,
+    event_id: str | None = None,
+    time: datetime | None = None,
+    traceparent: str | None = None,
+    tracestate: str | None = None,
+) -> Envelope:
+    """Wrap ``data`` in a signed envelope.
+
+    Type, dataschema, subject and partitionkey come from the registry spec of
+    ``type(data)`` and its key field. ``event_id`` defaults to a new uuid4 and ``time``
+    to now; pass both for deterministic output. Raises ``KeyError`` for an
+    unregistered model, ``ValueError`` for a naive ``time`` or a key that may not sign
+    for ``source``, and ``pydantic.ValidationError`` for a malformed attribute.
+    """
+    spec = registry.spec_for_model(type(data))
+    aggregate_id = registry.key_of(data)
+    envelope = Envelope(
+        specversion="1.0",
+        id=event_id if event_id is not None else str(uuid.uuid4()),
+        source=source,
+        type=spec.type,
+        subject=aggregate_id,
+        time=format_event_time(time if time is not None else datetime.now(UTC)),
+        datacontenttype="application/json",
+        dataschema=spec.dataschema,
+        partitionkey=aggregate_id,
+        traceparent=traceparent,
+        tracestate=tracestate,
+        data=data.model_dump(mode="json"),
+    )
+    return sign_envelope(envelope, key)

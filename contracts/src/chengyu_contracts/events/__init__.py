@@ -1,0 +1,6 @@
+"""Domain event models. Importing this package fills ``chengyu_contracts.REGISTRY``.
+
+Each domain gets one module, ``events/<domain>.py``, whose models use
+``@event(REGISTRY, type=..., topic=..., key=...)``; import it below so that the
+registry is complete after ``import chengyu_contracts.events``. No domain exists yet.
+"""
