@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -39,24 +38,26 @@ async def test_a_consumer_killed_between_database_commit_and_offset_commit_appli
         "PERSON_REF_KEY": "00" * 32,
         "TALLY_TOPIC": tally_topic,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.crashing_consumer"],
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.crashing_consumer",
         cwd=PROJECT_ROOT,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         issuer = tally_runtime(settings, tally_reg).issuer
         records = [issuer.issue(TallyIncremented(tally_id="t-crash", amount=n)) for n in (1, 2, 3)]
         await publish_raw(kafka, tally_topic, [(r.key, r.value, r.headers) for r in records])
-        returncode = await asyncio.to_thread(process.wait, 90)
+        raw_output, _ = await asyncio.wait_for(process.communicate(), 90)
     finally:
-        if process.poll() is None:
+        if process.returncode is None:
             process.kill()
-    output = process.stdout.read() if process.stdout else ""
-    assert returncode == -signal.SIGKILL, output
+            await process.wait()
+    output = raw_output.decode()
+    assert process.returncode == -signal.SIGKILL, output
     assert "committed 3 records" in output
 
     restarted = tally_runtime(settings, tally_reg)

@@ -1,0 +1,140 @@
+"""``chengyu dlq``: list dead-lettered events and re-drive them after a fix."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+import typer
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from chengyu_kit import dead_letter
+
+from chengyu_ops.reading import list_topics, read_records
+
+app = typer.Typer(help="Dead-lettered events.", no_args_is_help=True)
+
+
+def _bootstrap(value: str | None) -> str:
+    if value:
+        return value
+    from chengyu_ops.stack import Stack
+
+    return Stack().kafka.bootstrap_servers
+
+
+def parked_entry(record: ConsumerRecord) -> dict[str, Any]:
+    """A dead-lettered record as ops see it: where it is, why, and where it came from."""
+    info = dead_letter.dead_letter_info(record.headers)
+    return {
+        "dlq": f"{record.topic}/{record.partition}/{record.offset}",
+        "reason": info.get(dead_letter.REASON, "?"),
+        "detail": info.get(dead_letter.DETAIL, ""),
+        "from": "/".join(
+            info.get(name, "?")
+            for name in (
+                dead_letter.ORIGINAL_TOPIC,
+                dead_letter.ORIGINAL_PARTITION,
+                dead_letter.ORIGINAL_OFFSET,
+            )
+        ),
+        "consumer": info.get(dead_letter.CONSUMER, ""),
+        "time": info.get(dead_letter.TIME, ""),
+        "event_id": info.get(dead_letter.EVENT_ID),
+        "event_type": info.get(dead_letter.EVENT_TYPE),
+        "redriven_from": info.get(dead_letter.REDRIVEN_FROM),
+    }
+
+
+async def parked_records(bootstrap: str, topics: list[str]) -> list[ConsumerRecord]:
+    """Every record of the given dead-letter topics (all ``*.dlq`` topics if none)."""
+    chosen = topics or [t for t in await list_topics(bootstrap) if t.endswith(".dlq")]
+    if not chosen:
+        return []
+    return [
+        record
+        async for record in read_records(
+            bootstrap, chosen, from_beginning=True, follow=False, idle_seconds=1.5
+        )
+    ]
+
+
+async def redrive(bootstrap: str, records: list[ConsumerRecord]) -> list[str]:
+    """Publish parked records back to their original topics; return where each went."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    sent: list[str] = []
+    try:
+        for record in records:
+            info = dead_letter.dead_letter_info(record.headers)
+            target = dead_letter.original_topic(info)
+            position = f"{record.topic}/{record.partition}/{record.offset}"
+            metadata = await producer.send_and_wait(
+                target,
+                record.value,
+                key=record.key,
+                headers=dead_letter.redrive_headers(record.headers, position),
+            )
+            sent.append(f"{position} -> {target}/{metadata.partition}/{metadata.offset}")
+    finally:
+        await producer.stop()
+    return sent
+
+
+@app.command("list")
+def list_command(
+    topic: Annotated[
+        list[str] | None, typer.Option("--topic", "-t", help="Dead-letter topic (repeatable).")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    bootstrap: Annotated[str | None, typer.Option(envvar="KAFKA_BOOTSTRAP")] = None,
+) -> None:
+    """Show every dead-lettered event with its reason and origin."""
+    records = asyncio.run(parked_records(_bootstrap(bootstrap), list(topic or [])))
+    entries = [parked_entry(r) for r in records]
+    entries = [e for e in entries if reason is None or e["reason"] == reason]
+    for entry in entries:
+        if as_json:
+            typer.echo(json.dumps(entry, ensure_ascii=False))
+        else:
+            typer.echo(
+                f"{entry['dlq']}  {entry['reason']}: {entry['detail']}  from {entry['from']}"
+                f"  consumer={entry['consumer']}  at {entry['time']}"
+                + (f"  event={entry['event_id']}" if entry["event_id"] else "")
+            )
+    if not as_json:
+        typer.echo(f"{len(entries)} dead-lettered event(s)")
+
+
+@app.command("redrive")
+def redrive_command(
+    topic: Annotated[str, typer.Option("--topic", "-t", help="The dead-letter topic.")],
+    offset: Annotated[
+        list[int] | None, typer.Option("--offset", help="Offset to re-drive (repeatable).")
+    ] = None,
+    partition: Annotated[int | None, typer.Option(help="Only this partition.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Every parked event with this reason.")] = None,
+    bootstrap: Annotated[str | None, typer.Option(envvar="KAFKA_BOOTSTRAP")] = None,
+) -> None:
+    """Send parked events back to their original topic; the consumer retries them once."""
+    if not offset and reason is None:
+        typer.echo("error: say which events: --offset N (repeatable) or --reason CODE", err=True)
+        raise typer.Exit(2)
+    servers = _bootstrap(bootstrap)
+    records = asyncio.run(parked_records(servers, [topic]))
+    chosen = [
+        r
+        for r in records
+        if (partition is None or r.partition == partition)
+        and (not offset or r.offset in offset)
+        and (
+            reason is None
+            or dead_letter.dead_letter_info(r.headers).get(dead_letter.REASON) == reason
+        )
+    ]
+    if not chosen:
+        typer.echo("error: no parked event matches", err=True)
+        raise typer.Exit(1)
+    for line in asyncio.run(redrive(servers, chosen)):
+        typer.echo(f"re-driven {line}")

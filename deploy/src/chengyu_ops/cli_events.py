@@ -1,0 +1,140 @@
+"""``chengyu events tail``: print verified, decoded events as they arrive."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
+import typer
+from aiokafka import ConsumerRecord
+from chengyu_contracts.decode import EventRejected, decode_event
+from chengyu_contracts.keys import KeyRegistry
+from chengyu_contracts.registry import REGISTRY, Registry
+
+from chengyu_ops.paths import find_project_root, state_home
+from chengyu_ops.reading import list_topics, read_records
+
+app = typer.Typer(help="Watch the events on the bus.", no_args_is_help=True)
+
+
+def default_key_registry() -> Path:
+    """The local stack's public key registry."""
+    return state_home(find_project_root()) / "keys" / "registry.json"
+
+
+def default_bootstrap() -> str:
+    """The local stack's broker."""
+    from chengyu_ops.stack import Stack
+
+    return Stack().kafka.bootstrap_servers
+
+
+def describe(record: ConsumerRecord, registry: Registry, keys: KeyRegistry) -> dict[str, Any]:
+    """What one record says, verified: the envelope and data, or why it was rejected."""
+    position = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+    try:
+        event = decode_event(record.value, record.key, registry, keys)
+    except EventRejected as rejection:
+        return {
+            **position,
+            "verified": False,
+            "reason": rejection.reason,
+            "detail": rejection.detail,
+        }
+    envelope = event.envelope
+    return {
+        **position,
+        "verified": True,
+        "id": envelope.id,
+        "type": envelope.type,
+        "source": envelope.source,
+        "subject": envelope.subject,
+        "time": envelope.time,
+        "keyid": envelope.chengyukeyid,
+        "data": event.data.model_dump(mode="json"),
+    }
+
+
+def render(line: dict[str, Any]) -> str:
+    """One human-readable line per event."""
+    where = f"{line['topic']}/{line['partition']}/{line['offset']}"
+    if not line["verified"]:
+        return f"{where}  REJECTED {line['reason']}: {line['detail']}"
+    data = json.dumps(line["data"], ensure_ascii=False, separators=(",", ":"))
+    return (
+        f"{line['time']}  {where}  {line['type']}  subject={line['subject']}"
+        f"  source={line['source']}  verified({line['keyid']})  {data}"
+    )
+
+
+async def _tail(
+    bootstrap: str,
+    topics: list[str],
+    keys: KeyRegistry,
+    *,
+    from_beginning: bool,
+    follow: bool,
+    as_json: bool,
+) -> int:
+    if not topics:
+        topics = [t for t in await list_topics(bootstrap) if not t.endswith(".dlq")]
+    if not topics:
+        typer.echo("no topics to tail", err=True)
+        return 1
+    async for record in read_records(
+        bootstrap, topics, from_beginning=from_beginning, follow=follow
+    ):
+        line = describe(record, REGISTRY, keys)
+        typer.echo(json.dumps(line, ensure_ascii=False) if as_json else render(line))
+    return 0
+
+
+@app.command("tail")
+def tail_command(
+    topic: Annotated[
+        list[str] | None, typer.Option("--topic", "-t", help="Topic to watch (repeatable).")
+    ] = None,
+    from_beginning: Annotated[
+        bool, typer.Option("--from-beginning", help="Start at offset 0, not at the end.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow/--no-follow", help="Keep waiting for new events.")
+    ] = True,
+    bootstrap: Annotated[
+        str | None, typer.Option(envvar="KAFKA_BOOTSTRAP", help="Kafka bootstrap servers.")
+    ] = None,
+    keys: Annotated[
+        Path | None, typer.Option(envvar="KEY_REGISTRY_FILE", help="Public key registry file.")
+    ] = None,
+) -> None:
+    """Print each event with its signature verified; rejected records say why."""
+    registry_file = keys or default_key_registry()
+    if not registry_file.exists():
+        typer.echo(
+            f"error: no key registry at {registry_file}; run `chengyu keys generate`"
+            " or pass --keys",
+            err=True,
+        )
+        raise typer.Exit(1)
+    key_registry = KeyRegistry.from_json_file(registry_file)
+    try:
+        code = asyncio.run(
+            _tail(
+                bootstrap or default_bootstrap(),
+                list(topic or []),
+                key_registry,
+                from_beginning=from_beginning,
+                follow=follow,
+                as_json=as_json,
+            )
+        )
+    except LookupError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)

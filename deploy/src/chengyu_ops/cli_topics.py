@@ -1,0 +1,67 @@
+"""``chengyu topics apply``: make the Kafka topics match ``deploy/topics.yaml``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chengyu_ops.paths import find_project_root
+from chengyu_ops.topics import TopicSpecError, apply_topics, load_topic_specs
+
+app = typer.Typer(help="Kafka topics as code.", no_args_is_help=True)
+
+
+def _default_bootstrap() -> str:
+    from chengyu_ops.stack import Stack
+
+    return Stack().kafka.bootstrap_servers
+
+
+@app.command("apply")
+def apply_command(
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Topic file (default deploy/topics.yaml).")
+    ] = None,
+    bootstrap: Annotated[
+        str | None,
+        typer.Option(
+            "--bootstrap",
+            envvar="KAFKA_BOOTSTRAP",
+            help="Kafka bootstrap servers (default: the local stack's broker).",
+        ),
+    ] = None,
+    replication_factor: Annotated[
+        int | None, typer.Option(help="Override every topic's replication factor.")
+    ] = None,
+    min_insync_replicas: Annotated[
+        int | None, typer.Option(help="Override every topic's min.insync.replicas.")
+    ] = None,
+) -> None:
+    """Create missing topics, alter configs, add partitions; exit 1 on any problem."""
+    path = file if file is not None else find_project_root() / "deploy" / "topics.yaml"
+    try:
+        specs = load_topic_specs(
+            path, replication_factor=replication_factor, min_insync_replicas=min_insync_replicas
+        )
+    except TopicSpecError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    servers = bootstrap or _default_bootstrap()
+    try:
+        changes = asyncio.run(apply_topics(servers, specs))
+    except Exception as exc:
+        typer.echo(
+            f"error: cannot apply topics at {servers}: {type(exc).__name__}: {exc}", err=True
+        )
+        raise typer.Exit(1) from None
+    if not changes:
+        typer.echo(f"no topics declared in {path}")
+    for change in changes:
+        typer.echo(
+            f"{change.topic}: {change.action}" + (f" ({change.detail})" if change.detail else "")
+        )
+    if any(change.action == "problem" for change in changes):
+        raise typer.Exit(1)

@@ -1,0 +1,81 @@
+"""Reading topics without joining a consumer group: for tail, dead-letter listing, audits.
+
+Manual partition assignment means these tools never disturb the services' consumer
+groups and never commit offsets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+
+async def list_topics(bootstrap: str) -> list[str]:
+    """Names of the cluster's topics, internal ones excluded."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        names = await admin.list_topics()
+    finally:
+        await admin.close()
+    return sorted(name for name in names if not name.startswith("__"))
+
+
+async def topic_partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of ``topics``; unknown topics raise ``LookupError`` naming them."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    partitions: list[TopicPartition] = []
+    missing: list[str] = []
+    for topic in described:
+        if topic.get("error_code", 0) != 0 or not topic.get("partitions"):
+            missing.append(topic["topic"])
+            continue
+        partitions.extend(
+            TopicPartition(topic["topic"], p["partition"]) for p in topic["partitions"]
+        )
+    if missing:
+        raise LookupError(f"no such topic: {', '.join(sorted(missing))}")
+    return sorted(partitions)
+
+
+async def read_records(
+    bootstrap: str,
+    topics: Sequence[str],
+    *,
+    from_beginning: bool,
+    follow: bool,
+    idle_seconds: float = 2.0,
+) -> AsyncIterator[ConsumerRecord]:
+    """Yield records of ``topics``; without ``follow``, stop once nothing arrived for a while."""
+    partitions = await topic_partitions(bootstrap, topics)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        if from_beginning:
+            await consumer.seek_to_beginning(*partitions)
+        else:
+            await consumer.seek_to_end(*partitions)
+        idle_since = asyncio.get_running_loop().time()
+        while True:
+            batch = await consumer.getmany(timeout_ms=500)
+            now = asyncio.get_running_loop().time()
+            if batch:
+                idle_since = now
+                for partition_records in batch.values():
+                    for record in partition_records:
+                        yield record
+            elif not follow and now - idle_since >= idle_seconds:
+                return
+    finally:
+        await consumer.stop()

@@ -1,0 +1,132 @@
+"""The tools ops and downstream developers reach for: dead-letter list/re-drive, event tail."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+import pytest
+from chengyu_contracts.keys import KeyRegistry, SigningKey
+from chengyu_contracts.registry import Registry, dead_letter_topic
+from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.runtime import ServiceRuntime
+from chengyu_ops.cli_dlq import parked_entry, parked_records, redrive
+from chengyu_ops.cli_events import describe
+from chengyu_ops.reading import read_records
+
+from tests.conftest import PROJECT_ROOT, KeyFiles, service_settings, tally_runtime
+from tests.support.kafka_io import publish_raw
+from tests.support.tally import TallyIncremented, tally_of
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+
+
+async def run_cli(*args: str) -> tuple[int, str]:
+    """Run ``chengyu ARGS`` as a separate process; return exit code and stdout."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "chengyu_ops.cli",
+        *args,
+        cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
+
+async def test_an_event_parked_for_an_unknown_key_is_applied_after_the_key_is_distributed(
+    kafka: str,
+    cd_database: str,
+    key_files: KeyFiles,
+    tally_topic: str,
+    tally_reg: Registry,
+    tmp_path: object,
+) -> None:
+    settings = service_settings("cd", kafka=kafka, database_url=cd_database, keys=key_files)
+    new_key = SigningKey.generate("cd-test-2", "/cd/test")
+    issuer = EventIssuer(source="/cd/test/tally", signing_key=new_key, registry=tally_reg)
+    event = issuer.issue(TallyIncremented(tally_id="t-new-key", amount=4))
+
+    runtime = tally_runtime(settings, tally_reg)
+    await runtime.start()
+    try:
+        await publish_raw(kafka, tally_topic, [(event.key, event.value, event.headers)])
+        parked = await wait_for(
+            lambda: parked_records(kafka, [dead_letter_topic(tally_topic)]), lambda r: len(r) == 1
+        )
+        assert parked_entry(parked[0])["reason"] == "unknown-key"
+        assert await tally_of(runtime.pool, "t-new-key") is None
+    finally:
+        await runtime.stop()
+
+    # The fix: the new public key reaches Chengdu's registry; the service restarts.
+    registry = KeyRegistry.from_json_file(key_files.registry).with_entry(new_key.public_entry())
+    registry_file = key_files.registry.parent / "registry-with-new-key.json"
+    registry.write_json_file(registry_file)
+    fixed = tally_runtime(
+        settings.model_copy(update={"key_registry_file": registry_file}), tally_reg
+    )
+    await fixed.start()
+    try:
+        await redrive(kafka, parked)
+        assert await wait_for(lambda: tally_of(fixed.pool, "t-new-key"), bool) == (4, 1)
+
+        await redrive(kafka, parked)  # a second re-drive changes nothing
+        await wait_for(lambda: _duplicates(fixed, tally_topic), lambda n: n >= 1)
+        assert await tally_of(fixed.pool, "t-new-key") == (4, 1)
+    finally:
+        await fixed.stop()
+
+
+async def test_dlq_list_shows_reason_and_origin(
+    cd_service: ServiceRuntime, kafka: str, tally_topic: str
+) -> None:
+    await publish_raw(kafka, tally_topic, [(b"k", b"{broken", [])])
+    await wait_for(
+        lambda: parked_records(kafka, [dead_letter_topic(tally_topic)]), lambda r: len(r) == 1
+    )
+
+    code, output = await run_cli(
+        "dlq", "list", "--topic", dead_letter_topic(tally_topic), "--bootstrap", kafka, "--json"
+    )
+
+    assert code == 0, output
+    entry = json.loads(output.strip().splitlines()[-1])
+    assert entry["reason"] == "invalid-json"
+    assert entry["from"] == f"{tally_topic}/{entry['from'].split('/')[1]}/0"
+    assert entry["consumer"] == "tally.cd"
+
+
+async def test_tail_shows_verified_events_and_says_why_others_are_rejected(
+    kafka: str, tally_topic: str, tally_reg: Registry, key_files: KeyFiles
+) -> None:
+    issuer = EventIssuer(source="/cq/test/tally", signing_key=key_files.cq, registry=tally_reg)
+    good = issuer.issue(TallyIncremented(tally_id="t-tail", amount=9))
+    await publish_raw(
+        kafka,
+        tally_topic,
+        [(good.key, good.value, good.headers), (b"t-tail", good.value.replace(b"\"amount\":9", b"\"amount\":8"), [])],
+    )
+    keys = KeyRegistry.from_json_file(key_files.registry)
+
+    lines = [
+        describe(record, tally_reg, keys)
+        async for record in read_records(kafka, [tally_topic], from_beginning=True, follow=False)
+    ]
+
+    assert [line["verified"] for line in lines] == [True, False]
+    assert lines[0]["data"] == {"tally_id": "t-tail", "amount": 9}
+    assert lines[0]["source"] == "/cq/test/tally"
+    assert lines[1]["reason"] == "bad-signature"
+
+
+async def _duplicates(runtime: ServiceRuntime, topic: str) -> float:
+    value = runtime.metrics.registry.get_sample_value(
+        "chengyu_events_consumed_total", {"topic": topic, "outcome": "duplicate"}
+    )
+    return value or 0.0
