@@ -110,7 +110,10 @@ async def test_tail_shows_verified_events_and_says_why_others_are_rejected(
     await publish_raw(
         kafka,
         tally_topic,
-        [(good.key, good.value, good.headers), (b"t-tail", good.value.replace(b"\"amount\":9", b"\"amount\":8"), [])],
+        [
+            (good.key, good.value, good.headers),
+            (b"t-tail", good.value.replace(b'"amount":9', b'"amount":8'), []),
+        ],
     )
     keys = KeyRegistry.from_json_file(key_files.registry)
 

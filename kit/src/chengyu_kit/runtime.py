@@ -9,6 +9,7 @@ flight and commit, the relay publishes what is committed, then connections close
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -65,6 +66,10 @@ class ServiceRuntime:
             settings.kafka_bootstrap,
             client_id=f"{settings.service_name}-{settings.city}",
             graceful_timeout=30.0,
+            # FastStream's per-batch "Received/Processed" lines go through the JSON
+            # root handler, and only at debug level: the kit logs what matters.
+            logger=logging.getLogger("chengyu.faststream"),
+            log_level=logging.DEBUG,
         )
         self.relay = OutboxRelay(
             settings.database_url,
