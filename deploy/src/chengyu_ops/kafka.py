@@ -1,0 +1,587 @@
+"""Apache Kafka (KRaft) run from its own jars on the machine's JDK.
+
+* :func:`ensure_kafka_jars` fetches the broker jars named by ``deploy/kafka/pom.xml`` with
+  Maven into ``.cache/kafka/<version>/libs`` (once; a marker file says the folder is complete).
+* :class:`KafkaCluster` formats, starts, stops and reattaches to 1 or more combined
+  broker+controller nodes on loopback, tracked by pid files in its data folder.
+
+Run ``python -m chengyu_ops.kafka`` to fetch the jars and print their folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Coroutine
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from chengyu_ops import _proc
+from chengyu_ops._aio import run_sync
+from chengyu_ops.paths import find_project_root
+
+__all__ = [
+    "KafkaCluster",
+    "KafkaError",
+    "ensure_kafka_jars",
+    "free_port_block",
+    "kafka_version",
+]
+
+POM = Path("deploy") / "kafka" / "pom.xml"
+_MAVEN_NS = "{http://maven.apache.org/POM/4.0.0}"
+_COMPLETE = ".complete"
+
+
+class KafkaError(RuntimeError):
+    """Kafka could not be fetched, started or stopped; the message says why and where to look."""
+
+
+# --------------------------------------------------------------------------------------------
+# jars
+
+
+def kafka_version(project_root: Path) -> str:
+    """The Kafka version: the ``kafka.version`` property of ``deploy/kafka/pom.xml``."""
+    pom = project_root / POM
+    root = ET.parse(pom).getroot()
+    node = root.find(f"{_MAVEN_NS}properties/{_MAVEN_NS}kafka.version")
+    if node is None or not (node.text or "").strip():
+        raise KafkaError(f"{pom}: no <properties><kafka.version> found")
+    return (node.text or "").strip()
+
+
+def _jars_dir(project_root: Path, version: str) -> Path:
+    return project_root / ".cache" / "kafka" / version / "libs"
+
+
+def ensure_kafka_jars(project_root: Path) -> Path:
+    """Return the folder with all Kafka broker jars, running Maven first if it is incomplete.
+
+    Maven copies the dependencies of ``deploy/kafka/pom.xml`` into a temporary folder that is
+    renamed into place and marked complete only on success, so an interrupted fetch is simply
+    redone. Concurrent callers are serialised by a lock file.
+    """
+    version = kafka_version(project_root)
+    libs = _jars_dir(project_root, version)
+    marker = libs.parent / _COMPLETE
+    if marker.is_file() and libs.is_dir():
+        return libs
+    with _proc.file_lock(libs.parent / ".lock"):
+        if marker.is_file() and libs.is_dir():
+            return libs
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise KafkaError(
+                "Maven (mvn) is not on PATH; it is needed once to fetch the Kafka jars"
+            )
+        partial = libs.parent / "libs.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        argv = [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(project_root / POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={partial}",
+        ]
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise KafkaError(
+                f"fetching Kafka {version} jars failed ({' '.join(argv)}):\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
+        jars = sorted(p.name for p in partial.glob("*.jar"))
+        if not any(name.startswith(f"kafka_2.13-{version}") for name in jars):
+            raise KafkaError(f"Maven finished but {partial} has no kafka_2.13-{version}.jar")
+        shutil.rmtree(libs, ignore_errors=True)
+        partial.rename(libs)
+        marker.write_text("\n".join(jars) + "\n")
+    return libs
+
+
+# --------------------------------------------------------------------------------------------
+# ports
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_block(count: int, host: str = "127.0.0.1", attempts: int = 50) -> int:
+    """The first of `count` consecutive free TCP ports on `host` (found by binding port 0)."""
+    for _ in range(attempts):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            base = int(sock.getsockname()[1])
+        if base + count < 65536 and all(_port_free(host, base + i) for i in range(count)):
+            return base
+    raise KafkaError(f"no block of {count} free consecutive ports found on {host}")
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+async def _probe(bootstrap: str, replication_factor: int, expected_nodes: int) -> str | None:
+    """None when the cluster shows all nodes and would accept a topic; else what is missing."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        await admin.start()
+        cluster = await admin.describe_cluster()
+        brokers = cluster.get("brokers", [])
+        if len(brokers) < expected_nodes:
+            return f"{len(brokers)} of {expected_nodes} brokers registered"
+        response = await admin.create_topics(
+            [NewTopic("chengyu-probe.ready", 1, replication_factor)],
+            timeout_ms=5000,
+            validate_only=True,
+        )
+        for entry in response.topic_errors:
+            if entry[1] != 0:
+                return f"CreateTopics (validate only) answered error {entry[1]}: {entry[2:]}"
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
+
+
+# --------------------------------------------------------------------------------------------
+# the cluster
+
+
+@dataclass(frozen=True)
+class _Layout:
+    brokers: int
+    host: str
+    port: int
+    controller_port: int
+
+    def client_port(self, i: int) -> int:
+        return self.port + i
+
+    def controller(self, i: int) -> int:
+        return self.controller_port + i
+
+
+_LOG4J2 = """\
+# Written by chengyu_ops.kafka for node {node_id}; rewritten on every start.
+status = warn
+name = chengyu-kafka-node-{node_id}
+
+appender.server.type = RollingFile
+appender.server.name = server
+appender.server.fileName = {logs}/server.log
+appender.server.filePattern = {logs}/server.log.%i
+appender.server.layout.type = PatternLayout
+appender.server.layout.pattern = [%d] %p %m (%c)%n
+appender.server.policies.type = Policies
+appender.server.policies.size.type = SizeBasedTriggeringPolicy
+appender.server.policies.size.size = 50MB
+appender.server.strategy.type = DefaultRolloverStrategy
+appender.server.strategy.max = 5
+
+appender.state.type = RollingFile
+appender.state.name = state
+appender.state.fileName = {logs}/state-change.log
+appender.state.filePattern = {logs}/state-change.log.%i
+appender.state.layout.type = PatternLayout
+appender.state.layout.pattern = [%d] %p %m (%c)%n
+appender.state.policies.type = Policies
+appender.state.policies.size.type = SizeBasedTriggeringPolicy
+appender.state.policies.size.size = 20MB
+appender.state.strategy.type = DefaultRolloverStrategy
+appender.state.strategy.max = 2
+
+rootLogger.level = INFO
+rootLogger.appenderRef.server.ref = server
+
+logger.state.name = state.change.logger
+logger.state.level = INFO
+logger.state.additivity = false
+logger.state.appenderRef.state.ref = state
+
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+"""
+
+
+class KafkaCluster:
+    """One or more combined KRaft broker+controller nodes on one host, from the Kafka jars.
+
+    Files in `data_dir`: ``cluster.id`` and ``cluster.json`` (the formatted layout),
+    ``node-<i>/`` (``server.properties``, ``log4j2.properties``, ``node.pid``, ``data/``),
+    ``logs/node-<i>/server.log`` (broker log) and ``logs/node-<i>.out`` (JVM output).
+    Node `i` (0-based, node.id ``i + 1``) serves clients on ``port + i`` and the controller
+    quorum on ``controller_port + i`` (default ``controller_port = port + brokers``).
+    A second object on the same `data_dir` (also in another process) sees running nodes via
+    their pid files; :meth:`start` then does not start another copy.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        brokers: int = 1,
+        host: str = "127.0.0.1",
+        port: int = 9092,
+        controller_port: int | None = None,
+        jars: Path | None = None,
+    ) -> None:
+        if brokers < 1:
+            raise ValueError("brokers must be at least 1")
+        self.data_dir = Path(data_dir).resolve()
+        self.layout = _Layout(
+            brokers=brokers,
+            host=host,
+            port=port,
+            controller_port=controller_port if controller_port is not None else port + brokers,
+        )
+        self.jars = jars
+        self.heap_opts: list[str] = ["-Xms256m", "-Xmx512m"]
+        self.started_now = False  # whether the last start() launched any node
+
+    # -- public properties ---------------------------------------------------------------
+
+    @property
+    def brokers(self) -> int:
+        return self.layout.brokers
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """``host:port[,host:port...]`` of all nodes' client listeners."""
+        return ",".join(
+            f"{self.layout.host}:{self.layout.client_port(i)}" for i in range(self.brokers)
+        )
+
+    def node_log(self, i: int) -> Path:
+        """The broker log file of node `i`."""
+        return self.data_dir / "logs" / f"node-{i}" / "server.log"
+
+    def node_pid(self, i: int) -> int | None:
+        """The pid of node `i` if it runs, else None."""
+        return _proc.running_pid(self._pid_file(i), self._marker(i))
+
+    def is_running(self) -> bool:
+        """True if every node runs."""
+        return all(self.node_pid(i) is not None for i in range(self.brokers))
+
+    def any_running(self) -> bool:
+        return any(self.node_pid(i) is not None for i in range(self.brokers))
+
+    @classmethod
+    def attach(cls, data_dir: Path, *, jars: Path | None = None) -> KafkaCluster | None:
+        """The cluster formatted in `data_dir` with its recorded layout, or None if none is."""
+        layout_file = Path(data_dir) / "cluster.json"
+        if not layout_file.is_file():
+            return None
+        raw = json.loads(layout_file.read_text())
+        return cls(
+            Path(data_dir),
+            brokers=int(raw["brokers"]),
+            host=str(raw["host"]),
+            port=int(raw["port"]),
+            controller_port=int(raw["controller_port"]),
+            jars=jars,
+        )
+
+    # -- start / stop ----------------------------------------------------------------------
+
+    def start(self, timeout: float = 90) -> None:
+        """Start every node that is not running and wait until the cluster is ready.
+
+        Ready means: all brokers are registered in the metadata and a topic with replication
+        factor ``min(3, brokers)`` would be accepted. Formats the KRaft storage on first start.
+        """
+        deadline = time.monotonic() + timeout
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with _proc.file_lock(self.data_dir / ".lock"):
+            self._check_layout()
+            missing = [i for i in range(self.brokers) if self.node_pid(i) is None]
+            self.started_now = bool(missing)
+            if missing:
+                libs = self._libs()
+                cluster_id = self._cluster_id()
+                for i in range(self.brokers):
+                    self._write_node_files(i)
+                self._format(libs, cluster_id, missing)
+                for i in missing:
+                    self._check_ports_free(i)
+                for i in missing:
+                    self._launch(libs, i)
+        self.wait_ready(max(1.0, deadline - time.monotonic()))
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        """Wait until every node runs, listens and the cluster would accept a topic."""
+        deadline = time.monotonic() + timeout
+        reason = "not checked yet"
+        while time.monotonic() < deadline:
+            dead = [i for i in range(self.brokers) if self.node_pid(i) is None]
+            if dead:
+                i = dead[0]
+                raise KafkaError(
+                    f"Kafka node {i} is not running (it exited during start?).\n"
+                    f"--- {self._out_file(i)}:\n{_proc.tail(self._out_file(i))}\n"
+                    f"--- {self.node_log(i)}:\n{_proc.tail(self.node_log(i))}"
+                )
+            closed = [
+                i
+                for i in range(self.brokers)
+                if not _port_open(self.layout.host, self.layout.client_port(i))
+            ]
+            if closed:
+                reason = f"node {closed[0]} does not listen on its client port yet"
+            else:
+                probe = run_sync(self._probe_factory)
+                if probe is None:
+                    return
+                reason = probe
+            time.sleep(0.5)
+        raise KafkaError(
+            f"Kafka at {self.bootstrap_servers} not ready after {timeout:.0f} s: {reason}\n"
+            f"see {self.node_log(0)}:\n{_proc.tail(self.node_log(0))}"
+        )
+
+    def _probe_factory(self) -> Coroutine[Any, Any, str | None]:
+        return _probe(self.bootstrap_servers, min(3, self.brokers), self.brokers)
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stop all nodes: SIGTERM together, wait, SIGKILL whatever is left. Data is kept."""
+        with _proc.file_lock(self.data_dir / ".lock"):
+            pids = {i: self.node_pid(i) for i in range(self.brokers)}
+            for pid in pids.values():
+                if pid is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            for i, pid in pids.items():
+                if pid is None:
+                    continue
+                if not _proc.wait_gone(pid, max(0.0, deadline - time.monotonic())):
+                    _proc.kill(pid)
+                self._pid_file(i).unlink(missing_ok=True)
+
+    def stop_node(self, i: int, timeout: float = 30) -> None:
+        """Stop node `i` gracefully (SIGTERM, SIGKILL after `timeout` s)."""
+        self._check_index(i)
+        pid = self.node_pid(i)
+        if pid is not None:
+            _proc.terminate(pid, marker=self._marker(i), timeout=timeout)
+        self._pid_file(i).unlink(missing_ok=True)
+
+    def kill_node(self, i: int) -> None:
+        """Kill node `i` at once (SIGKILL), as a crash would."""
+        self._check_index(i)
+        pid = self.node_pid(i)
+        if pid is not None:
+            _proc.kill(pid)
+        self._pid_file(i).unlink(missing_ok=True)
+
+    def start_node(self, i: int, timeout: float = 90) -> None:
+        """Start node `i` again (if it does not run) and wait until the cluster is ready."""
+        self._check_index(i)
+        with _proc.file_lock(self.data_dir / ".lock"):
+            if self.node_pid(i) is None:
+                libs = self._libs()
+                self._write_node_files(i)
+                self._check_ports_free(i)
+                self._launch(libs, i)
+        self.wait_ready(timeout)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _check_index(self, i: int) -> None:
+        if not 0 <= i < self.brokers:
+            raise IndexError(f"node {i} does not exist (cluster of {self.brokers})")
+
+    def _node_dir(self, i: int) -> Path:
+        return self.data_dir / f"node-{i}"
+
+    def _props_file(self, i: int) -> Path:
+        return self._node_dir(i) / "server.properties"
+
+    def _pid_file(self, i: int) -> Path:
+        return self._node_dir(i) / "node.pid"
+
+    def _out_file(self, i: int) -> Path:
+        return self.data_dir / "logs" / f"node-{i}.out"
+
+    def _marker(self, i: int) -> str:
+        return str(self._props_file(i))
+
+    def _libs(self) -> Path:
+        if self.jars is None:
+            self.jars = ensure_kafka_jars(find_project_root())
+        if not any(self.jars.glob("kafka_2.13-*.jar")):
+            raise KafkaError(f"{self.jars} holds no kafka_2.13 jar")
+        return self.jars
+
+    def _check_layout(self) -> None:
+        layout_file = self.data_dir / "cluster.json"
+        current = asdict(self.layout)
+        if layout_file.is_file():
+            recorded = json.loads(layout_file.read_text())
+            if recorded.get("brokers") != self.brokers:
+                raise KafkaError(
+                    f"{self.data_dir} holds a cluster of {recorded.get('brokers')} node(s), "
+                    f"not {self.brokers}; use another data folder"
+                )
+            if recorded != current and self.any_running():
+                raise KafkaError(
+                    f"Kafka in {self.data_dir} already runs with {recorded}; "
+                    f"stop it before starting it with {current}"
+                )
+        layout_file.write_text(json.dumps(current, indent=2) + "\n")
+
+    def _cluster_id(self) -> str:
+        id_file = self.data_dir / "cluster.id"
+        if id_file.is_file():
+            return id_file.read_text().strip()
+        cluster_id = "-"
+        while cluster_id.startswith("-"):  # like Kafka's own ids: never looks like an option
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        id_file.write_text(cluster_id + "\n")
+        return cluster_id
+
+    def _server_properties(self, i: int) -> str:
+        lay = self.layout
+        n = self.brokers
+        replicas = min(3, n)
+        min_isr = 2 if n >= 3 else 1
+        voters = ",".join(f"{j + 1}@{lay.host}:{lay.controller(j)}" for j in range(n))
+        settings: dict[str, str | int] = {
+            "process.roles": "broker,controller",
+            "node.id": i + 1,
+            "controller.quorum.voters": voters,
+            "listeners": (
+                f"PLAINTEXT://{lay.host}:{lay.client_port(i)},"
+                f"CONTROLLER://{lay.host}:{lay.controller(i)}"
+            ),
+            "advertised.listeners": f"PLAINTEXT://{lay.host}:{lay.client_port(i)}",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "log.dirs": str(self._node_dir(i) / "data"),
+            "num.network.threads": 2,
+            "num.io.threads": 4,
+            "num.partitions": 1,
+            "default.replication.factor": replicas,
+            "min.insync.replicas": 1,
+            "auto.create.topics.enable": "false",
+            "unclean.leader.election.enable": "false",
+            "offsets.topic.replication.factor": replicas,
+            "offsets.topic.num.partitions": 10,
+            "transaction.state.log.replication.factor": replicas,
+            "transaction.state.log.min.isr": min_isr,
+            "transaction.state.log.num.partitions": 10,
+            "share.coordinator.state.topic.replication.factor": replicas,
+            "share.coordinator.state.topic.min.isr": min_isr,
+            "group.initial.rebalance.delay.ms": 0,
+            "log.retention.check.interval.ms": 300000,
+        }
+        lines = [f"# Written by chengyu_ops.kafka for node {i}; rewritten on every start."]
+        lines += [f"{key}={value}" for key, value in settings.items()]
+        return "\n".join(lines) + "\n"
+
+    def _write_node_files(self, i: int) -> None:
+        node_dir = self._node_dir(i)
+        logs = self.data_dir / "logs" / f"node-{i}"
+        (node_dir / "data").mkdir(parents=True, exist_ok=True)
+        logs.mkdir(parents=True, exist_ok=True)
+        self._props_file(i).write_text(self._server_properties(i))
+        (node_dir / "log4j2.properties").write_text(_LOG4J2.format(node_id=i + 1, logs=logs))
+
+    def _java(self) -> str:
+        java_home = os.environ.get("JAVA_HOME")
+        if java_home and (Path(java_home) / "bin" / "java").is_file():
+            return str(Path(java_home) / "bin" / "java")
+        java = shutil.which("java")
+        if java is None:
+            raise KafkaError("java is not on PATH (Kafka needs a JDK 17 or newer)")
+        return java
+
+    def _jvm_args(self, libs: Path, i: int) -> list[str]:
+        return [
+            self._java(),
+            *self.heap_opts,
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={self._node_dir(i) / 'log4j2.properties'}",
+            f"-Dkafka.logs.dir={self.data_dir / 'logs' / f'node-{i}'}",
+            "-cp",
+            f"{libs}/*",
+        ]
+
+    def _format(self, libs: Path, cluster_id: str, nodes: list[int]) -> None:
+        todo = [i for i in nodes if not (self._node_dir(i) / "data" / "meta.properties").exists()]
+        procs: list[tuple[int, subprocess.Popen[str]]] = []
+        for i in todo:
+            argv = [
+                *self._jvm_args(libs, i),
+                "kafka.tools.StorageTool",
+                "format",
+                "--ignore-formatted",
+                f"--cluster-id={cluster_id}",
+                f"--config={self._props_file(i)}",
+            ]
+            procs.append(
+                (
+                    i,
+                    subprocess.Popen(
+                        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                    ),
+                )
+            )
+        for i, proc in procs:
+            output, _ = proc.communicate(timeout=120)
+            if proc.returncode != 0:
+                raise KafkaError(f"formatting KRaft storage of node {i} failed:\n{output}")
+
+    def _check_ports_free(self, i: int) -> None:
+        for port in (self.layout.client_port(i), self.layout.controller(i)):
+            if not _port_free(self.layout.host, port):
+                raise KafkaError(
+                    f"port {self.layout.host}:{port} for Kafka node {i} is taken by another "
+                    f"process; choose another port (CHENGYU_KAFKA_PORT for the stack)"
+                )
+
+    def _launch(self, libs: Path, i: int) -> None:
+        argv = [*self._jvm_args(libs, i), "kafka.Kafka", str(self._props_file(i))]
+        _proc.spawn_detached(
+            argv,
+            log_file=self._out_file(i),
+            pid_file=self._pid_file(i),
+            cwd=self._node_dir(i),
+        )
+
+
+def _main() -> None:
+    print(ensure_kafka_jars(find_project_root()))
+
+
+if __name__ == "__main__":
+    _main()

@@ -1,0 +1,106 @@
+"""The local stack: up twice, status, down; with a stand-in service process."""
+
+from __future__ import annotations
+
+import json
+import socket
+import textwrap
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from chengyu_ops._proc import pid_alive
+from chengyu_ops.cli import app
+from chengyu_ops.kafka import free_port_block
+from chengyu_ops.paths import find_project_root
+from chengyu_ops.services import ServiceSpec
+from chengyu_ops.stack import Stack
+from typer.testing import CliRunner
+
+ROOT = find_project_root(Path(__file__))
+
+# A stand-in for a service: answers /readyz and echoes the environment the stack gave it.
+FAKE_SERVICE = textwrap.dedent(
+    """
+    import json, os
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    KEYS = ("CITY", "SERVICE_NAME", "AGENCY", "KAFKA_BOOTSTRAP", "DATABASE_URL", "HTTP_PORT")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({k: os.environ.get(k) for k in KEYS}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+    HTTPServer((os.environ["HTTP_HOST"], int(os.environ["HTTP_PORT"])), Handler).serve_forever()
+    """
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.integration
+async def test_up_twice_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "fake_service.py").write_text(FAKE_SERVICE)
+    http_port = _free_port()
+    spec = ServiceSpec(
+        "fake-service",
+        "cq",
+        "fake_service",
+        http_port=http_port,
+        agency="test",
+        env={"PYTHONPATH": str(tmp_path / "pkg")},
+    )
+    home = tmp_path / "home"
+
+    def new_stack() -> Stack:
+        return Stack(ROOT, home=home, kafka_port=free_port_block(2), services=[spec])
+
+    stack = new_stack()
+    lines: list[str] = []
+    try:
+        components = stack.up(lines.append, timeout=90)
+        assert {c.name: c.state for c in components} == {
+            "kafka": "running",
+            "postgres": "running",
+            "fake-service-cq": "running",
+        }
+        async with httpx.AsyncClient() as client:
+            seen = (await client.get(f"http://127.0.0.1:{http_port}/readyz")).json()
+        assert seen["CITY"] == "cq" and seen["SERVICE_NAME"] == "fake-service"
+        assert seen["KAFKA_BOOTSTRAP"] == stack.kafka.bootstrap_servers
+        conn = await asyncpg.connect(seen["DATABASE_URL"])  # its own database exists
+        await conn.close()
+        assert (home / "logs" / "fake-service-cq.log").exists()
+
+        # A second `up` (another Stack object, another requested port) starts nothing new.
+        pids = {c.name: c.pid for c in components}
+        again = new_stack()
+        lines.clear()
+        second = again.up(lines.append, timeout=90)
+        assert {c.name: c.pid for c in second} == pids
+        assert "kafka: already running" in lines[0]
+        assert any("fake-service-cq: already running" in line for line in lines)
+
+        runner = CliRunner()
+        result = runner.invoke(app, ["stack", "status", "--json"], env={"CHENGYU_HOME": str(home)})
+        assert result.exit_code == 0, result.output
+        status = json.loads(result.output)
+        assert status["home"] == str(home)
+        by_name = {c["name"]: c for c in status["components"]}
+        assert by_name["kafka"]["state"] == "running"
+        assert by_name["postgres"]["state"] == "running"
+    finally:
+        new_stack().down(lines.append)
+    assert all(pid is None or not pid_alive(pid) for pid in pids.values())
+    assert {c.state for c in new_stack().status()} == {"stopped"}
