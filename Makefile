@@ -2,29 +2,45 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# uv: the one on PATH, else a project-local copy in .cache/tools (installed on first use).
-LOCAL_UV := $(CURDIR)/.cache/tools/bin/uv
-UV := $(or $(shell command -v uv 2>/dev/null),$(LOCAL_UV))
+# uv, pinned, in a project-local venv: the same version on every machine, installed on
+# first use from PyPI with the machine's python3.
+UV_VERSION := 0.13.9
+UV := $(CURDIR)/.cache/tools/bin/uv
+RUN := $(UV) run --frozen
 
-.PHONY: help tools sync kafka-jars up down
+.PHONY: help tools sync kafka-jars up down test lint bench contracts
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(LOCAL_UV):
+$(UV):
 	python3 -m venv $(CURDIR)/.cache/tools
-	$(CURDIR)/.cache/tools/bin/pip install --quiet uv
+	$(CURDIR)/.cache/tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-tools: $(UV) ## Make sure uv is there (project-local copy if not on PATH)
+tools: $(UV) ## Install the pinned uv into .cache/tools
 
 sync: tools ## Install the workspace from uv.lock
 	$(UV) sync --all-packages --frozen
 
 kafka-jars: sync ## Fetch the Apache Kafka jars (deploy/kafka/pom.xml) into .cache/kafka once
-	$(UV) run --frozen python -m chengyu_ops.kafka
+	$(RUN) python -m chengyu_ops.kafka
 
-up: kafka-jars ## Start the local stack: Kafka, PostgreSQL, topics, services (idempotent)
-	$(UV) run --frozen chengyu stack up
+up: kafka-jars ## Start the local stack: Kafka, PostgreSQL, keys, topics, services (idempotent)
+	$(RUN) chengyu stack up
 
 down: tools ## Stop everything the local stack started (data kept)
-	$(UV) run --frozen chengyu stack down
+	$(RUN) chengyu stack down
+
+lint: sync ## ruff and mypy over every package
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy contracts/src kit/src deploy/src
+
+contracts: sync ## Fail if committed schemas differ from the code or a change breaks consumers
+	$(RUN) chengyu contracts check
+
+test: kafka-jars lint contracts ## Lint, then every test (unit, integration on real Kafka and PostgreSQL)
+	$(RUN) pytest
+
+bench: kafka-jars ## Benchmarks of the kit (see benchmarks/README.md)
+	$(RUN) python -m benchmarks.kit_consumer

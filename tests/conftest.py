@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.registry import Registry, dead_letter_topic
 from chengyu_kit.clock import Clock
@@ -20,8 +22,6 @@ from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.tracing import configure_tracing
 from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
 from chengyu_ops.postgres import LocalPostgres
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
 from tests.support.tally import (
     TALLY_MIGRATION,
     TallyIncremented,

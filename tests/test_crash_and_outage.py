@@ -10,10 +10,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from chengyu_contracts.registry import Registry
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_ops.postgres import LocalPostgres
-
 from tests.conftest import PROJECT_ROOT, KeyFiles, service_settings, tally_runtime
 from tests.support.kafka_io import publish_raw
 from tests.support.tally import TallyIncremented, tally_of

@@ -8,12 +8,12 @@ import uuid
 from typing import Any
 
 import pytest
+
 from chengyu_contracts.keys import SigningKey
 from chengyu_contracts.registry import EventData, EventSpec, Registry, dead_letter_topic
 from chengyu_contracts.signing import sign_event, signing_input
 from chengyu_kit import dead_letter
 from chengyu_kit.runtime import ServiceRuntime
-
 from tests.conftest import KeyFiles
 from tests.support.kafka_io import publish_raw, read_all
 from tests.support.tally import TALLY_TYPE, TallyIncremented, tally_of

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from chengyu_contracts.registry import Registry
 from chengyu_kit.runtime import ServiceRuntime
-
 from tests.support.kafka_io import publish_raw
 from tests.support.tally import TallyIncremented, request_increment, tally_of
 from tests.support.waiting import wait_for

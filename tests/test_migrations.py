@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+
 from chengyu_kit.db import create_pool
 from chengyu_kit.migrations import Migration, MigrationError, apply_migrations, kit_migrations
 

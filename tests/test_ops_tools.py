@@ -7,6 +7,7 @@ import json
 import sys
 
 import pytest
+
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.registry import Registry, dead_letter_topic
 from chengyu_kit.issuer import EventIssuer
@@ -14,7 +15,6 @@ from chengyu_kit.runtime import ServiceRuntime
 from chengyu_ops.cli_dlq import parked_entry, parked_records, redrive
 from chengyu_ops.cli_events import describe
 from chengyu_ops.reading import read_records
-
 from tests.conftest import PROJECT_ROOT, KeyFiles, service_settings, tally_runtime
 from tests.support.kafka_io import publish_raw
 from tests.support.tally import TallyIncremented, tally_of

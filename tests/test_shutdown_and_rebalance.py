@@ -11,8 +11,8 @@ import sys
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from chengyu_contracts.registry import Registry
 
+from chengyu_contracts.registry import Registry
 from tests.conftest import PROJECT_ROOT, KeyFiles, service_settings, tally_runtime
 from tests.support.kafka_io import publish_raw
 from tests.support.tally import TallyIncremented

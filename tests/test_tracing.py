@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from chengyu_kit.runtime import ServiceRuntime
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+from chengyu_kit.runtime import ServiceRuntime
 from tests.support.tally import TALLY_TYPE, tally_of, tally_router
 from tests.support.waiting import wait_for
 

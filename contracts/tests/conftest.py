@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import pytest
+
 from chengyu_contracts.encode import encode_event
 from chengyu_contracts.envelope import Envelope, KafkaRecord, to_kafka_record
 from chengyu_contracts.keys import KeyRegistry, SigningKey

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chengyu_contracts.envelope import Envelope, KafkaRecord
 from cloudevents.core.bindings import kafka as core_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.v1.kafka import KafkaMessage, from_structured
+
+from chengyu_contracts.envelope import Envelope, KafkaRecord
 
 EXTENSIONS = ("partitionkey", "traceparent", "chengyukeyid", "chengyusig")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, Literal
 
-from chengyu_contracts.compat import ContractProblem, breaking_changes
 from pydantic import BaseModel
+
+from chengyu_contracts.compat import ContractProblem, breaking_changes
 
 T = "cn.chengyu.sample.thing-happened.v1"
 

@@ -4,8 +4,9 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from chengyu_contracts.envelope import Envelope, format_event_time, to_kafka_record
 from pydantic import ValidationError
+
+from chengyu_contracts.envelope import Envelope, format_event_time, to_kafka_record
 
 from .conftest import unsigned_event
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from chengyu_contracts.masking import mask_name, mask_phone, mask_resident_id
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.resident_id import InvalidResidentId, parse_resident_id
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 import pytest
+
+import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.registry import (
     REGISTRY,
     EventData,

@@ -3,6 +3,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from chengyu_contracts.resident_id import (
     PROVINCE_CODES,
     InvalidResidentId,
@@ -10,8 +13,6 @@ from chengyu_contracts.resident_id import (
     parse_resident_id,
     synthesize_resident_id,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 STANDARD_SAMPLE = "11010519491231002X"  # the example number printed in GB 11643-1999
 TODAY = date(2025, 6, 1)

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from chengyu_contracts.envelope import Envelope
 from chengyu_contracts.errors import EventRejected
 from chengyu_contracts.keys import KeyRegistry, PublicKeyEntry, SigningKey, agency_may_sign
@@ -21,7 +23,6 @@ from chengyu_contracts.signing import (
     sign_event,
     verify_event,
 )
-from pydantic import ValidationError
 
 from .conftest import CQ_SEED, unsigned_event
 

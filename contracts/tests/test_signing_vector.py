@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from chengyu_contracts.canonical import signing_input
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.signing import sign_event, verify_event
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 VECTOR_FILE = Path(__file__).parent / "vectors" / "signing-v1.json"
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+
 from chengyu_ops._proc import pid_alive
 from chengyu_ops.postgres import LocalPostgres, ensure_database, with_database
 

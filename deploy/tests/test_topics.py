@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
 from chengyu_ops.paths import find_project_root
 from chengyu_ops.topics import (

@@ -1,11 +1,12 @@
 """Bad HTTP input gets a 4xx that names the problem without echoing the input."""
 
-from chengyu_kit.health import Readiness
-from chengyu_kit.http import DomainError, add_platform_routes
-from chengyu_kit.metrics import KitMetrics
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
+
+from chengyu_kit.health import Readiness
+from chengyu_kit.http import DomainError, add_platform_routes
+from chengyu_kit.metrics import KitMetrics
 
 
 class Body(BaseModel):

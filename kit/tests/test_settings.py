@@ -1,6 +1,7 @@
 """Settings errors name the environment variables that are missing or malformed."""
 
 import pytest
+
 from chengyu_kit.settings import ServiceSettings, SettingsError, load_settings
 
 

@@ -17,7 +17,6 @@ from chengyu_kit.consumer import EventConsumer
 from chengyu_kit.dead_letter import ReceivedRecord
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings, load_settings
-
 from tests.support.tally import (
     TALLY_MIGRATION,
     TallyIncremented,

@@ -8,13 +8,14 @@ a fake service in the product.
 from __future__ import annotations
 
 import asyncpg
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
 from chengyu_contracts.registry import EventData, EventSpec, Registry
 from chengyu_kit.inbox import EventContext, Rejected
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.migrations import Migration
 from chengyu_kit.outbox import add_to_outbox
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
 
 TALLY_TYPE = "cn.chengyu.test.tally-incremented.v1"
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 
+from fastapi import FastAPI
+
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.serve import serve
 from chengyu_kit.settings import ServiceSettings, load_settings
-from fastapi import FastAPI
-
 from tests.support.tally import (
     TALLY_MIGRATION,
     TallyIncremented,

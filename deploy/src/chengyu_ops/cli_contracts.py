@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 import typer
+
+import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.asyncapi import write_asyncapi
 from chengyu_contracts.compat import check_contracts
 from chengyu_contracts.registry import REGISTRY
 from chengyu_contracts.schemas import write_schemas
-
 from chengyu_ops.paths import find_project_root
 
 # Problems that regenerating the files fixes; every other kind is a breaking change.

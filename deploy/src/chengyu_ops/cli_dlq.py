@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 from aiokafka import AIOKafkaProducer, ConsumerRecord
-from chengyu_kit import dead_letter
 
+from chengyu_kit import dead_letter
 from chengyu_ops.reading import list_topics, read_records
 
 app = typer.Typer(help="Dead-lettered events.", no_args_is_help=True)

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 import typer
 from aiokafka import ConsumerRecord
+
+import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.decode import EventRejected, decode_event
 from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.registry import REGISTRY, Registry
-
 from chengyu_ops.paths import find_project_root, state_home
 from chengyu_ops.reading import list_topics, read_records
 

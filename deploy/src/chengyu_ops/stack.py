@@ -25,6 +25,7 @@ from typing import Literal
 from chengyu_ops import _proc
 from chengyu_ops._aio import run_sync
 from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars
+from chengyu_ops.keys import LocalKeys, ensure_local_keys
 from chengyu_ops.paths import find_project_root, state_home
 from chengyu_ops.postgres import LocalPostgres, ensure_database
 from chengyu_ops.services import SERVICES, ServiceSpec
@@ -100,6 +101,7 @@ class Stack:
         recorded = KafkaCluster.attach(self.kafka_dir)
         self.kafka = recorded if recorded is not None and recorded.any_running() else requested
         self.postgres = None if database_url else LocalPostgres(self.postgres_dir)
+        self.keys = LocalKeys(self.home / "keys")
 
     # -- addresses -------------------------------------------------------------------------
 
@@ -152,6 +154,9 @@ class Stack:
             self.postgres.start()
             echo(f"postgres: started at {self.postgres.socket_dir}")
 
+        self.keys, made = ensure_local_keys(self.home / "keys")
+        echo(f"keys: {len(made)} created in {self.keys.folder}" if made else "keys: present")
+
         run_sync(lambda: self._ensure_databases(echo))
 
         specs = load_topic_specs(self.topics_file)
@@ -193,6 +198,10 @@ class Stack:
             DATABASE_URL=self.service_dsn(spec),
             HTTP_HOST="127.0.0.1",
             HTTP_PORT=str(spec.http_port),
+            SIGNING_KEY_FILE=str(self.keys.signing_key_file(spec.city, spec.agency)),
+            KEY_REGISTRY_FILE=str(self.keys.registry_file),
+            PERSON_REF_KEY=self.keys.person_ref_key_hex(),
+            OTEL_TRACES_EXPORTER=f"file:{self.logs_dir / 'traces.jsonl'}",
         )
         env.update(spec.env)
         return env

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from chengyu_contracts.registry import dead_letter_topic
-
 from chengyu_kit.outbox import OutgoingRecord
 
 REASON = "chengyu-dlq-reason"

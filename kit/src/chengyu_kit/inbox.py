@@ -23,12 +23,12 @@ from typing import Any
 
 import asyncpg
 import structlog
+from opentelemetry import trace
+
 from chengyu_contracts.decode import EventRejected, VerifiedEvent, decode_event
 from chengyu_contracts.envelope import format_event_time
 from chengyu_contracts.registry import EventData, Registry
 from chengyu_contracts.signing import KeyRegistry
-from opentelemetry import trace
-
 from chengyu_kit.clock import Clock, SystemClock
 from chengyu_kit.db import Connection, is_transient
 from chengyu_kit.dead_letter import (

@@ -6,7 +6,6 @@ from chengyu_contracts.encode import encode_event
 from chengyu_contracts.envelope import format_event_time, to_kafka_record
 from chengyu_contracts.registry import EventData, Registry
 from chengyu_contracts.signing import SigningKey
-
 from chengyu_kit.clock import Clock, SystemClock
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.tracing import current_trace_headers

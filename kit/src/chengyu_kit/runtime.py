@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
-from chengyu_contracts.registry import EventData, Registry
-from chengyu_contracts.signing import KeyRegistry, SigningKey
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
+from chengyu_contracts.registry import EventData, Registry
+from chengyu_contracts.signing import KeyRegistry, SigningKey
 from chengyu_kit.clock import Clock, SystemClock
 from chengyu_kit.consumer import EventConsumer
 from chengyu_kit.db import create_pool, ping
