@@ -35,6 +35,7 @@ lint: sync ## ruff and mypy over every package
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy contracts/src kit/src deploy/src
+	$(RUN) mypy contracts/tests kit/tests deploy/tests tests
 
 contracts: sync ## Fail if committed schemas differ from the code or a change breaks consumers
 	$(RUN) chengyu contracts check

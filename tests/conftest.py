@@ -114,14 +114,14 @@ def service_settings(
 ) -> ServiceSettings:
     """Settings of a tally service instance in ``city``."""
     return ServiceSettings(
-        city=city,  # type: ignore[arg-type]
+        city=city,
         service_name="tally",
         agency="test",
         kafka_bootstrap=kafka,
         database_url=database_url,
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
-        person_ref_key=secrets.token_hex(32),  # type: ignore[arg-type]
+        person_ref_key=secrets.token_hex(32),
         **extra,  # type: ignore[arg-type]
     )
 

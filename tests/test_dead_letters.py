@@ -167,12 +167,11 @@ async def test_a_forged_or_tampered_event_is_never_applied(
     assert applied == 1
 
 
-async def test_a_redriven_event_is_applied_once_the_cause_is_fixed(
+async def test_a_replayed_dead_letter_is_skipped_but_a_redriven_one_is_retried(
     cd_service: ServiceRuntime, tally_topic: str, kafka: str
 ) -> None:
-    # The handler refuses negative amounts; we "fix" the cause by redriving an event
-    # that the handler now accepts: simulate by parking via the handler's rule, then
-    # checking a plain replay is skipped while a redrive is retried.
+    # The handler still refuses the event, so the re-drive parks it again; the plain
+    # replay in between is recognised as already dealt with and parks nothing.
     event = cd_service.issuer.issue(TallyIncremented(tally_id="t-redrive", amount=-1))
     await publish_raw(kafka, tally_topic, [(event.key, event.value, event.headers)])
     parked = await wait_for(

@@ -133,3 +133,59 @@ async def _duplicates(runtime: ServiceRuntime, topic: str) -> float:
         "chengyu_events_consumed_total", {"topic": topic, "outcome": "duplicate"}
     )
     return value or 0.0
+
+
+async def test_later_events_of_a_parked_key_wait_and_are_applied_in_order_after_redrive(
+    kafka: str,
+    cd_database: str,
+    key_files: KeyFiles,
+    tally_topic: str,
+    tally_reg: Registry,
+) -> None:
+    settings = service_settings("cd", kafka=kafka, database_url=cd_database, keys=key_files)
+    new_key = SigningKey.generate("cd-test-3", "/cd/test")
+    stranger = EventIssuer(source="/cd/test/tally", signing_key=new_key, registry=tally_reg)
+    known = EventIssuer(source="/cd/test/tally", signing_key=key_files.cd, registry=tally_reg)
+    first = stranger.issue(TallyIncremented(tally_id="t-held", amount=1))
+    later = [known.issue(TallyIncremented(tally_id="t-held", amount=n)) for n in (2, 3)]
+    other = known.issue(TallyIncremented(tally_id="t-free", amount=5))
+    dlq = dead_letter_topic(tally_topic)
+
+    runtime = tally_runtime(settings, tally_reg)
+    await runtime.start()
+    try:
+        await publish_raw(
+            kafka, tally_topic, [(r.key, r.value, r.headers) for r in [first, *later, other]]
+        )
+        assert await wait_for(lambda: tally_of(runtime.pool, "t-free"), bool) == (5, 1)
+        parked = await wait_for(lambda: parked_records(kafka, [dlq]), lambda r: len(r) == 3)
+        assert [parked_entry(r)["reason"] for r in parked] == [
+            "unknown-key",
+            "key-held",
+            "key-held",
+        ]
+        assert await tally_of(runtime.pool, "t-held") is None
+    finally:
+        await runtime.stop()
+
+    registry = KeyRegistry.from_json_file(key_files.registry).with_entry(new_key.public_entry())
+    registry_file = key_files.registry.parent / "registry-with-cd-test-3.json"
+    registry.write_json_file(registry_file)
+    fixed = tally_runtime(
+        settings.model_copy(update={"key_registry_file": registry_file}), tally_reg
+    )
+    await fixed.start()
+    try:
+        await redrive(kafka, [r for r in parked if r.key == b"t-held"])
+        assert await wait_for(
+            lambda: tally_of(fixed.pool, "t-held"), lambda t: t is not None and t[1] == 3
+        ) == (6, 3)
+        order = await fixed.pool.fetch(
+            "SELECT event_id FROM inbox WHERE outcome = 'applied' AND event_id = ANY($1::text[])"
+            " ORDER BY processed_at",
+            [r.event_id for r in [first, *later]],
+        )
+        assert [row["event_id"] for row in order] == [r.event_id for r in [first, *later]]
+        assert await fixed.pool.fetchval("SELECT count(*) FROM parked_key") == 0
+    finally:
+        await fixed.stop()

@@ -26,9 +26,9 @@ def test_source_and_consumer_group_follow_city_agency_and_service() -> None:
         service_name="fund-transfer",
         agency="hpf",
         database_url="postgresql:///x",
-        signing_key_file="k.json",  # type: ignore[arg-type]
-        key_registry_file="r.json",  # type: ignore[arg-type]
-        person_ref_key="00",  # type: ignore[arg-type]
+        signing_key_file="k.json",
+        key_registry_file="r.json",
+        person_ref_key="00",
     )
     assert settings.source == "/cq/hpf/fund-transfer"
     assert settings.consumer_group == "fund-transfer.cq"

@@ -115,11 +115,22 @@ def redrive_command(
     ] = None,
     partition: Annotated[int | None, typer.Option(help="Only this partition.")] = None,
     reason: Annotated[str | None, typer.Option(help="Every parked event with this reason.")] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(help="Every parked event of this key (aggregate id), in order."),
+    ] = None,
     bootstrap: Annotated[str | None, typer.Option(envvar="KAFKA_BOOTSTRAP")] = None,
 ) -> None:
-    """Send parked events back to their original topic; the consumer retries them once."""
-    if not offset and reason is None:
-        typer.echo("error: say which events: --offset N (repeatable) or --reason CODE", err=True)
+    """Send parked events back to their original topic; the consumer retries them once.
+
+    Events parked as ``key-held`` wait behind an earlier event of their key: re-drive a
+    key's events together (``--key``) so they are applied in their original order.
+    """
+    if not offset and reason is None and key is None:
+        typer.echo(
+            "error: say which events: --offset N (repeatable), --reason CODE or --key ID",
+            err=True,
+        )
         raise typer.Exit(2)
     servers = _bootstrap(bootstrap)
     records = asyncio.run(parked_records(servers, [topic]))
@@ -132,6 +143,7 @@ def redrive_command(
             reason is None
             or dead_letter.dead_letter_info(r.headers).get(dead_letter.REASON) == reason
         )
+        and (key is None or r.key == key.encode())
     ]
     if not chosen:
         typer.echo("error: no parked event matches", err=True)

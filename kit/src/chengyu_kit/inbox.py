@@ -8,6 +8,9 @@ For a batch of records (in partition order) the inbox:
    writes the handlers' outgoing events and the dead-letter records to the outbox;
 3. commits; only then may the caller commit the Kafka offsets.
 
+Per-key order survives dead-lettering: once an event of a key is parked, later events
+of that key are parked behind it until the parked ones are re-driven and applied.
+
 A handler's permanent rejection (:class:`Rejected`, or an unexpected error) must not
 sink its batch: the transaction is rolled back and the batch applied again with that
 event dead-lettered. Rejections are rare, so this beats a savepoint per event.
@@ -45,6 +48,11 @@ from chengyu_kit.tracing import context_from_headers, tracer
 
 log = get_logger(__name__)
 _DECODE_CHUNK = 64
+_KEY_HELD = DeadLetterReason(
+    "key-held",
+    "an earlier event with the same key is parked in the dead-letter topic;"
+    " re-drive the key's parked events together, in order",
+)
 
 
 class Rejected(Exception):
@@ -125,8 +133,13 @@ class Inbox:
         executor: Executor,
         issuer: EventIssuer | None = None,
         clock: Clock | None = None,
+        keep_key_order: bool = True,
     ) -> None:
         self.consumer = consumer
+        # While an event of a key is parked, later events of that key are parked behind
+        # it ("key-held") instead of being applied out of order; re-driving the key's
+        # parked events in order releases it. Off for consumers whose effects commute.
+        self._keep_key_order = keep_key_order
         self._pool = pool
         self._registry = registry
         self._keys = keys
@@ -185,32 +198,25 @@ class Inbox:
             for record, item in zip(records, decoded, strict=True)
         ]
         async with self._pool.acquire() as conn, conn.transaction():
-            seen: dict[str, str] = {
-                row["event_id"]: row["outcome"]
-                for row in await conn.fetch(
-                    "SELECT event_id, outcome FROM inbox"
-                    " WHERE consumer = $1 AND event_id = ANY($2::text[])",
-                    self.consumer,
-                    ids,
-                )
-            }
+            seen = await self._seen(conn, ids)
+            held = await self._held_keys(conn, records) if self._keep_key_order else {}
+            touched: set[tuple[str, bytes]] = set()
             plans: list[tuple[ReceivedRecord, _Plan]] = []
             outgoing: list[OutgoingRecord] = []
             now = format_event_time(self._clock.now())
             for index, (record, item, event_id) in enumerate(
                 zip(records, decoded, ids, strict=True)
             ):
-                retry_parked = (
-                    seen.get(event_id) == "dead-lettered"
-                    and record.header(REDRIVEN_FROM) is not None
-                )
-                if event_id in seen and not retry_parked:
+                redriven = record.header(REDRIVEN_FROM) is not None
+                retrying_parked = redriven and seen.get(event_id) == "dead-lettered"
+                if event_id in seen and not retrying_parked:
                     outcome.duplicates += 1
                     continue
+                slot = (record.topic, record.key) if record.key is not None else None
                 event_type = item.envelope.type if isinstance(item, VerifiedEvent) else None
-                reason = parked.get(index)
-                if isinstance(item, EventRejected):
-                    reason = DeadLetterReason(item.reason, item.detail)
+                reason = self._rejection(index, item, parked)
+                if reason is None and slot in held and held[slot] > 0 and not redriven:
+                    reason = _KEY_HELD
                 if reason is None:
                     assert isinstance(item, VerifiedEvent)
                     handler = self._handlers.get(item.envelope.type)
@@ -221,6 +227,11 @@ class Inbox:
                     outgoing.extend(await self._run_handler(index, conn, record, item, handler))
                     plans.append((record, _Plan(event_id, event_type, "applied")))
                     outcome.applied += 1
+                    # Counted by the re-drive header, not by inbox id: a record that could
+                    # not be verified was parked under a synthetic id, never its own.
+                    if redriven and slot is not None and held.get(slot, 0) > 0:
+                        held[slot] -= 1
+                        touched.add(slot)
                 else:
                     outgoing.append(
                         dead_letter_record(
@@ -237,6 +248,9 @@ class Inbox:
                     )
                     outcome.dead_lettered += 1
                     outcome.dead_letter_reasons.append((record.topic, reason.code))
+                    if self._keep_key_order and slot is not None and not redriven:
+                        held[slot] = held.get(slot, 0) + 1
+                        touched.add(slot)
                     log.warning(
                         "event dead-lettered",
                         reason=reason.code,
@@ -246,8 +260,64 @@ class Inbox:
                     )
                 seen[event_id] = plans[-1][1].outcome
             await self._record(conn, plans)
+            await self._save_held_keys(conn, {slot: held[slot] for slot in touched})
             await add_to_outbox(conn, outgoing)
         return outcome
+
+    @staticmethod
+    def _rejection(
+        index: int,
+        item: VerifiedEvent | EventRejected,
+        parked: Mapping[int, DeadLetterReason],
+    ) -> DeadLetterReason | None:
+        if isinstance(item, EventRejected):
+            return DeadLetterReason(item.reason, item.detail)
+        return parked.get(index)
+
+    async def _seen(self, conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+        rows = await conn.fetch(
+            "SELECT event_id, outcome FROM inbox"
+            " WHERE consumer = $1 AND event_id = ANY($2::text[])",
+            self.consumer,
+            ids,
+        )
+        return {row["event_id"]: row["outcome"] for row in rows}
+
+    async def _held_keys(
+        self, conn: Connection, records: Sequence[ReceivedRecord]
+    ) -> dict[tuple[str, bytes], int]:
+        """Keys of this batch that have events parked: later events of them must wait."""
+        keys = list({record.key for record in records if record.key is not None})
+        if not keys:
+            return {}
+        rows = await conn.fetch(
+            "SELECT topic, key, parked FROM parked_key"
+            " WHERE consumer = $1 AND key = ANY($2::bytea[])",
+            self.consumer,
+            keys,
+        )
+        return {(row["topic"], bytes(row["key"])): row["parked"] for row in rows}
+
+    async def _save_held_keys(
+        self, conn: Connection, counts: Mapping[tuple[str, bytes], int]
+    ) -> None:
+        for (topic, key), parked_count in counts.items():
+            if parked_count > 0:
+                await conn.execute(
+                    "INSERT INTO parked_key (consumer, topic, key, parked) VALUES ($1, $2, $3, $4)"
+                    " ON CONFLICT (consumer, topic, key) DO UPDATE SET parked = excluded.parked",
+                    self.consumer,
+                    topic,
+                    key,
+                    parked_count,
+                )
+            else:
+                await conn.execute(
+                    "DELETE FROM parked_key WHERE consumer = $1 AND topic = $2 AND key = $3",
+                    self.consumer,
+                    topic,
+                    key,
+                )
 
     async def _run_handler(
         self,
