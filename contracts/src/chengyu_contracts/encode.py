@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from chengyu_contracts.envelope import Envelope
 from chengyu_contracts.keys import SigningKey
 from chengyu_contracts.registry import EventData, Registry
-from chengyu_contracts.signing import sign_envelope
+from chengyu_contracts.signing import sign_event
 from chengyu_contracts.timefmt import format_event_time
 
 __all__ = ["encode_event"]
@@ -35,18 +36,21 @@ def encode_event(
     """
     spec = registry.spec_for_model(type(data))
     aggregate_id = registry.key_of(data)
-    envelope = Envelope(
-        specversion="1.0",
-        id=event_id if event_id is not None else str(uuid.uuid4()),
-        source=source,
-        type=spec.type,
-        subject=aggregate_id,
-        time=format_event_time(time if time is not None else datetime.now(UTC)),
-        datacontenttype="application/json",
-        dataschema=spec.dataschema,
-        partitionkey=aggregate_id,
-        traceparent=traceparent,
-        tracestate=tracestate,
-        data=data.model_dump(mode="json"),
-    )
-    return sign_envelope(envelope, key)
+    wire: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": event_id if event_id is not None else str(uuid.uuid4()),
+        "source": source,
+        "type": spec.type,
+        "subject": aggregate_id,
+        "time": format_event_time(time if time is not None else datetime.now(UTC)),
+        "datacontenttype": "application/json",
+        "dataschema": spec.dataschema,
+        "partitionkey": aggregate_id,
+        "data": data.model_dump(mode="json"),
+    }
+    if traceparent is not None:
+        wire["traceparent"] = traceparent
+    if tracestate is not None:
+        wire["tracestate"] = tracestate
+    # Sign the wire form, then validate the envelope once (not before and after).
+    return Envelope.model_validate(sign_event(wire, key))

@@ -12,10 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chengyu_contracts.ed25519 import PrivateKey, PublicKey
 from chengyu_contracts.errors import UnknownKeyId
 from chengyu_contracts.timefmt import parse_rfc3339
 
@@ -55,7 +54,7 @@ class SigningKey:
 
     __slots__ = ("_private", "agency", "key_id")
 
-    def __init__(self, key_id: str, agency: str, private_key: Ed25519PrivateKey) -> None:
+    def __init__(self, key_id: str, agency: str, private_key: PrivateKey) -> None:
         _check_identity(key_id, agency)
         self.key_id = key_id
         self.agency = agency
@@ -64,22 +63,22 @@ class SigningKey:
     @classmethod
     def generate(cls, key_id: str, agency: str) -> SigningKey:
         """A new random key."""
-        return cls(key_id, agency, Ed25519PrivateKey.generate())
+        return cls(key_id, agency, PrivateKey.generate())
 
     @classmethod
     def from_seed(cls, key_id: str, agency: str, seed: bytes) -> SigningKey:
         """The key derived from a 32-byte Ed25519 seed (test vectors, key files)."""
         if len(seed) != _SEED_BYTES:
             raise ValueError("an Ed25519 seed is exactly 32 bytes")
-        return cls(key_id, agency, Ed25519PrivateKey.from_private_bytes(seed))
+        return cls(key_id, agency, PrivateKey(seed))
 
     def seed(self) -> bytes:
         """The 32-byte private seed. Handle with care."""
-        return self._private.private_bytes_raw()
+        return self._private.seed()
 
     def public_key_bytes(self) -> bytes:
         """The 32 raw bytes of the public key."""
-        return self._private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return self._private.public_bytes()
 
     def sign(self, message: bytes) -> bytes:
         """The 64-byte Ed25519 signature of ``message``."""
@@ -181,9 +180,9 @@ class PublicKeyEntry(BaseModel):
         """True if either end of the validity window is set."""
         return self.not_before is not None or self.not_after is not None
 
-    def ed25519(self) -> Ed25519PublicKey:
+    def ed25519(self) -> PublicKey:
         """The public key object."""
-        return Ed25519PublicKey.from_public_bytes(base64.b64decode(self.public_key))
+        return PublicKey(base64.b64decode(self.public_key))
 
 
 class KeyRegistry:
@@ -211,7 +210,7 @@ class KeyRegistry:
         except KeyError:
             raise UnknownKeyId(key_id) from None
 
-    def public_key(self, key_id: str) -> Ed25519PublicKey:
+    def public_key(self, key_id: str) -> PublicKey:
         """The parsed public key for ``key_id``; ``UnknownKeyId`` if there is none."""
         try:
             return self._public[key_id]

@@ -7,8 +7,6 @@ import binascii
 import re
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-
 from chengyu_contracts.canonical import KEY_ID_MEMBER, SIGNATURE_MEMBER, signing_input
 from chengyu_contracts.envelope import Envelope
 from chengyu_contracts.errors import (
@@ -106,7 +104,5 @@ def verify_event(event: dict[str, Any], keys: KeyRegistry) -> None:
         message = signing_input(event)
     except (binascii.Error, ValueError):
         raise BadSignature("event cannot be decoded or canonicalised for verification") from None
-    try:
-        keys.public_key(key_id).verify(raw_signature, message)
-    except InvalidSignature:
-        raise BadSignature(f"signature does not verify with key {key_id!r}") from None
+    if not keys.public_key(key_id).verify(raw_signature, message):
+        raise BadSignature(f"signature does not verify with key {key_id!r}")
