@@ -187,3 +187,25 @@ async def test_a_replayed_dead_letter_is_skipped_but_a_redriven_one_is_retried(
     )
     reasons = [dead_letter.dead_letter_info(r.headers)[dead_letter.REASON] for r in records]
     assert reasons == ["negative-amount", "negative-amount"]
+
+
+async def test_a_deferred_write_that_fails_parks_only_its_own_event(
+    cd_service: ServiceRuntime, tally_topic: str, kafka: str
+) -> None:
+    # The tally table refuses totals above 10**9: the second event's deferred write
+    # fails inside the batch; the batch is redone event by event to find it.
+    events = [
+        cd_service.issuer.issue(TallyIncremented(tally_id=tally_id, amount=amount))
+        for tally_id, amount in (("t-ok-1", 1), ("t-huge", 2 * 10**9), ("t-ok-2", 2))
+    ]
+    await publish_raw(kafka, tally_topic, [(e.key, e.value, e.headers) for e in events])
+
+    assert await wait_for(lambda: tally_of(cd_service.pool, "t-ok-2"), bool) == (2, 1)
+    assert await tally_of(cd_service.pool, "t-ok-1") == (1, 1)
+    assert await tally_of(cd_service.pool, "t-huge") is None
+    parked = await wait_for(
+        lambda: read_all(kafka, dead_letter_topic(tally_topic)), lambda r: len(r) == 1
+    )
+    info = dead_letter.dead_letter_info(parked[0].headers)
+    assert info[dead_letter.REASON] == "handler-error"
+    assert parked[0].key == b"t-huge"

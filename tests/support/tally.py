@@ -26,7 +26,7 @@ TALLY_MIGRATION = Migration(
     sql="""
     CREATE TABLE tally (
         tally_id text PRIMARY KEY,
-        total    bigint  NOT NULL,
+        total    bigint  NOT NULL CHECK (total <= 1000000000),
         events   integer NOT NULL
     );
     CREATE TABLE requested_increment (
@@ -60,7 +60,7 @@ async def on_tally_incremented(context: EventContext, event: TallyIncremented) -
     """Add the amount to the tally; refuse negative amounts for good."""
     if event.amount < 0:
         raise Rejected("negative-amount", "a tally can only be incremented by amount >= 0")
-    await context.conn.execute(
+    context.defer(
         """
         INSERT INTO tally (tally_id, total, events) VALUES ($1, $2, 1)
         ON CONFLICT (tally_id) DO UPDATE

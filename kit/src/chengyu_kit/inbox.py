@@ -40,7 +40,7 @@ from chengyu_kit.dead_letter import (
     ReceivedRecord,
     dead_letter_record,
 )
-from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.issuer import EventIssuer, PendingEvent
 from chengyu_kit.logs import get_logger
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.outbox import OutgoingRecord, add_to_outbox
@@ -66,20 +66,31 @@ class Rejected(Exception):
 
 @dataclass
 class EventContext:
-    """What a handler gets besides the event data: its transaction and a way to emit."""
+    """What a handler gets besides the event data: its transaction and ways to act.
+
+    ``conn`` runs statements at once (for reads, or writes a later read depends on).
+    :meth:`defer` queues a write that the inbox runs for the whole batch in one
+    pipelined ``executemany``, which is what makes batched consumption fast; deferred
+    writes run in the order they were queued, after every handler of the batch.
+    """
 
     conn: Connection
     event: VerifiedEvent
     record: ReceivedRecord
     clock: Clock
     issuer: EventIssuer | None
-    outgoing: list[OutgoingRecord] = field(default_factory=list)
+    pending: list[PendingEvent] = field(default_factory=list)
+    statements: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
     def emit(self, data: EventData) -> None:
         """Issue a new event, written to the outbox in this event's transaction."""
         if self.issuer is None:
             raise RuntimeError("this consumer was built without an EventIssuer")
-        self.outgoing.append(self.issuer.issue(data))
+        self.pending.append(self.issuer.prepare(data))
+
+    def defer(self, sql: str, *args: Any) -> None:
+        """Queue a write to run with the batch's other deferred writes of the same SQL."""
+        self.statements.append((sql, args))
 
 
 Handler = Callable[[EventContext, Any], Awaitable[None]]
@@ -104,6 +115,44 @@ class _Plan:
     event_type: str | None
     outcome: str  # applied | dead-lettered
     reason: str | None = None
+
+
+@dataclass
+class _Attempt:
+    """State of one attempt at applying a batch inside its transaction."""
+
+    seen: dict[str, str]
+    held: dict[tuple[str, bytes] | None, int]
+    now: str
+    outcome: BatchOutcome = field(default_factory=BatchOutcome)
+    plans: list[tuple[ReceivedRecord, _Plan]] = field(default_factory=list)
+    outgoing: list[OutgoingRecord | PendingEvent] = field(default_factory=list)
+    deferred: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    touched: set[tuple[str, bytes]] = field(default_factory=set)
+
+    def applied(
+        self, record: ReceivedRecord, event_id: str, event_type: str, context: EventContext
+    ) -> None:
+        """Record that a handler applied the event, with what it emitted and deferred."""
+        self.outgoing.extend(context.pending)
+        self.deferred.extend(context.statements)
+        self.plans.append((record, _Plan(event_id, event_type, "applied")))
+        self.seen[event_id] = "applied"
+        self.outcome.applied += 1
+
+    def hold(self, slot: tuple[str, bytes]) -> None:
+        """One more parked event of this key."""
+        self.held[slot] = self.held.get(slot, 0) + 1
+        self.touched.add(slot)
+
+    def release(self, slot: tuple[str, bytes]) -> None:
+        """One parked event of this key was applied after a re-drive."""
+        self.held[slot] -= 1
+        self.touched.add(slot)
+
+
+class _RedoOneByOne(Exception):
+    """A deferred write failed for good: find the culprit by running writes per event."""
 
 
 class _RedoWithout(Exception):
@@ -148,6 +197,8 @@ class Inbox:
         self._executor = executor
         self._issuer = issuer
         self._clock = clock or SystemClock()
+        self._tracer = tracer()
+        self._handler_timers: dict[str, Any] = {}
 
     async def process(self, records: Sequence[ReceivedRecord]) -> BatchOutcome:
         """Apply ``records`` (in log order) exactly once; returns after the commit.
@@ -156,11 +207,15 @@ class Inbox:
         """
         decoded = await self._decode_all(records)
         parked: dict[int, DeadLetterReason] = {}
+        one_by_one = False
         while True:
             try:
-                outcome = await self._apply(records, decoded, parked)
+                outcome = await self._apply(records, decoded, parked, one_by_one=one_by_one)
             except _RedoWithout as redo:
                 parked[redo.index] = redo.reason
+                continue
+            except _RedoOneByOne:
+                one_by_one = True
                 continue
             self._count(records, outcome)
             return outcome
@@ -191,78 +246,93 @@ class Inbox:
         records: Sequence[ReceivedRecord],
         decoded: Sequence[VerifiedEvent | EventRejected],
         parked: Mapping[int, DeadLetterReason],
+        *,
+        one_by_one: bool,
     ) -> BatchOutcome:
-        outcome = BatchOutcome()
         ids = [
             item.envelope.id if isinstance(item, VerifiedEvent) else synthetic_event_id(record)
             for record, item in zip(records, decoded, strict=True)
         ]
         async with self._pool.acquire() as conn, conn.transaction():
-            seen = await self._seen(conn, ids)
-            held = await self._held_keys(conn, records) if self._keep_key_order else {}
-            touched: set[tuple[str, bytes]] = set()
-            plans: list[tuple[ReceivedRecord, _Plan]] = []
-            outgoing: list[OutgoingRecord] = []
-            now = format_event_time(self._clock.now())
+            attempt = _Attempt(
+                seen=await self._seen(conn, ids),
+                held=await self._held_keys(conn, records) if self._keep_key_order else {},
+                now=format_event_time(self._clock.now()),
+            )
             for index, (record, item, event_id) in enumerate(
                 zip(records, decoded, ids, strict=True)
             ):
                 redriven = record.header(REDRIVEN_FROM) is not None
-                retrying_parked = redriven and seen.get(event_id) == "dead-lettered"
-                if event_id in seen and not retrying_parked:
-                    outcome.duplicates += 1
+                retrying_parked = redriven and attempt.seen.get(event_id) == "dead-lettered"
+                if event_id in attempt.seen and not retrying_parked:
+                    attempt.outcome.duplicates += 1
                     continue
                 slot = (record.topic, record.key) if record.key is not None else None
-                event_type = item.envelope.type if isinstance(item, VerifiedEvent) else None
                 reason = self._rejection(index, item, parked)
-                if reason is None and slot in held and held[slot] > 0 and not redriven:
+                if reason is None and attempt.held.get(slot, 0) > 0 and not redriven:
                     reason = _KEY_HELD
-                if reason is None:
-                    assert isinstance(item, VerifiedEvent)
-                    handler = self._handlers.get(item.envelope.type)
-                    if handler is None:
-                        outcome.ignored += 1
-                        seen[event_id] = "ignored"
-                        continue
-                    outgoing.extend(await self._run_handler(index, conn, record, item, handler))
-                    plans.append((record, _Plan(event_id, event_type, "applied")))
-                    outcome.applied += 1
-                    # Counted by the re-drive header, not by inbox id: a record that could
-                    # not be verified was parked under a synthetic id, never its own.
-                    if redriven and slot is not None and held.get(slot, 0) > 0:
-                        held[slot] -= 1
-                        touched.add(slot)
-                else:
-                    outgoing.append(
-                        dead_letter_record(
-                            record,
-                            reason,
-                            consumer=self.consumer,
-                            time=now,
-                            event_id=event_id,
-                            event_type=event_type,
-                        )
-                    )
-                    plans.append(
-                        (record, _Plan(event_id, event_type, "dead-lettered", reason.code))
-                    )
-                    outcome.dead_lettered += 1
-                    outcome.dead_letter_reasons.append((record.topic, reason.code))
-                    if self._keep_key_order and slot is not None and not redriven:
-                        held[slot] = held.get(slot, 0) + 1
-                        touched.add(slot)
-                    log.warning(
-                        "event dead-lettered",
-                        reason=reason.code,
-                        detail=reason.detail,
-                        event_id=event_id,
-                        position=record.position,
-                    )
-                seen[event_id] = plans[-1][1].outcome
-            await self._record(conn, plans)
-            await self._save_held_keys(conn, {slot: held[slot] for slot in touched})
-            await add_to_outbox(conn, outgoing)
-        return outcome
+                if reason is not None:
+                    self._park(attempt, record, item, event_id, reason, count_key=not redriven)
+                    continue
+                assert isinstance(item, VerifiedEvent)
+                handler = self._handlers.get(item.envelope.type)
+                if handler is None:
+                    attempt.outcome.ignored += 1
+                    attempt.seen[event_id] = "ignored"
+                    continue
+                context = await self._run_handler(
+                    index, conn, record, item, handler, one_by_one=one_by_one
+                )
+                attempt.applied(record, event_id, item.envelope.type, context)
+                # Counted by the re-drive header, not by inbox id: a record that could
+                # not be verified was parked under a synthetic id, never its own.
+                if redriven and slot is not None and attempt.held.get(slot, 0) > 0:
+                    attempt.release(slot)
+            try:
+                await self._run_deferred(conn, attempt.deferred)
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                raise _RedoOneByOne from error
+            await self._record(conn, attempt.plans)
+            await self._save_held_keys(conn, {slot: attempt.held[slot] for slot in attempt.touched})
+            await add_to_outbox(conn, await self._sign_all(attempt.outgoing))
+        return attempt.outcome
+
+    def _park(
+        self,
+        attempt: _Attempt,
+        record: ReceivedRecord,
+        item: VerifiedEvent | EventRejected,
+        event_id: str,
+        reason: DeadLetterReason,
+        *,
+        count_key: bool,
+    ) -> None:
+        event_type = item.envelope.type if isinstance(item, VerifiedEvent) else None
+        attempt.outgoing.append(
+            dead_letter_record(
+                record,
+                reason,
+                consumer=self.consumer,
+                time=attempt.now,
+                event_id=event_id,
+                event_type=event_type,
+            )
+        )
+        attempt.plans.append((record, _Plan(event_id, event_type, "dead-lettered", reason.code)))
+        attempt.seen[event_id] = "dead-lettered"
+        attempt.outcome.dead_lettered += 1
+        attempt.outcome.dead_letter_reasons.append((record.topic, reason.code))
+        if self._keep_key_order and count_key and record.key is not None:
+            attempt.hold((record.topic, record.key))
+        log.warning(
+            "event dead-lettered",
+            reason=reason.code,
+            detail=reason.detail,
+            event_id=event_id,
+            position=record.position,
+        )
 
     @staticmethod
     def _rejection(
@@ -285,7 +355,7 @@ class Inbox:
 
     async def _held_keys(
         self, conn: Connection, records: Sequence[ReceivedRecord]
-    ) -> dict[tuple[str, bytes], int]:
+    ) -> dict[tuple[str, bytes] | None, int]:
         """Keys of this batch that have events parked: later events of them must wait."""
         keys = list({record.key for record in records if record.key is not None})
         if not keys:
@@ -326,13 +396,15 @@ class Inbox:
         record: ReceivedRecord,
         event: VerifiedEvent,
         handler: Handler,
-    ) -> list[OutgoingRecord]:
+        *,
+        one_by_one: bool,
+    ) -> EventContext:
         context = EventContext(
             conn=conn, event=event, record=record, clock=self._clock, issuer=self._issuer
         )
         event_type = event.envelope.type
         with (
-            tracer().start_as_current_span(
+            self._tracer.start_as_current_span(
                 f"handle {event_type}",
                 context=context_from_headers(record.headers),
                 kind=trace.SpanKind.CONSUMER,
@@ -346,10 +418,13 @@ class Inbox:
             structlog.contextvars.bound_contextvars(
                 event_id=event.envelope.id, event_type=event_type
             ),
-            self._metrics.handler_seconds.labels(event_type).time(),
+            self._handler_timer(event_type).time(),
         ):
             try:
                 await handler(context, event.data)
+                if one_by_one:
+                    await self._run_deferred(conn, context.statements)
+                    context.statements.clear()
             except Rejected as rejection:
                 raise _RedoWithout(
                     index, DeadLetterReason(rejection.reason, rejection.detail)
@@ -362,7 +437,47 @@ class Inbox:
                     index,
                     DeadLetterReason("handler-error", f"the handler raised {type(error).__name__}"),
                 ) from error
-        return context.outgoing
+        return context
+
+    def _handler_timer(self, event_type: str) -> Any:
+        timer = self._handler_timers.get(event_type)
+        if timer is None:
+            timer = self._handler_timers[event_type] = self._metrics.handler_seconds.labels(
+                event_type
+            )
+        return timer
+
+    async def _run_deferred(
+        self, conn: Connection, statements: Sequence[tuple[str, tuple[Any, ...]]]
+    ) -> None:
+        """Run deferred writes in order, each run of one SQL text as one executemany."""
+        position = 0
+        while position < len(statements):
+            sql = statements[position][0]
+            end = position
+            while end < len(statements) and statements[end][0] == sql:
+                end += 1
+            await conn.executemany(sql, [args for _, args in statements[position:end]])
+            position = end
+
+    def _sign_chunk(self, pending: Sequence[PendingEvent]) -> list[OutgoingRecord]:
+        assert self._issuer is not None
+        return [self._issuer.sign(event) for event in pending]
+
+    async def _sign_all(
+        self, outgoing: Sequence[OutgoingRecord | PendingEvent]
+    ) -> list[OutgoingRecord]:
+        """Sign the handlers' new events in the worker threads; keep the order."""
+        pending = [item for item in outgoing if isinstance(item, PendingEvent)]
+        if not pending:
+            return [item for item in outgoing if isinstance(item, OutgoingRecord)]
+        loop = asyncio.get_running_loop()
+        chunks = [pending[i : i + _DECODE_CHUNK] for i in range(0, len(pending), _DECODE_CHUNK)]
+        signed_chunks = await asyncio.gather(
+            *(loop.run_in_executor(self._executor, self._sign_chunk, c) for c in chunks)
+        )
+        signed = iter(record for chunk in signed_chunks for record in chunk)
+        return [next(signed) if isinstance(item, PendingEvent) else item for item in outgoing]
 
     async def _record(
         self, conn: Connection, plans: Sequence[tuple[ReceivedRecord, _Plan]]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from chengyu_contracts.encode import encode_event
-from chengyu_contracts.envelope import format_event_time, to_kafka_record
+from chengyu_contracts.envelope import to_kafka_record
 from chengyu_contracts.registry import EventData, Registry
 from chengyu_contracts.signing import SigningKey
 from chengyu_kit.clock import Clock, SystemClock
@@ -11,11 +14,23 @@ from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.tracing import current_trace_headers
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event decided but not yet signed: its data, time and trace context."""
+
+    data: EventData
+    time: datetime
+    traceparent: str | None
+    tracestate: str | None
+
+
 class EventIssuer:
     """Builds, signs and frames the events one service instance issues.
 
-    The envelope carries the trace context current at creation, so a trace started by
-    an HTTP request continues in whichever service consumes the event.
+    The envelope carries the trace context current when the event was decided, so a
+    trace started by an HTTP request continues in whichever service consumes it.
+    Deciding (:meth:`prepare`, on the event loop) and signing (:meth:`sign`, pure and
+    thread-safe) are separate so that consumers can sign a batch in worker threads.
     """
 
     def __init__(
@@ -31,17 +46,26 @@ class EventIssuer:
         self._registry = registry
         self._clock = clock or SystemClock()
 
-    def issue(self, data: EventData) -> OutgoingRecord:
-        """Return the outbox record of a new signed event carrying ``data``."""
+    def prepare(self, data: EventData) -> PendingEvent:
+        """Capture the time and the current trace context of a new event."""
         trace_headers = current_trace_headers()
-        envelope = encode_event(
-            data,
-            source=self.source,
-            key=self._signing_key,
-            registry=self._registry,
+        return PendingEvent(
+            data=data,
             time=self._clock.now(),
             traceparent=trace_headers.get("traceparent"),
             tracestate=trace_headers.get("tracestate"),
+        )
+
+    def sign(self, pending: PendingEvent) -> OutgoingRecord:
+        """The outbox record of ``pending``, signed; safe to call from worker threads."""
+        envelope = encode_event(
+            pending.data,
+            source=self.source,
+            key=self._signing_key,
+            registry=self._registry,
+            time=pending.time,
+            traceparent=pending.traceparent,
+            tracestate=pending.tracestate,
         )
         record = to_kafka_record(envelope)
         return OutgoingRecord(
@@ -52,6 +76,6 @@ class EventIssuer:
             event_id=envelope.id,
         )
 
-    def now_text(self) -> str:
-        """The issuer clock's time in the envelope's format."""
-        return format_event_time(self._clock.now())
+    def issue(self, data: EventData) -> OutgoingRecord:
+        """Prepare and sign a new event in one step (use cases outside consumers)."""
+        return self.sign(self.prepare(data))
