@@ -20,7 +20,12 @@ def serve(settings: ServiceSettings, build_app: Callable[[ServiceSettings], Fast
     what is committed, then the process exits 0.
     """
     configure_logging(settings.service_name, settings.city, settings.log_level)
-    configure_tracing(settings.service_name, settings.city, settings.otel_traces_exporter)
+    configure_tracing(
+        settings.service_name,
+        settings.city,
+        settings.otel_traces_exporter,
+        sample_ratio=settings.otel_traces_sampler_ratio,
+    )
     app = build_app(settings)
     uvicorn.run(
         app,

@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     otel_traces_exporter: str = Field(
         default="none", description="none, console, or file:<path> (JSON lines)"
     )
+    otel_traces_sampler_ratio: float = Field(
+        default=1.0, ge=0.0, le=1.0, description="share of new traces recorded"
+    )
 
     @property
     def source(self) -> str:
