@@ -14,7 +14,7 @@ from chengyu_contracts.registry import EventData, EventSpec, Registry, dead_lett
 from chengyu_contracts.signing import sign_event, signing_input
 from chengyu_kit import dead_letter
 from chengyu_kit.runtime import ServiceRuntime
-from tests.conftest import KeyFiles
+from tests.conftest import KeyFiles, service_settings, tally_runtime
 from tests.support.kafka_io import publish_raw, read_all
 from tests.support.tally import TALLY_TYPE, TallyIncremented, tally_of
 from tests.support.waiting import wait_for
@@ -209,3 +209,32 @@ async def test_a_deferred_write_that_fails_parks_only_its_own_event(
     info = dead_letter.dead_letter_info(parked[0].headers)
     assert info[dead_letter.REASON] == "handler-error"
     assert parked[0].key == b"t-huge"
+
+
+async def test_worker_processes_verify_and_sign_like_threads(
+    kafka: str, cd_database: str, key_files: KeyFiles, tally_topic: str, tally_reg: Registry
+) -> None:
+    settings = service_settings(
+        "cd", kafka=kafka, database_url=cd_database, keys=key_files, verify_processes=2
+    )
+    runtime = tally_runtime(settings, tally_reg)
+    await runtime.start()
+    try:
+        poison = poison_records(key_files, tally_topic)
+        good = runtime.issuer.issue(TallyIncremented(tally_id="t-proc", amount=8))
+        await publish_raw(
+            kafka,
+            tally_topic,
+            [(k, v, HEADERS) for k, v in poison.values()] + [(good.key, good.value, good.headers)],
+        )
+        assert await wait_for(lambda: tally_of(runtime.pool, "t-proc"), bool) == (8, 1)
+        parked = await wait_for(
+            lambda: read_all(kafka, dead_letter_topic(tally_topic)),
+            lambda records: len(records) >= len(poison),
+        )
+        reasons = sorted(
+            dead_letter.dead_letter_info(r.headers)[dead_letter.REASON] for r in parked
+        )
+        assert reasons == sorted(poison)
+    finally:
+        await runtime.stop()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from cloudevents.v1.kafka import KafkaMessage, from_structured
 
 from chengyu_contracts.registry import Registry
 from chengyu_kit.runtime import ServiceRuntime
-from tests.support.kafka_io import publish_raw
+from tests.support.kafka_io import publish_raw, read_all
 from tests.support.tally import TallyIncremented, request_increment, tally_of
 from tests.support.waiting import wait_for
 
@@ -66,3 +67,21 @@ async def test_events_of_one_key_are_applied_in_order(
 
 async def _async(value: float) -> float:
     return value
+
+
+async def test_every_record_the_relay_writes_is_parsed_by_the_cloudevents_sdk(
+    cq_service: ServiceRuntime, tally_topic: str, kafka: str
+) -> None:
+    for amount in (1, 2, 3):
+        await request_increment(cq_service.pool, cq_service.issuer, "tally-ce", amount)
+    records = await wait_for(lambda: read_all(kafka, tally_topic), lambda r: len(r) >= 3)
+
+    for record in records:
+        event = from_structured(
+            KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
+        )
+        assert event["type"] == "cn.chengyu.test.tally-incremented.v1"
+        assert event["source"] == "/cq/test/tally"
+        assert event["partitionkey"] == record.key.decode()
+        assert event["chengyukeyid"] == "cq-test-1"
+        assert event.get_data()["tally_id"] == "tally-ce"

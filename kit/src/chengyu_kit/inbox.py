@@ -18,9 +18,7 @@ event dead-lettered. Rejections are rare, so this beats a savepoint per event.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +26,12 @@ import asyncpg
 import structlog
 from opentelemetry import trace
 
-from chengyu_contracts.decode import EventRejected, VerifiedEvent, decode_event
+from chengyu_contracts.decode import EventRejected, VerifiedEvent
 from chengyu_contracts.envelope import format_event_time
 from chengyu_contracts.registry import EventData, Registry
 from chengyu_contracts.signing import KeyRegistry
 from chengyu_kit.clock import Clock, SystemClock
+from chengyu_kit.crypto_pool import CryptoPool, Decoded
 from chengyu_kit.db import Connection, is_transient
 from chengyu_kit.dead_letter import (
     REDRIVEN_FROM,
@@ -47,7 +46,6 @@ from chengyu_kit.outbox import OutgoingRecord, add_to_outbox
 from chengyu_kit.tracing import context_from_headers, tracer
 
 log = get_logger(__name__)
-_DECODE_CHUNK = 64
 _KEY_HELD = DeadLetterReason(
     "key-held",
     "an earlier event with the same key is parked in the dead-letter topic;"
@@ -179,7 +177,7 @@ class Inbox:
         keys: KeyRegistry,
         handlers: Mapping[str, Handler],
         metrics: KitMetrics,
-        executor: Executor,
+        crypto: CryptoPool,
         issuer: EventIssuer | None = None,
         clock: Clock | None = None,
         keep_key_order: bool = True,
@@ -194,7 +192,7 @@ class Inbox:
         self._keys = keys
         self._handlers = dict(handlers)
         self._metrics = metrics
-        self._executor = executor
+        self._crypto = crypto
         self._issuer = issuer
         self._clock = clock or SystemClock()
         self._tracer = tracer()
@@ -221,26 +219,8 @@ class Inbox:
             self._count(records, outcome)
             return outcome
 
-    async def _decode_all(
-        self, records: Sequence[ReceivedRecord]
-    ) -> list[VerifiedEvent | EventRejected]:
-        loop = asyncio.get_running_loop()
-        chunks = [records[i : i + _DECODE_CHUNK] for i in range(0, len(records), _DECODE_CHUNK)]
-        results = await asyncio.gather(
-            *(loop.run_in_executor(self._executor, self._decode_chunk, c) for c in chunks)
-        )
-        return [item for chunk in results for item in chunk]
-
-    def _decode_chunk(
-        self, records: Sequence[ReceivedRecord]
-    ) -> list[VerifiedEvent | EventRejected]:
-        out: list[VerifiedEvent | EventRejected] = []
-        for record in records:
-            try:
-                out.append(decode_event(record.value, record.key, self._registry, self._keys))
-            except EventRejected as rejection:
-                out.append(rejection)
-        return out
+    async def _decode_all(self, records: Sequence[ReceivedRecord]) -> list[Decoded]:
+        return await self._crypto.decode([(record.value, record.key) for record in records])
 
     async def _apply(
         self,
@@ -457,10 +437,6 @@ class Inbox:
             await conn.executemany(sql, [args for _, args in statements[position:end]])
             position = end
 
-    def _sign_chunk(self, pending: Sequence[PendingEvent]) -> list[OutgoingRecord]:
-        assert self._issuer is not None
-        return [self._issuer.sign(event) for event in pending]
-
     async def _sign_all(
         self, outgoing: Sequence[OutgoingRecord | PendingEvent]
     ) -> list[OutgoingRecord]:
@@ -468,12 +444,7 @@ class Inbox:
         pending = [item for item in outgoing if isinstance(item, PendingEvent)]
         if not pending:
             return [item for item in outgoing if isinstance(item, OutgoingRecord)]
-        loop = asyncio.get_running_loop()
-        chunks = [pending[i : i + _DECODE_CHUNK] for i in range(0, len(pending), _DECODE_CHUNK)]
-        signed_chunks = await asyncio.gather(
-            *(loop.run_in_executor(self._executor, self._sign_chunk, c) for c in chunks)
-        )
-        signed = iter(record for chunk in signed_chunks for record in chunk)
+        signed = iter(await self._crypto.sign(pending))
         return [next(signed) if isinstance(item, PendingEvent) else item for item in outgoing]
 
     async def _record(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
 from fastapi import APIRouter, FastAPI
@@ -22,6 +21,7 @@ from chengyu_contracts.registry import EventData, Registry
 from chengyu_contracts.signing import KeyRegistry, SigningKey
 from chengyu_kit.clock import Clock, SystemClock
 from chengyu_kit.consumer import EventConsumer
+from chengyu_kit.crypto_pool import CryptoPool, ProcessCryptoPool, ThreadCryptoPool
 from chengyu_kit.db import create_pool, ping
 from chengyu_kit.health import Readiness
 from chengyu_kit.http import add_platform_routes
@@ -79,7 +79,7 @@ class ServiceRuntime:
             client_id=f"{settings.service_name}-{settings.city}-relay",
             poll_interval=relay_poll_interval,
         )
-        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
+        self._crypto: CryptoPool | None = None
         self._pool: asyncpg.Pool | None = None
         self._pending: list[tuple[list[str], dict[str, Handler], str | None]] = []
         self.consumers: list[EventConsumer] = []
@@ -112,6 +112,7 @@ class ServiceRuntime:
         self._pool = await create_pool(self.settings.database_url)
         await apply_migrations(self._pool, self._migrations)
         self.readiness.set("database", True, "reachable")
+        self._crypto = self._crypto_pool()
         for topics, handlers, group_id in self._pending:
             group = group_id or self.settings.consumer_group
             inbox = Inbox(
@@ -121,7 +122,7 @@ class ServiceRuntime:
                 keys=self.keys,
                 handlers=handlers,
                 metrics=self.metrics,
-                executor=self._executor,
+                crypto=self._crypto,
                 issuer=self.issuer,
                 clock=self.clock,
             )
@@ -146,8 +147,20 @@ class ServiceRuntime:
         await self.relay.stop()
         if self._pool is not None:
             await self._pool.close()
-        self._executor.shutdown(wait=True)
+        if self._crypto is not None:
+            self._crypto.close()
         log.info("service stopped")
+
+    def _crypto_pool(self) -> CryptoPool:
+        if self.settings.verify_processes > 0:
+            return ProcessCryptoPool(
+                self.registry,
+                self.keys,
+                self.issuer,
+                self.signing_key,
+                workers=self.settings.verify_processes,
+            )
+        return ThreadCryptoPool(self.registry, self.keys, self.issuer)
 
     def http_app(self, *, title: str, routers: Sequence[APIRouter] = ()) -> FastAPI:
         """The service's HTTP app; its lifespan starts and stops the runtime."""

@@ -35,6 +35,9 @@ class ServiceSettings(BaseSettings):
     key_registry_file: Path = Field(description="public keys of every agency")
     person_ref_key: SecretStr = Field(description="inter-city HMAC key for person_ref, hex")
     consumer_max_batch: int = Field(default=500, ge=1, le=10_000)
+    verify_processes: int = Field(
+        default=0, ge=0, le=64, description="0: verify in threads; N: in N worker processes"
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     otel_traces_exporter: str = Field(
         default="none", description="none, console, or file:<path> (JSON lines)"
