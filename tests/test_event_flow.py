@@ -84,4 +84,6 @@ async def test_every_record_the_relay_writes_is_parsed_by_the_cloudevents_sdk(
         assert event["source"] == "/cq/test/tally"
         assert event["partitionkey"] == record.key.decode()
         assert event["chengyukeyid"] == "cq-test-1"
-        assert event.get_data()["tally_id"] == "tally-ce"
+        data = event.get_data()
+        assert isinstance(data, dict)
+        assert data["tally_id"] == "tally-ce"
