@@ -1,11 +1,13 @@
 """The inbox: apply a batch of consumed events exactly once, in one transaction.
 
 For a batch of records (in partition order) the inbox:
-1. decodes and verifies every record (signature, schema) in worker threads, off the
-   event loop, because Ed25519 verification is the costliest step and releases the GIL;
+1. decodes and verifies every record (signature, schema) off the event loop, in the
+   worker threads or processes of its :class:`~chengyu_kit.crypto_pool.CryptoPool`;
 2. in one database transaction, skips events already in the inbox table (redelivery,
    replay), runs the handler of each new event in order, records each event id, and
-   writes the handlers' outgoing events and the dead-letter records to the outbox;
+   runs the writes the handlers deferred (one ``executemany`` per statement), and writes
+   the handlers' outgoing events (signed in the pool) and the dead-letter records to the
+   outbox;
 3. commits; only then may the caller commit the Kafka offsets.
 
 Per-key order survives dead-lettering: once an event of a key is parked, later events
@@ -39,6 +41,7 @@ from chengyu_kit.dead_letter import (
     ReceivedRecord,
     dead_letter_record,
 )
+from chengyu_kit.held_keys import KEY_HELD, load_held_keys, save_held_keys
 from chengyu_kit.issuer import EventIssuer, PendingEvent
 from chengyu_kit.logs import get_logger
 from chengyu_kit.metrics import KitMetrics
@@ -46,11 +49,6 @@ from chengyu_kit.outbox import OutgoingRecord, add_to_outbox
 from chengyu_kit.tracing import context_from_headers, tracer
 
 log = get_logger(__name__)
-_KEY_HELD = DeadLetterReason(
-    "key-held",
-    "an earlier event with the same key is parked in the dead-letter topic;"
-    " re-drive the key's parked events together, in order",
-)
 
 
 class Rejected(Exception):
@@ -237,7 +235,9 @@ class Inbox:
         async with self._pool.acquire() as conn, conn.transaction():
             attempt = _Attempt(
                 seen=await self._seen(conn, ids),
-                held=await self._held_keys(conn, records) if self._keep_key_order else {},
+                held=await load_held_keys(conn, self.consumer, records)
+                if self._keep_key_order
+                else {},
                 now=format_event_time(self._clock.now()),
             )
             for index, (record, item, event_id) in enumerate(
@@ -251,7 +251,7 @@ class Inbox:
                 slot = (record.topic, record.key) if record.key is not None else None
                 reason = self._rejection(index, item, parked)
                 if reason is None and attempt.held.get(slot, 0) > 0 and not redriven:
-                    reason = _KEY_HELD
+                    reason = KEY_HELD
                 if reason is not None:
                     self._park(attempt, record, item, event_id, reason, count_key=not redriven)
                     continue
@@ -276,7 +276,9 @@ class Inbox:
                     raise
                 raise _RedoOneByOne from error
             await self._record(conn, attempt.plans)
-            await self._save_held_keys(conn, {slot: attempt.held[slot] for slot in attempt.touched})
+            await save_held_keys(
+                conn, self.consumer, {slot: attempt.held[slot] for slot in attempt.touched}
+            )
             await add_to_outbox(conn, await self._sign_all(attempt.outgoing))
         return attempt.outcome
 
@@ -333,42 +335,6 @@ class Inbox:
             ids,
         )
         return {row["event_id"]: row["outcome"] for row in rows}
-
-    async def _held_keys(
-        self, conn: Connection, records: Sequence[ReceivedRecord]
-    ) -> dict[tuple[str, bytes] | None, int]:
-        """Keys of this batch that have events parked: later events of them must wait."""
-        keys = list({record.key for record in records if record.key is not None})
-        if not keys:
-            return {}
-        rows = await conn.fetch(
-            "SELECT topic, key, parked FROM parked_key"
-            " WHERE consumer = $1 AND key = ANY($2::bytea[])",
-            self.consumer,
-            keys,
-        )
-        return {(row["topic"], bytes(row["key"])): row["parked"] for row in rows}
-
-    async def _save_held_keys(
-        self, conn: Connection, counts: Mapping[tuple[str, bytes], int]
-    ) -> None:
-        for (topic, key), parked_count in counts.items():
-            if parked_count > 0:
-                await conn.execute(
-                    "INSERT INTO parked_key (consumer, topic, key, parked) VALUES ($1, $2, $3, $4)"
-                    " ON CONFLICT (consumer, topic, key) DO UPDATE SET parked = excluded.parked",
-                    self.consumer,
-                    topic,
-                    key,
-                    parked_count,
-                )
-            else:
-                await conn.execute(
-                    "DELETE FROM parked_key WHERE consumer = $1 AND topic = $2 AND key = $3",
-                    self.consumer,
-                    topic,
-                    key,
-                )
 
     async def _run_handler(
         self,
