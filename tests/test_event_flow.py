@@ -87,3 +87,17 @@ async def test_every_record_the_relay_writes_is_parsed_by_the_cloudevents_sdk(
         data = event.get_data()
         assert isinstance(data, dict)
         assert data["tally_id"] == "tally-ce"
+
+
+async def test_a_relay_crash_before_marking_republishes_and_changes_nothing(
+    cq_service: ServiceRuntime, cd_service: ServiceRuntime, tally_topic: str
+) -> None:
+    await request_increment(cq_service.pool, cq_service.issuer, "tally-relay", 4)
+    await wait_for(lambda: tally_of(cd_service.pool, "tally-relay"), bool)
+
+    # As if the relay died after Kafka acknowledged the record but before marking it.
+    await cq_service.pool.execute("UPDATE outbox SET published_at = NULL")
+    cq_service.relay.wake()
+
+    await wait_for(lambda: _async(consumed(cd_service, tally_topic, "duplicate")), lambda n: n >= 1)
+    assert await tally_of(cd_service.pool, "tally-relay") == (4, 1)

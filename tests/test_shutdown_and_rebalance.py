@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -92,6 +93,8 @@ async def test_sigterm_finishes_the_batch_in_flight_and_commits_its_offsets(
     # uvicorn re-raises the signal after its graceful shutdown, as supervisors expect.
     assert process.returncode in (0, -signal.SIGTERM), output.decode()[-2000:]
     assert b"service stopped" in output
+    lines = [json.loads(line) for line in output.decode().splitlines() if line.strip()]
+    assert all({"level", "timestamp", "message", "service", "city"} <= set(line) for line in lines)
 
     runtime = tally_runtime(settings, tally_reg)
     await runtime.start()
