@@ -34,8 +34,8 @@ down: tools ## Stop everything the local stack started (data kept)
 lint: sync ## ruff and mypy over every package
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy contracts/src kit/src deploy/src
-	$(RUN) mypy contracts/tests kit/tests deploy/tests tests
+	$(RUN) mypy contracts/src kit/src deploy/src services/*/src benchmarks
+	$(RUN) mypy contracts/tests kit/tests deploy/tests tests services/*/tests
 
 contracts: sync ## Fail if committed schemas differ from the code or a change breaks consumers
 	$(RUN) chengyu contracts check
