@@ -117,6 +117,9 @@ def ensure_kafka_jars(project_root: Path) -> Path:
 
 def _port_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the JVM does for Kafka's listeners: connections of a broker that just stopped
+        # linger in TIME_WAIT and must not make its port look taken for a restart.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

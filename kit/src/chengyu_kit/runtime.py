@@ -8,6 +8,7 @@ flight and commit, the relay publishes what is committed, then connections close
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -34,6 +35,7 @@ from chengyu_kit.relay import OutboxRelay
 from chengyu_kit.settings import ServiceSettings
 
 log = get_logger(__name__)
+_STOP_TIMEOUT = 40.0  # FastStream's graceful timeout (30 s) plus leaving the group
 
 
 class ServiceRuntime:
@@ -142,8 +144,15 @@ class ServiceRuntime:
         log.info("service started", source=self.settings.source)
 
     async def stop(self) -> None:
-        """Finish in-flight batches and commit, publish what is committed, close."""
-        await self.broker.stop()
+        """Finish in-flight batches and commit, publish what is committed, close.
+
+        Each step is bounded in time, so that a SIGTERM during a broker outage still ends
+        the process: an unfinished batch is not committed and is redelivered later.
+        """
+        try:
+            await asyncio.wait_for(self.broker.stop(), _STOP_TIMEOUT)
+        except TimeoutError:
+            log.warning("consumers did not stop in time; uncommitted batches will be redelivered")
         await self.relay.stop()
         if self._pool is not None:
             await self._pool.close()
