@@ -4,6 +4,7 @@ with a running ``make up`` stack; both are stopped when the session ends."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -126,6 +127,18 @@ def service_settings(
     )
 
 
+def service_env(settings: ServiceSettings, **extra: str) -> dict[str, str]:
+    """The environment that makes a service process read exactly ``settings``."""
+    env = dict(os.environ)
+    for name, value in settings.model_dump().items():
+        secret = getattr(settings, name)
+        env[name.upper()] = (
+            secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(value)
+        )
+    env.update(extra)
+    return env
+
+
 def tally_runtime(
     settings: ServiceSettings, registry: Registry, *, clock: Clock | None = None
 ) -> ServiceRuntime:
@@ -164,17 +177,24 @@ async def cd_database(postgres: LocalPostgres) -> str:
     return postgres.dsn(name)
 
 
+async def _running_tally_service(
+    city: str, kafka: str, database_url: str, keys: KeyFiles, registry: Registry
+) -> AsyncIterator[ServiceRuntime]:
+    runtime = tally_runtime(
+        service_settings(city, kafka=kafka, database_url=database_url, keys=keys), registry
+    )
+    await runtime.start()
+    yield runtime
+    await runtime.stop()
+
+
 @pytest.fixture
 async def cq_service(
     kafka: str, cq_database: str, key_files: KeyFiles, tally_reg: Registry
 ) -> AsyncIterator[ServiceRuntime]:
     """A started tally service for Chongqing (it issues events; consumes them too)."""
-    runtime = tally_runtime(
-        service_settings("cq", kafka=kafka, database_url=cq_database, keys=key_files), tally_reg
-    )
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+    async for runtime in _running_tally_service("cq", kafka, cq_database, key_files, tally_reg):
+        yield runtime
 
 
 @pytest.fixture
@@ -182,12 +202,8 @@ async def cd_service(
     kafka: str, cd_database: str, key_files: KeyFiles, tally_reg: Registry
 ) -> AsyncIterator[ServiceRuntime]:
     """A started tally service for Chengdu."""
-    runtime = tally_runtime(
-        service_settings("cd", kafka=kafka, database_url=cd_database, keys=key_files), tally_reg
-    )
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+    async for runtime in _running_tally_service("cd", kafka, cd_database, key_files, tally_reg):
+        yield runtime
 
 
 @pytest.fixture(scope="session")

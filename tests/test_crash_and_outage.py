@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import uuid
@@ -14,7 +13,7 @@ import pytest
 from chengyu_contracts.registry import Registry
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_ops.postgres import LocalPostgres
-from tests.conftest import PROJECT_ROOT, KeyFiles, service_settings, tally_runtime
+from tests.conftest import PROJECT_ROOT, KeyFiles, service_env, service_settings, tally_runtime
 from tests.support.kafka_io import publish_raw
 from tests.support.tally import TallyIncremented, tally_of
 from tests.support.waiting import wait_for
@@ -26,18 +25,7 @@ async def test_a_consumer_killed_between_database_commit_and_offset_commit_appli
     kafka: str, cd_database: str, key_files: KeyFiles, tally_topic: str, tally_reg: Registry
 ) -> None:
     settings = service_settings("cd", kafka=kafka, database_url=cd_database, keys=key_files)
-    env = {
-        **os.environ,
-        "CITY": "cd",
-        "SERVICE_NAME": "tally",
-        "AGENCY": "test",
-        "KAFKA_BOOTSTRAP": kafka,
-        "DATABASE_URL": cd_database,
-        "SIGNING_KEY_FILE": str(key_files.cd_key),
-        "KEY_REGISTRY_FILE": str(key_files.registry),
-        "PERSON_REF_KEY": "00" * 32,
-        "TALLY_TOPIC": tally_topic,
-    }
+    env = service_env(settings, TALLY_TOPIC=tally_topic)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import sys
@@ -14,7 +13,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from chengyu_contracts.registry import Registry
-from tests.conftest import PROJECT_ROOT, KeyFiles, service_settings, tally_runtime
+from tests.conftest import PROJECT_ROOT, KeyFiles, service_env, service_settings, tally_runtime
 from tests.support.kafka_io import publish_raw
 from tests.support.tally import TallyIncremented
 from tests.support.waiting import wait_for
@@ -44,20 +43,15 @@ async def test_sigterm_finishes_the_batch_in_flight_and_commits_its_offsets(
     kafka: str, cd_database: str, key_files: KeyFiles, tally_topic: str, tally_reg: Registry
 ) -> None:
     port = free_port()
-    env = {
-        **os.environ,
-        "CITY": "cd",
-        "SERVICE_NAME": "tally",
-        "AGENCY": "test",
-        "KAFKA_BOOTSTRAP": kafka,
-        "DATABASE_URL": cd_database,
-        "SIGNING_KEY_FILE": str(key_files.cd_key),
-        "KEY_REGISTRY_FILE": str(key_files.registry),
-        "PERSON_REF_KEY": "00" * 32,
-        "TALLY_TOPIC": tally_topic,
-        "HTTP_PORT": str(port),
-        "CONSUMER_MAX_BATCH": "20",
-    }
+    settings = service_settings(
+        "cd",
+        kafka=kafka,
+        database_url=cd_database,
+        keys=key_files,
+        http_port=port,
+        consumer_max_batch=20,
+    )
+    env = service_env(settings, TALLY_TOPIC=tally_topic)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -67,7 +61,6 @@ async def test_sigterm_finishes_the_batch_in_flight_and_commits_its_offsets(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    settings = service_settings("cd", kafka=kafka, database_url=cd_database, keys=key_files)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
 
