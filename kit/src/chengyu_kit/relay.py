@@ -32,6 +32,11 @@ _RELAY_LOCK = 0x636E_6779_7265_6C  # "cngyrel": one relay per database publishes
 log = get_logger(__name__)
 
 
+def _retrieve(future: asyncio.Future[object]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class OutboxRelay:
     """Publishes the outbox of one service database; run one per service process."""
 
@@ -59,6 +64,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
         self._stopping = False
+        self._tracer = tracer()
 
     def wake(self) -> None:
         """Tell the relay that rows were committed (in-process shortcut for NOTIFY)."""
@@ -158,7 +164,7 @@ class OutboxRelay:
         try:
             for row in rows:
                 headers = list(zip(row["header_names"], row["header_values"], strict=True))
-                span = tracer().start_span(
+                span = self._tracer.start_span(
                     f"publish {row['topic']}",
                     context=context_from_headers(headers),
                     kind=trace.SpanKind.PRODUCER,
@@ -175,6 +181,12 @@ class OutboxRelay:
                     )
                 )
             await asyncio.gather(*futures)
+        except BaseException:
+            # The round is retried whole; acknowledge the fate of what was already sent so
+            # no "exception never retrieved" noise outlives the failed round.
+            for future in futures:
+                future.add_done_callback(_retrieve)
+            raise
         finally:
             for span in spans:
                 span.end()
