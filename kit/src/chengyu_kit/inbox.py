@@ -30,8 +30,7 @@ from opentelemetry import trace
 
 from chengyu_contracts.decode import EventRejected, VerifiedEvent
 from chengyu_contracts.envelope import format_event_time
-from chengyu_contracts.registry import EventData, Registry
-from chengyu_contracts.signing import KeyRegistry
+from chengyu_contracts.registry import EventData
 from chengyu_kit.clock import Clock, SystemClock
 from chengyu_kit.crypto_pool import CryptoPool, Decoded
 from chengyu_kit.db import Connection, is_transient
@@ -171,8 +170,6 @@ class Inbox:
         *,
         consumer: str,
         pool: asyncpg.Pool,
-        registry: Registry,
-        keys: KeyRegistry,
         handlers: Mapping[str, Handler],
         metrics: KitMetrics,
         crypto: CryptoPool,
@@ -186,8 +183,6 @@ class Inbox:
         # parked events in order releases it. Off for consumers whose effects commute.
         self._keep_key_order = keep_key_order
         self._pool = pool
-        self._registry = registry
-        self._keys = keys
         self._handlers = dict(handlers)
         self._metrics = metrics
         self._crypto = crypto

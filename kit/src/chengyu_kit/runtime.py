@@ -102,11 +102,11 @@ class ServiceRuntime:
     ) -> None:
         """Apply events of ``topics`` with ``handlers`` (by event model) once started."""
         by_type: dict[str, Handler] = {}
-        specs = {spec.model: spec for spec in self.registry.specs()}
         for model, handler in handlers.items():
-            if model not in specs:
-                raise ValueError(f"{model.__name__} is not a registered event model")
-            by_type[specs[model].type] = handler
+            try:
+                by_type[self.registry.spec_for_model(model).type] = handler
+            except KeyError:
+                raise ValueError(f"{model.__name__} is not a registered event model") from None
         self._pending.append((list(topics), by_type, group_id))
 
     async def start(self) -> None:
@@ -120,8 +120,6 @@ class ServiceRuntime:
             inbox = Inbox(
                 consumer=group,
                 pool=self._pool,
-                registry=self.registry,
-                keys=self.keys,
                 handlers=handlers,
                 metrics=self.metrics,
                 crypto=self._crypto,
