@@ -11,16 +11,9 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from chengyu_kit import dead_letter
 from chengyu_ops.reading import list_topics, read_records
+from chengyu_ops.stack import bootstrap_or_local
 
 app = typer.Typer(help="Dead-lettered events.", no_args_is_help=True)
-
-
-def _bootstrap(value: str | None) -> str:
-    if value:
-        return value
-    from chengyu_ops.stack import Stack
-
-    return Stack().kafka.bootstrap_servers
 
 
 def parked_entry(record: ConsumerRecord) -> dict[str, Any]:
@@ -91,7 +84,7 @@ def list_command(
     bootstrap: Annotated[str | None, typer.Option(envvar="KAFKA_BOOTSTRAP")] = None,
 ) -> None:
     """Show every dead-lettered event with its reason and origin."""
-    records = asyncio.run(parked_records(_bootstrap(bootstrap), list(topic or [])))
+    records = asyncio.run(parked_records(bootstrap_or_local(bootstrap), list(topic or [])))
     entries = [parked_entry(r) for r in records]
     entries = [e for e in entries if reason is None or e["reason"] == reason]
     for entry in entries:
@@ -132,7 +125,7 @@ def redrive_command(
             err=True,
         )
         raise typer.Exit(2)
-    servers = _bootstrap(bootstrap)
+    servers = bootstrap_or_local(bootstrap)
     records = asyncio.run(parked_records(servers, [topic]))
     chosen = [
         r

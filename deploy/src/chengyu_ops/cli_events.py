@@ -16,6 +16,7 @@ from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.registry import REGISTRY, Registry
 from chengyu_ops.paths import find_project_root, state_home
 from chengyu_ops.reading import list_topics, read_records
+from chengyu_ops.stack import bootstrap_or_local
 
 app = typer.Typer(help="Watch the events on the bus.", no_args_is_help=True)
 
@@ -23,13 +24,6 @@ app = typer.Typer(help="Watch the events on the bus.", no_args_is_help=True)
 def default_key_registry() -> Path:
     """The local stack's public key registry."""
     return state_home(find_project_root()) / "keys" / "registry.json"
-
-
-def default_bootstrap() -> str:
-    """The local stack's broker."""
-    from chengyu_ops.stack import Stack
-
-    return Stack().kafka.bootstrap_servers
 
 
 def describe(record: ConsumerRecord, registry: Registry, keys: KeyRegistry) -> dict[str, Any]:
@@ -124,7 +118,7 @@ def tail_command(
     try:
         code = asyncio.run(
             _tail(
-                bootstrap or default_bootstrap(),
+                bootstrap_or_local(bootstrap),
                 list(topic or []),
                 key_registry,
                 from_beginning=from_beginning,

@@ -9,15 +9,10 @@ from typing import Annotated
 import typer
 
 from chengyu_ops.paths import find_project_root
+from chengyu_ops.stack import bootstrap_or_local
 from chengyu_ops.topics import TopicSpecError, apply_topics, load_topic_specs
 
 app = typer.Typer(help="Kafka topics as code.", no_args_is_help=True)
-
-
-def _default_bootstrap() -> str:
-    from chengyu_ops.stack import Stack
-
-    return Stack().kafka.bootstrap_servers
 
 
 @app.command("apply")
@@ -49,7 +44,7 @@ def apply_command(
     except TopicSpecError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
-    servers = bootstrap or _default_bootstrap()
+    servers = bootstrap_or_local(bootstrap)
     try:
         changes = asyncio.run(apply_topics(servers, specs))
     except Exception as exc:

@@ -352,3 +352,8 @@ def _redact(dsn: str) -> str:
         return dsn
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def bootstrap_or_local(bootstrap: str | None) -> str:
+    """``bootstrap`` if given, else the local stack's broker (for the ``chengyu`` tools)."""
+    return bootstrap or Stack().kafka.bootstrap_servers
