@@ -1,0 +1,104 @@
+"""Helpers of the HTTP tests: a FastAPI app of the fund-transfer router on a real database."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+import httpx
+from fastapi import FastAPI
+
+from chengyu_contracts.resident_id import synthesize_resident_id
+from chengyu_fund_transfer.api import fund_router
+from chengyu_fund_transfer.migrations import fund_migrations
+from chengyu_fund_transfer.policy import City
+from chengyu_kit.db import create_pool
+from chengyu_kit.health import Readiness
+from chengyu_kit.http import add_platform_routes
+from chengyu_kit.metrics import KitMetrics
+from chengyu_kit.migrations import apply_migrations, kit_migrations
+from chengyu_kit.settings import ServiceSettings
+
+TODAY = date(2026, 10, 15)
+# Synthetic numbers of the Chongqing region 500101 (valid check digits, nobody real).
+ALICE_ID = synthesize_resident_id("500101", date(1990, 5, 17), 3, "male")
+BOB_ID = synthesize_resident_id("500101", date(1985, 1, 2), 7, "female")
+
+
+@dataclass(frozen=True)
+class StandInRuntime:
+    """What the router reads of ``app.state.runtime``, without Kafka."""
+
+    pool: asyncpg.Pool
+    settings: ServiceSettings
+
+
+def settings_for(city: City, database_url: str, person_ref_key: str) -> ServiceSettings:
+    """Settings of a fund-transfer instance; the key files are never opened here."""
+    return ServiceSettings(
+        city=city,
+        service_name="fund-transfer",
+        agency="hpf",
+        database_url=database_url,
+        signing_key_file=Path("unused-signing-key.json"),
+        key_registry_file=Path("unused-key-registry.json"),
+        person_ref_key=person_ref_key,
+    )
+
+
+async def migrated_pool(database_url: str) -> asyncpg.Pool:
+    """A pool on ``database_url`` with the kit's and the service's tables."""
+    pool = await create_pool(database_url)
+    await apply_migrations(pool, [*kit_migrations(), *fund_migrations()])
+    return pool
+
+
+def fund_app(runtime: StandInRuntime, today: date = TODAY) -> FastAPI:
+    """The platform routes plus the fund-transfer router, its day fixed at ``today``."""
+    app = FastAPI()
+    app.state.runtime = runtime
+    add_platform_routes(app, readiness=Readiness(), metrics=KitMetrics())
+    app.include_router(fund_router(today=lambda: today))
+    return app
+
+
+@dataclass(frozen=True)
+class FundService:
+    """A client of the app and the pool behind it, to look at the database directly."""
+
+    client: httpx.AsyncClient
+    pool: asyncpg.Pool
+    person_ref_key: str
+
+
+async def running_fund_service(
+    database_url: str, *, city: City = "cq", person_ref_key: str | None = None
+) -> AsyncIterator[FundService]:
+    """Yield a client of a fresh service on ``database_url``; close everything after."""
+    key = person_ref_key or secrets.token_hex(32)
+    pool = await migrated_pool(database_url)
+    runtime = StandInRuntime(pool, settings_for(city, database_url, key))
+    transport = httpx.ASGITransport(app=fund_app(runtime))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://fund") as client:
+            yield FundService(client, pool, key)
+    finally:
+        await pool.close()
+
+
+async def database_text(pool: asyncpg.Pool) -> str:
+    """Every row of every table of the public schema, as text."""
+    tables = await pool.fetch(
+        "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+    )
+    parts: list[str] = []
+    for table in tables:
+        name = table["table_name"]
+        rows = await pool.fetch(f'SELECT t::text AS row FROM "{name}" t')
+        parts.extend(r["row"] for r in rows)
+    return "\n".join(parts)
