@@ -4,8 +4,10 @@ with a running ``make up`` stack; both are stopped when the session ends."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -137,6 +139,21 @@ def service_env(settings: ServiceSettings, **extra: str) -> dict[str, str]:
         )
     env.update(extra)
     return env
+
+
+async def start_service_process(
+    module: str, settings: ServiceSettings, **env: str
+) -> asyncio.subprocess.Process:
+    """Run ``python -m module`` as a service process reading ``settings``; output piped."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        module,
+        cwd=PROJECT_ROOT,
+        env=service_env(settings, **env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
 
 
 def tally_runtime(

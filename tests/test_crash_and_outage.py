@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import uuid
 from pathlib import Path
 
@@ -13,7 +12,12 @@ import pytest
 from chengyu_contracts.registry import Registry
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_ops.postgres import LocalPostgres
-from tests.conftest import PROJECT_ROOT, KeyFiles, service_env, service_settings, tally_runtime
+from tests.conftest import (
+    KeyFiles,
+    service_settings,
+    start_service_process,
+    tally_runtime,
+)
 from tests.support.kafka_io import publish_raw
 from tests.support.tally import TallyIncremented, tally_of
 from tests.support.waiting import wait_for
@@ -25,15 +29,8 @@ async def test_a_consumer_killed_between_database_commit_and_offset_commit_appli
     kafka: str, cd_database: str, key_files: KeyFiles, tally_topic: str, tally_reg: Registry
 ) -> None:
     settings = service_settings("cd", kafka=kafka, database_url=cd_database, keys=key_files)
-    env = service_env(settings, TALLY_TOPIC=tally_topic)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.support.crashing_consumer",
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    process = await start_service_process(
+        "tests.support.crashing_consumer", settings, TALLY_TOPIC=tally_topic
     )
     try:
         issuer = tally_runtime(settings, tally_reg).issuer

@@ -12,6 +12,7 @@ from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.registry import Registry, dead_letter_topic
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.runtime import ServiceRuntime
+from chengyu_kit.settings import ServiceSettings
 from chengyu_ops.cli_dlq import parked_entry, parked_records, redrive
 from chengyu_ops.cli_events import describe
 from chengyu_ops.reading import read_records
@@ -37,6 +38,14 @@ async def run_cli(*args: str) -> tuple[int, str]:
     output, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, output.decode()
+
+
+def with_key_distributed(settings: ServiceSettings, key: SigningKey) -> ServiceSettings:
+    """``settings`` whose key registry also holds ``key`` (as after distributing it)."""
+    registry = KeyRegistry.from_json_file(settings.key_registry_file).with_entry(key.public_entry())
+    registry_file = settings.key_registry_file.with_name(f"registry-with-{key.key_id}.json")
+    registry.write_json_file(registry_file)
+    return settings.model_copy(update={"key_registry_file": registry_file})
 
 
 async def test_an_event_parked_for_an_unknown_key_is_applied_after_the_key_is_distributed(
@@ -65,12 +74,7 @@ async def test_an_event_parked_for_an_unknown_key_is_applied_after_the_key_is_di
         await runtime.stop()
 
     # The fix: the new public key reaches Chengdu's registry; the service restarts.
-    registry = KeyRegistry.from_json_file(key_files.registry).with_entry(new_key.public_entry())
-    registry_file = key_files.registry.parent / "registry-with-new-key.json"
-    registry.write_json_file(registry_file)
-    fixed = tally_runtime(
-        settings.model_copy(update={"key_registry_file": registry_file}), tally_reg
-    )
+    fixed = tally_runtime(with_key_distributed(settings, new_key), tally_reg)
     await fixed.start()
     try:
         await redrive(kafka, parked)
@@ -168,12 +172,7 @@ async def test_later_events_of_a_parked_key_wait_and_are_applied_in_order_after_
     finally:
         await runtime.stop()
 
-    registry = KeyRegistry.from_json_file(key_files.registry).with_entry(new_key.public_entry())
-    registry_file = key_files.registry.parent / "registry-with-cd-test-3.json"
-    registry.write_json_file(registry_file)
-    fixed = tally_runtime(
-        settings.model_copy(update={"key_registry_file": registry_file}), tally_reg
-    )
+    fixed = tally_runtime(with_key_distributed(settings, new_key), tally_reg)
     await fixed.start()
     try:
         await redrive(kafka, [r for r in parked if r.key == b"t-held"])

@@ -6,14 +6,18 @@ import asyncio
 import json
 import signal
 import socket
-import sys
 
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from chengyu_contracts.registry import Registry
-from tests.conftest import PROJECT_ROOT, KeyFiles, service_env, service_settings, tally_runtime
+from tests.conftest import (
+    KeyFiles,
+    service_settings,
+    start_service_process,
+    tally_runtime,
+)
 from tests.support.kafka_io import publish_raw
 from tests.support.tally import TallyIncremented
 from tests.support.waiting import wait_for
@@ -51,15 +55,8 @@ async def test_sigterm_finishes_the_batch_in_flight_and_commits_its_offsets(
         http_port=port,
         consumer_max_batch=20,
     )
-    env = service_env(settings, TALLY_TOPIC=tally_topic)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.support.tally_service",
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    process = await start_service_process(
+        "tests.support.tally_service", settings, TALLY_TOPIC=tally_topic
     )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
