@@ -26,7 +26,12 @@ from chengyu_kit.health import Readiness
 from chengyu_kit.logs import get_logger
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.outbox import OUTBOX_CHANNEL
-from chengyu_kit.tracing import context_from_headers, current_trace_headers, tracer
+from chengyu_kit.tracing import (
+    context_from_headers,
+    current_trace_headers,
+    replace_trace_headers,
+    tracer,
+)
 
 _RELAY_LOCK = 0x636E_6779_7265_6C  # "cngyrel": one relay per database publishes
 log = get_logger(__name__)
@@ -173,8 +178,7 @@ class OutboxRelay:
                 spans.append(span)
                 with trace.use_span(span, end_on_exit=False):
                     trace_headers = current_trace_headers()
-                headers = [(n, v) for n, v in headers if n not in trace_headers]
-                headers.extend((n, v.encode()) for n, v in trace_headers.items())
+                headers = replace_trace_headers(headers, trace_headers)
                 futures.append(
                     await self._producer.send(
                         row["topic"], row["value"], key=row["key"], headers=headers
