@@ -21,7 +21,9 @@ A dead-letter topic keeps events forever (``retention.ms`` and ``retention.bytes
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +51,8 @@ _TOPIC_KEYS = {"name", "partitions", "replication_factor", "configs", "dead_lett
 _DEFAULT_KEYS = {"partitions", "replication_factor", "configs"}
 _DLQ_KEYS = {"partitions", "configs"}
 _DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source of a topic-level override
+# UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE: metadata of a new topic still spreading
+_NOT_YET_KNOWN = {3, 5}
 
 
 class TopicSpecError(ValueError):
@@ -323,6 +327,51 @@ async def _apply(admin: Any, specs: list[TopicSpec], timeout_ms: int) -> list[To
     return result
 
 
+async def _describe(
+    admin: Any, specs: list[TopicSpec], timeout_ms: int
+) -> tuple[
+    dict[str, dict[str, Any]],
+    dict[str, tuple[int, str]],
+    dict[str, dict[str, str]],
+    dict[str, dict[str, str]],
+]:
+    """Topic metadata and configs of `specs`: (described, config errors, current configs,
+    topic-level overrides).
+
+    A topic created a moment ago (by this run or a concurrent one) may not have reached
+    every broker's metadata yet, so "unknown topic" and "leader not available" are retried
+    until `timeout_ms` has passed rather than reported as problems.
+    """
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        described = {t["topic"]: t for t in await admin.describe_topics([s.name for s in specs])}
+        config_responses = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, s.name) for s in specs]
+        )
+        errors: dict[str, tuple[int, str]] = {}
+        current: dict[str, dict[str, str]] = {}
+        overrides: dict[str, dict[str, str]] = {}
+        for response in config_responses:
+            for error_code, error_message, _rtype, name, entries in response.resources:
+                if error_code:
+                    errors[name] = (error_code, error_message or "")
+                    continue
+                current[name] = {e[0]: e[1] for e in entries if e[1] is not None}
+                overrides[name] = {
+                    e[0]: e[1]
+                    for e in entries
+                    if e[3] == _DYNAMIC_TOPIC_CONFIG and e[1] is not None
+                }
+        pending = {code for code, _ in errors.values()} | {
+            t["error_code"] for t in described.values()
+        }
+        if not pending & _NOT_YET_KNOWN or time.monotonic() >= deadline:
+            return described, errors, current, overrides
+        await asyncio.sleep(0.2)
+
+
 async def _reconcile(
     admin: Any,
     specs: list[TopicSpec],
@@ -332,23 +381,13 @@ async def _reconcile(
 ) -> None:
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-    described = {t["topic"]: t for t in await admin.describe_topics([s.name for s in specs])}
-    config_responses = await admin.describe_configs(
-        [ConfigResource(ConfigResourceType.TOPIC, s.name) for s in specs]
-    )
-    current: dict[str, dict[str, str]] = {}
-    overrides: dict[str, dict[str, str]] = {}
-    for response in config_responses:
-        for error_code, error_message, _rtype, name, entries in response.resources:
-            if error_code:
-                changes[name].append(
-                    TopicChange(name, "problem", f"cannot read configs: {error_message}")
-                )
-                continue
-            current[name] = {e[0]: e[1] for e in entries if e[1] is not None}
-            overrides[name] = {
-                e[0]: e[1] for e in entries if e[3] == _DYNAMIC_TOPIC_CONFIG and e[1] is not None
-            }
+    described, config_errors, current, overrides = await _describe(admin, specs, timeout_ms)
+    for name, (error_code, error_message) in config_errors.items():
+        changes[name].append(
+            TopicChange(
+                name, "problem", f"cannot read configs (error {error_code}): {error_message}"
+            )
+        )
 
     for spec in specs:
         name = spec.name
