@@ -27,6 +27,15 @@ def test_the_project_topic_file_is_valid() -> None:
     assert all(spec.configs.get("retention.ms") == "-1" for spec in specs)
 
 
+def test_every_event_topic_and_its_dead_letter_topic_is_declared() -> None:
+    import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
+    from chengyu_contracts.registry import REGISTRY, dead_letter_topic
+
+    declared = {spec.name for spec in load_topic_specs(ROOT / "deploy" / "topics.yaml")}
+    expected = {name for topic in REGISTRY.topics() for name in (topic, dead_letter_topic(topic))}
+    assert expected - declared == set()
+
+
 def test_defaults_dead_letters_and_overrides() -> None:
     document = {
         "defaults": {

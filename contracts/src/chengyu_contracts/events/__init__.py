@@ -2,5 +2,9 @@
 
 Each domain gets one module, ``events/<domain>.py``, whose models use
 ``@event(REGISTRY, type=..., topic=..., key=...)``; import it below so that the
-registry is complete after ``import chengyu_contracts.events``. No domain exists yet.
+registry is complete after ``import chengyu_contracts.events``.
 """
+
+from chengyu_contracts.events import fund
+
+__all__ = ["fund"]

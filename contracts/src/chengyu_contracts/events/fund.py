@@ -1,0 +1,181 @@
+"""Provident-fund (住房公积金) events: the cross-city transfer saga and deposits reported
+across cities for mutual loan recognition (互认互贷).
+
+Topic ``fund.transfer`` is keyed by ``transfer_id``, so every step of one transfer stays
+in order. The saga starts in the receiving city (``to_city``)::
+
+    to_city:   transfer-requested
+    from_city: transfer-rejected | transfer-funds-sent
+    to_city:   transfer-credited | transfer-credit-refused
+    from_city: transfer-completed (after credited) | transfer-reverted (after credit-refused)
+    to_city:   transfer-overdue (escalation when the deadline passed; not a step of money)
+
+Topic ``fund.account`` is keyed by ``person_ref``: each city reports its deposits so that
+the other city can count them for a loan.
+
+Amounts are integer fen (分); months are ``YYYY-MM``. No names or ID numbers: a person is
+only their ``person_ref``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field
+
+from chengyu_contracts.registry import REGISTRY, EventData, event
+
+__all__ = [
+    "AccountDepositRecorded",
+    "CarriedDeposit",
+    "TransferCompleted",
+    "TransferCreditRefused",
+    "TransferCredited",
+    "TransferEvent",
+    "TransferFundsSent",
+    "TransferOverdue",
+    "TransferRejected",
+    "TransferRequested",
+    "TransferReverted",
+]
+
+TRANSFER_TOPIC = "fund.transfer"
+ACCOUNT_TOPIC = "fund.account"
+
+City = Literal["cq", "cd"]
+Fen = Annotated[int, Field(ge=0, description="integer fen (分)")]
+MonthText = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+PersonRef = Annotated[str, Field(min_length=1, max_length=128)]
+TransferId = Annotated[str, Field(min_length=1, max_length=128)]
+ReasonCode = Annotated[str, Field(pattern=r"^[a-z0-9-]+$", max_length=64)]
+ReasonText = Annotated[str, Field(max_length=500)]
+
+
+class TransferEvent(EventData):
+    """What every step of a transfer carries: which transfer, whose, from where to where."""
+
+    transfer_id: TransferId
+    person_ref: PersonRef
+    from_city: City
+    to_city: City
+
+
+@event(
+    REGISTRY, type="cn.chengyu.fund.transfer-requested.v1", topic=TRANSFER_TOPIC, key="transfer_id"
+)
+class TransferRequested(TransferEvent):
+    """The receiving city (``to_city``) asks ``from_city`` to send the person's account.
+
+    ``deadline`` comes from the receiving city's policy; both cities judge overdue by it.
+    """
+
+    requested_at: AwareDatetime
+    deadline: AwareDatetime
+
+
+class CarriedDeposit(EventData):
+    """One month of the deposit history a transfer carries, with its city of origin."""
+
+    month: MonthText
+    amount_fen: Annotated[int, Field(gt=0)]
+    city: City
+
+
+@event(
+    REGISTRY, type="cn.chengyu.fund.transfer-funds-sent.v1", topic=TRANSFER_TOPIC, key="transfer_id"
+)
+class TransferFundsSent(TransferEvent):
+    """The sending city froze the account and sends its balance and full deposit history."""
+
+    sending_account_id: Annotated[str, Field(min_length=1, max_length=128)]
+    account_kind: Literal["employee", "flexible"]
+    amount_fen: Fen
+    deposits: list[CarriedDeposit]
+
+
+@event(
+    REGISTRY, type="cn.chengyu.fund.transfer-rejected.v1", topic=TRANSFER_TOPIC, key="transfer_id"
+)
+class TransferRejected(TransferEvent):
+    """The sending city refused the request; nothing was frozen or sent."""
+
+    reason_code: ReasonCode
+    reason: ReasonText
+
+
+@event(
+    REGISTRY, type="cn.chengyu.fund.transfer-credited.v1", topic=TRANSFER_TOPIC, key="transfer_id"
+)
+class TransferCredited(TransferEvent):
+    """The receiving city credited the balance and merged the history."""
+
+    receiving_account_id: Annotated[str, Field(min_length=1, max_length=128)]
+    amount_fen: Fen
+
+
+@event(
+    REGISTRY,
+    type="cn.chengyu.fund.transfer-credit-refused.v1",
+    topic=TRANSFER_TOPIC,
+    key="transfer_id",
+)
+class TransferCreditRefused(TransferEvent):
+    """The receiving city could not credit; the sending city must restore the account."""
+
+    reason_code: ReasonCode
+    reason: ReasonText
+
+
+@event(
+    REGISTRY, type="cn.chengyu.fund.transfer-reverted.v1", topic=TRANSFER_TOPIC, key="transfer_id"
+)
+class TransferReverted(TransferEvent):
+    """The sending city restored the account exactly as it was (compensation)."""
+
+    reason_code: ReasonCode
+    reason: ReasonText
+
+
+@event(
+    REGISTRY, type="cn.chengyu.fund.transfer-completed.v1", topic=TRANSFER_TOPIC, key="transfer_id"
+)
+class TransferCompleted(TransferEvent):
+    """The sending city closed its account after the credit: the transfer is done."""
+
+    amount_fen: Fen
+
+
+@event(
+    REGISTRY, type="cn.chengyu.fund.transfer-overdue.v1", topic=TRANSFER_TOPIC, key="transfer_id"
+)
+class TransferOverdue(TransferEvent):
+    """The transfer waited past its deadline in ``waiting_in``; escalate to a clerk.
+
+    The saga goes on: the awaited step is still accepted when it arrives.
+    """
+
+    waiting_in: Literal["requested", "funds_sent", "credited"]
+    deadline: AwareDatetime
+    detected_at: AwareDatetime
+
+
+@event(
+    REGISTRY,
+    type="cn.chengyu.fund.account-deposit-recorded.v1",
+    topic=ACCOUNT_TOPIC,
+    key="person_ref",
+)
+class AccountDepositRecorded(EventData):
+    """A month's deposit was recorded in ``city``; the other city counts it for loans.
+
+    ``account_version`` grows with every change of the account, so a reader keeps the
+    newest ``balance_after_fen`` whatever order the reports arrive in.
+    """
+
+    person_ref: PersonRef
+    city: City
+    account_id: Annotated[str, Field(min_length=1, max_length=128)]
+    month: MonthText
+    amount_fen: Annotated[int, Field(gt=0)]
+    balance_after_fen: Fen
+    account_version: Annotated[int, Field(ge=1)]
