@@ -31,6 +31,7 @@ from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.logs import get_logger
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.migrations import Migration, apply_migrations, kit_migrations
+from chengyu_kit.periodic import Job, PeriodicTask
 from chengyu_kit.relay import OutboxRelay
 from chengyu_kit.settings import ServiceSettings
 
@@ -85,6 +86,7 @@ class ServiceRuntime:
         self._pool: asyncpg.Pool | None = None
         self._pending: list[tuple[list[str], dict[str, Handler], str | None]] = []
         self.consumers: list[EventConsumer] = []
+        self._periodic: list[PeriodicTask] = []
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -108,6 +110,11 @@ class ServiceRuntime:
             except KeyError:
                 raise ValueError(f"{model.__name__} is not a registered event model") from None
         self._pending.append((list(topics), by_type, group_id))
+
+    def every(self, interval: float, name: str, job: Job) -> None:
+        """Run ``job`` every ``interval`` seconds while the service runs (after start,
+        stopped first on stop)."""
+        self._periodic.append(PeriodicTask(name, interval, job))
 
     async def start(self) -> None:
         """Open the pool, migrate, start the relay and the consumers."""
@@ -139,6 +146,8 @@ class ServiceRuntime:
         self._pending.clear()
         await self.relay.start()
         await self.broker.start()
+        for task in self._periodic:
+            task.start()
         log.info("service started", source=self.settings.source)
 
     async def stop(self) -> None:
@@ -147,6 +156,8 @@ class ServiceRuntime:
         Each step is bounded in time, so that a SIGTERM during a broker outage still ends
         the process: an unfinished batch is not committed and is redelivered later.
         """
+        for task in self._periodic:
+            await task.stop()
         try:
             await asyncio.wait_for(self.broker.stop(), _STOP_TIMEOUT)
         except TimeoutError:

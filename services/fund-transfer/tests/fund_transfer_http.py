@@ -4,37 +4,60 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
 from fastapi import FastAPI
 
+import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
+from chengyu_contracts.registry import REGISTRY
 from chengyu_contracts.resident_id import synthesize_resident_id
+from chengyu_contracts.signing import SigningKey
 from chengyu_fund_transfer.api import fund_router
 from chengyu_fund_transfer.migrations import fund_migrations
 from chengyu_fund_transfer.policy import City
+from chengyu_kit.clock import FixedClock
 from chengyu_kit.db import create_pool
 from chengyu_kit.health import Readiness
 from chengyu_kit.http import add_platform_routes
+from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.migrations import apply_migrations, kit_migrations
 from chengyu_kit.settings import ServiceSettings
 
 TODAY = date(2026, 10, 15)
+# Noon in China on TODAY.
+NOW = datetime(2026, 10, 15, 4, 0, tzinfo=UTC)
 # Synthetic numbers of the Chongqing region 500101 (valid check digits, nobody real).
 ALICE_ID = synthesize_resident_id("500101", date(1990, 5, 17), 3, "male")
 BOB_ID = synthesize_resident_id("500101", date(1985, 1, 2), 7, "female")
 
 
+def test_issuer(city: City, clock: FixedClock) -> EventIssuer:
+    """An issuer signing with a throwaway key of the city's provident-fund centre."""
+    return EventIssuer(
+        source=f"/{city}/hpf/fund-transfer",
+        signing_key=SigningKey.generate(f"{city}-hpf-test", f"/{city}/hpf"),
+        registry=REGISTRY,
+        clock=clock,
+    )
+
+
 @dataclass(frozen=True)
 class StandInRuntime:
-    """What the router reads of ``app.state.runtime``, without Kafka."""
+    """What the router reads of ``app.state.runtime``, without Kafka: events go to the
+    outbox table and stay there."""
 
     pool: asyncpg.Pool
     settings: ServiceSettings
+    clock: FixedClock = field(default_factory=lambda: FixedClock(NOW))
+    issuer: EventIssuer = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "issuer", test_issuer(self.settings.city, self.clock))
 
 
 def settings_for(city: City, database_url: str, person_ref_key: str) -> ServiceSettings:
@@ -57,12 +80,12 @@ async def migrated_pool(database_url: str) -> asyncpg.Pool:
     return pool
 
 
-def fund_app(runtime: StandInRuntime, today: date = TODAY) -> FastAPI:
-    """The platform routes plus the fund-transfer router, its day fixed at ``today``."""
+def fund_app(runtime: StandInRuntime) -> FastAPI:
+    """The platform routes plus the fund-transfer router, on the runtime's fixed clock."""
     app = FastAPI()
     app.state.runtime = runtime
     add_platform_routes(app, readiness=Readiness(), metrics=KitMetrics())
-    app.include_router(fund_router(today=lambda: today))
+    app.include_router(fund_router())
     return app
 
 

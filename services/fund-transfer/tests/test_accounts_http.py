@@ -59,7 +59,8 @@ async def balance(service: FundService, account_id: object) -> int:
 def test_the_migrations_ship_inside_the_package_in_their_own_namespace() -> None:
     migrations = fund_migrations()
     assert [(m.namespace, m.version, m.name) for m in migrations] == [
-        ("fund-transfer", 1, "accounts")
+        ("fund-transfer", 1, "accounts"),
+        ("fund-transfer", 2, "transfers"),
     ]
 
 

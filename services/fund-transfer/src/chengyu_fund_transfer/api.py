@@ -1,4 +1,4 @@
-"""The clerks' HTTP API of one city's service: accounts and deposits.
+"""The clerks' HTTP API of one city's service: accounts, deposits, transfers, loans.
 
 Resident ID numbers are accepted only here, checked, turned into ``person_ref`` and never
 returned, stored or logged; answers show them masked. Domain refusals become
@@ -7,8 +7,7 @@ returned, stored or logged; answers show them masked. Domain refusals become
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Annotated, Literal, Protocol
 
 import asyncpg
@@ -18,21 +17,25 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from chengyu_contracts.masking import mask_name
 from chengyu_contracts.person_ref import PersonRefKey
 from chengyu_kit import http
+from chengyu_kit.clock import Clock
+from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.settings import ServiceSettings
 
 from . import usecases
+from .eligibility import Eligibility
 from .errors import DomainError
-from .policy import PolicyBook, default_policy_book
+from .policy import PolicyBook, default_policy_book, policy_day
 from .store import StoredAccount
+from .transfer_store import StoredTransfer
 
-# China keeps one time zone without daylight saving: the day a deposit is made on.
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
 # A bound far above any monthly deposit, so no sum can overflow the bigint columns.
 MAX_AMOUNT_FEN = 10_000_000_000
 
-_NOT_FOUND = frozenset({"unknown-account"})
+_NOT_FOUND = frozenset({"unknown-account", "unknown-transfer"})
 _CONFLICT = frozenset(
     {
+        "transfer-in-progress",
+        "duplicate-transfer",
         "duplicate-month",
         "already-has-account",
         "account-sealed",
@@ -50,6 +53,12 @@ class FundRuntime(Protocol):
 
     @property
     def settings(self) -> ServiceSettings: ...
+
+    @property
+    def issuer(self) -> EventIssuer: ...
+
+    @property
+    def clock(self) -> Clock: ...
 
 
 class OpenAccountBody(BaseModel):
@@ -71,6 +80,35 @@ class DepositBody(BaseModel):
     amount_fen: Annotated[
         StrictInt, Field(le=MAX_AMOUNT_FEN, description="whole fen (分); no floats, no text")
     ]
+
+
+class TransferBody(BaseModel):
+    """A receiving-city clerk's request to bring a person's account here from the other
+    city."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resident_id: Annotated[StrictStr, Field(max_length=64, description="18-character number")]
+    name: Annotated[
+        StrictStr,
+        Field(
+            min_length=1,
+            max_length=usecases.MAX_NAME_LENGTH,
+            description="to open an account here if the person has none",
+        ),
+    ]
+    from_city: Annotated[StrictStr, Field(max_length=16, description="cq or cd")]
+
+
+class EligibilityBody(BaseModel):
+    """A loan application to assess: the person and the month (default: this month)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resident_id: Annotated[StrictStr, Field(max_length=64, description="18-character number")]
+    application_month: Annotated[StrictStr | None, Field(max_length=16, description="YYYY-MM")] = (
+        None
+    )
 
 
 class DepositView(BaseModel):
@@ -99,6 +137,83 @@ class OpenedAccountView(AccountView):
     """A newly opened account, with the masked resident ID number it was opened with."""
 
     resident_id_masked: str
+
+
+class StepView(BaseModel):
+    """One step of a transfer: the state reached, when, and what happened."""
+
+    state: str
+    at: datetime
+    detail: str
+
+
+class TransferView(BaseModel):
+    """A transfer as this city sees it, with every step and its time."""
+
+    transfer_id: str
+    role: str
+    person_ref: str
+    from_city: str
+    to_city: str
+    state: str
+    overdue_from: str | None
+    requested_at: datetime
+    deadline: datetime
+    amount_fen: int | None
+    months_sent: int | None
+    reason_code: str | None
+    reason: str | None
+    account_id: str | None
+    steps: list[StepView]
+
+
+class RuleView(BaseModel):
+    """One rule of the loan assessment and the figures behind it."""
+
+    rule: str
+    passed: bool
+    detail: str
+
+
+class EligibilityView(BaseModel):
+    """The answer to a loan application, with the rules that led to it."""
+
+    city: str
+    application_month: str
+    eligible: bool
+    ceiling_fen: int
+    rules: list[RuleView]
+
+
+def _transfer_view(stored: StoredTransfer) -> TransferView:
+    t = stored.transfer
+    return TransferView(
+        transfer_id=t.transfer_id,
+        role=stored.role,
+        person_ref=t.person_ref,
+        from_city=t.from_city,
+        to_city=t.to_city,
+        state=t.state,
+        overdue_from=t.overdue_from,
+        requested_at=t.requested_at,
+        deadline=t.deadline,
+        amount_fen=t.amount_fen,
+        months_sent=t.months_sent,
+        reason_code=None if t.reason is None else t.reason.code,
+        reason=None if t.reason is None else t.reason.sentence,
+        account_id=stored.account_id,
+        steps=[StepView(state=s.state, at=s.at, detail=s.detail) for s in t.history],
+    )
+
+
+def _eligibility_view(answer: Eligibility) -> EligibilityView:
+    return EligibilityView(
+        city=answer.city,
+        application_month=str(answer.application_month),
+        eligible=answer.eligible,
+        ceiling_fen=answer.ceiling_fen,
+        rules=[RuleView(rule=r.rule, passed=r.passed, detail=r.detail) for r in answer.rules],
+    )
 
 
 def _view(stored: StoredAccount) -> AccountView:
@@ -138,21 +253,16 @@ def _runtime(request: Request) -> FundRuntime:
     return runtime
 
 
-def china_today() -> date:
-    """Today's date in China."""
-    return datetime.now(CHINA_TIME).date()
-
-
-def fund_router(
-    *,
-    policy_book: PolicyBook | None = None,
-    today: Callable[[], date] = china_today,
-) -> APIRouter:
-    """The accounts-and-deposits routes; ``today`` is injectable for tests."""
+def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
+    """The clerks' routes. Time comes from the runtime's clock (the day is China's), so
+    tests move it with a fixed clock."""
     book = policy_book if policy_book is not None else default_policy_book()
-    router = APIRouter(tags=["accounts"])
+    router = APIRouter()
 
-    @router.post("/accounts", status_code=201)
+    def today(request: Request) -> date:
+        return policy_day(_runtime(request).clock.now())
+
+    @router.post("/accounts", status_code=201, tags=["accounts"])
     async def open_account(body: OpenAccountBody, request: Request) -> OpenedAccountView:
         """Open a provident-fund account in this city for a person."""
         runtime = _runtime(request)
@@ -164,7 +274,7 @@ def fund_router(
                 name=body.name,
                 kind=body.kind,
                 city=runtime.settings.city,
-                today=today(),
+                today=today(request),
                 person_ref_key=key,
             )
         except DomainError as error:
@@ -173,18 +283,26 @@ def fund_router(
             **_view(opened.stored).model_dump(), resident_id_masked=opened.resident_id_masked
         )
 
-    @router.post("/accounts/{account_id}/deposits", status_code=201)
+    @router.post("/accounts/{account_id}/deposits", status_code=201, tags=["accounts"])
     async def record_deposit(account_id: str, body: DepositBody, request: Request) -> AccountView:
-        """Record one month's deposit; answers the account after it."""
+        """Record one month's deposit (reported to the other city for loans); answers the
+        account after it."""
+        runtime = _runtime(request)
         try:
             stored = await usecases.record_deposit(
-                _runtime(request).pool, account_id, body.month, body.amount_fen, today(), book
+                runtime.pool,
+                account_id,
+                body.month,
+                body.amount_fen,
+                today(request),
+                book,
+                runtime.issuer,
             )
         except DomainError as error:
             raise _http_error(error) from None
         return _view(stored)
 
-    @router.get("/accounts/{account_id}")
+    @router.get("/accounts/{account_id}", tags=["accounts"])
     async def get_account(account_id: str, request: Request) -> AccountView:
         """An account with its balance and deposit history."""
         try:
@@ -192,5 +310,56 @@ def fund_router(
         except DomainError as error:
             raise _http_error(error) from None
         return _view(stored)
+
+    @router.post("/transfers", status_code=202, tags=["transfers"])
+    async def request_transfer(body: TransferBody, request: Request) -> TransferView:
+        """Receiving city: ask the other city to send the person's account here. The saga
+        runs on the bus; follow it with ``GET /transfers/{transfer_id}``."""
+        runtime = _runtime(request)
+        key = PersonRefKey.from_hex(runtime.settings.person_ref_key.get_secret_value())
+        try:
+            stored = await usecases.request_transfer(
+                runtime.pool,
+                resident_id_raw=body.resident_id,
+                name=body.name,
+                from_city=body.from_city,
+                city=runtime.settings.city,
+                now=runtime.clock.now(),
+                policy_book=book,
+                person_ref_key=key,
+                issuer=runtime.issuer,
+            )
+        except DomainError as error:
+            raise _http_error(error) from None
+        return _transfer_view(stored)
+
+    @router.get("/transfers/{transfer_id}", tags=["transfers"])
+    async def get_transfer(transfer_id: str, request: Request) -> TransferView:
+        """A transfer this city takes part in: its state and every step with its time."""
+        try:
+            stored = await usecases.get_transfer(_runtime(request).pool, transfer_id)
+        except DomainError as error:
+            raise _http_error(error) from None
+        return _transfer_view(stored)
+
+    @router.post("/loan-eligibility", tags=["loans"])
+    async def loan_eligibility(body: EligibilityBody, request: Request) -> EligibilityView:
+        """Whether the person may take a provident-fund loan in this city, and the ceiling,
+        counting deposits in both cities (互认互贷), with the rules and figures."""
+        runtime = _runtime(request)
+        key = PersonRefKey.from_hex(runtime.settings.person_ref_key.get_secret_value())
+        try:
+            answer = await usecases.loan_eligibility(
+                runtime.pool,
+                resident_id_raw=body.resident_id,
+                application_month=body.application_month,
+                city=runtime.settings.city,
+                today=today(request),
+                policy_book=book,
+                person_ref_key=key,
+            )
+        except DomainError as error:
+            raise _http_error(error) from None
+        return _eligibility_view(answer)
 
     return router

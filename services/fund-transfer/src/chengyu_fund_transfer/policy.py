@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
 from .errors import DomainError
@@ -46,6 +46,17 @@ class CityPolicy:
             raise ValueError("transfer deadline must be at least one day")
         if self.loan_min_consecutive_months < 1 or self.loan_balance_multiple < 1:
             raise ValueError("loan months and balance multiple must be at least 1")
+
+
+# China keeps one time zone without daylight saving; policies take effect on its days.
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def policy_day(now: datetime) -> date:
+    """The day in China at instant ``now``: the day whose policy applies."""
+    if now.tzinfo is None:
+        raise ValueError("policy_day needs a timezone-aware instant")
+    return now.astimezone(CHINA_TIME).date()
 
 
 class PolicyBook:

@@ -6,6 +6,7 @@ function takes a connection, so the use case decides the transaction around it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,7 @@ _STATUSES: tuple[AccountStatus, ...] = ("active", "sealed", "transferring", "clo
 
 _ACCOUNT_COLUMNS = (
     "account_id, person_ref, full_name, city, kind, status, balance_fen,"
-    " transfer_id, status_before_transfer, opened_at"
+    " transfer_id, status_before_transfer, opened_at, version"
 )
 
 T = TypeVar("T", bound=str)
@@ -39,6 +40,13 @@ class StoredAccount:
     full_name: str
     opened_at: datetime
     account: Account
+    # Grows with every saved change; the other city keeps the newest report by it.
+    version: int = 0
+
+
+def new_account_id(city: str) -> str:
+    """A fresh account id, prefixed with the city that keeps the account."""
+    return f"{city}-{uuid.uuid4().hex}"
 
 
 def _one_of(value: str, allowed: Sequence[T], what: str) -> T:
@@ -56,7 +64,9 @@ def _deposit_from_row(row: asyncpg.Record) -> Deposit:
     )
 
 
-def _account_from_rows(row: asyncpg.Record, deposits: Sequence[asyncpg.Record]) -> StoredAccount:
+def _account_from_rows(
+    row: asyncpg.Record, deposits: Sequence[asyncpg.Record], credited: Sequence[asyncpg.Record]
+) -> StoredAccount:
     before = row["status_before_transfer"]
     account = Account(
         person_ref=row["person_ref"],
@@ -67,28 +77,30 @@ def _account_from_rows(row: asyncpg.Record, deposits: Sequence[asyncpg.Record]) 
         deposits=tuple(sorted((_deposit_from_row(d) for d in deposits), key=lambda d: d.month)),
         transfer_id=row["transfer_id"],
         status_before_transfer=None if before is None else _one_of(before, _STATUSES, "status"),
+        credited_transfer_ids=frozenset(c["transfer_id"] for c in credited),
     )
     return StoredAccount(
         account_id=row["account_id"],
         full_name=row["full_name"],
         opened_at=row["opened_at"],
         account=account,
+        version=row["version"],
     )
 
 
 async def insert_account(
     conn: Connection, account_id: str, account: Account, full_name: str, opened_at: datetime
 ) -> None:
-    """Insert a new account (without deposits).
+    """Insert a new account with its deposits, at version 0.
 
     Raises ``asyncpg.UniqueViolationError`` when the person already has an account here
-    that is not closed.
+    that is not closed. Credits are saved with :func:`record_credit`, not here.
     """
     if account.credited_transfer_ids:
-        raise ValueError("credited transfers are not stored yet; open accounts empty")
+        raise ValueError("a new account has no credited transfers; use record_credit")
     await conn.execute(
         f"INSERT INTO account ({_ACCOUNT_COLUMNS})"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)",
         account_id,
         account.person_ref,
         full_name,
@@ -119,7 +131,10 @@ async def _load(
         " WHERE account_id = $1 ORDER BY month",
         row["account_id"],
     )
-    return _account_from_rows(row, deposits)
+    credited = await conn.fetch(
+        "SELECT transfer_id FROM credited_transfer WHERE account_id = $1", row["account_id"]
+    )
+    return _account_from_rows(row, deposits, credited)
 
 
 async def load_account(
@@ -154,12 +169,59 @@ async def insert_deposit(conn: Connection, account_id: str, deposit: Deposit) ->
 
 async def save_deposit(
     conn: Connection, account_id: str, deposit: Deposit, balance_fen: Fen
-) -> None:
+) -> int:
     """Record ``deposit`` and set the account's balance to ``balance_fen``, which already
-    includes it. Call inside a transaction holding the account's row lock."""
+    includes it; the account's new version. Call inside a transaction holding the account's
+    row lock."""
     await insert_deposit(conn, account_id, deposit)
-    updated = await conn.execute(
-        "UPDATE account SET balance_fen = $2 WHERE account_id = $1", account_id, balance_fen
+    version = await conn.fetchval(
+        "UPDATE account SET balance_fen = $2, version = version + 1"
+        " WHERE account_id = $1 RETURNING version",
+        account_id,
+        balance_fen,
     )
-    if updated != "UPDATE 1":
+    if version is None:
         raise RuntimeError(f"account {account_id} vanished while saving a deposit")
+    return int(version)
+
+
+async def save_account(conn: Connection, before: StoredAccount, after: Account) -> StoredAccount:
+    """Save what changed from ``before`` to ``after``: status, balance, transfer fields and
+    new deposits (deposits are never removed or changed). Call inside a transaction holding
+    the account's row lock; the account as saved, with its new version."""
+    if after.person_ref != before.account.person_ref or after.city != before.account.city:
+        raise ValueError("an account's person and city never change")
+    known = before.account.months
+    for deposit in after.deposits:
+        if deposit.month not in known:
+            await insert_deposit(conn, before.account_id, deposit)
+    version = await conn.fetchval(
+        "UPDATE account SET status = $2, balance_fen = $3, transfer_id = $4,"
+        " status_before_transfer = $5, version = version + 1"
+        " WHERE account_id = $1 RETURNING version",
+        before.account_id,
+        after.status,
+        after.balance_fen,
+        after.transfer_id,
+        after.status_before_transfer,
+    )
+    if version is None:
+        raise RuntimeError(f"account {before.account_id} vanished while saving it")
+    return StoredAccount(
+        before.account_id, before.full_name, before.opened_at, after, version=int(version)
+    )
+
+
+async def record_credit(
+    conn: Connection, transfer_id: str, account_id: str, amount_fen: Fen, at: datetime
+) -> None:
+    """Remember that ``transfer_id`` was credited to ``account_id``. Raises
+    ``asyncpg.UniqueViolationError`` if the transfer was already credited in this city."""
+    await conn.execute(
+        "INSERT INTO credited_transfer (transfer_id, account_id, amount_fen, credited_at)"
+        " VALUES ($1, $2, $3, $4)",
+        transfer_id,
+        account_id,
+        amount_fen,
+        at,
+    )
