@@ -1,0 +1,187 @@
+"""Both cities' fund-transfer service processes on a real Kafka and PostgreSQL, and a
+clerk's HTTP calls to them, for the end-to-end and fault tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from chengyu_contracts.resident_id import synthesize_resident_id
+from chengyu_fund_transfer.app import FundSettings
+from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
+from chengyu_ops.topics import apply_topics, load_topic_specs
+from tests.conftest import PROJECT_ROOT, KeyFiles, start_service_process
+from tests.support.waiting import wait_for
+
+MODULE = "chengyu_fund_transfer"
+TERMINAL = ("completed", "rejected", "reverted")
+# Region codes of the two cities (Chongqing Yuzhong, Chengdu Jinjiang).
+REGION = {"cq": "500103", "cd": "510104"}
+
+
+def resident_id(city: str, serial: int) -> str:
+    """A synthetic, valid resident ID number of ``city`` (nobody real)."""
+    birthday = date(1970 + serial % 30, 1 + serial % 12, 1 + serial % 28)
+    return synthesize_resident_id(REGION[city], birthday, serial % 1000, "male")
+
+
+@contextlib.contextmanager
+def fresh_kafka(folder: Path) -> Iterator[KafkaCluster]:
+    """A Kafka of its own: fund topics have fixed names, so each scenario gets a clean log
+    instead of replaying another test's events."""
+    cluster = KafkaCluster(folder, port=free_port_block(2), jars=ensure_kafka_jars(PROJECT_ROOT))
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+async def apply_project_topics(bootstrap: str) -> None:
+    """Create the topics of ``deploy/topics.yaml`` on ``bootstrap``."""
+    await apply_topics(bootstrap, load_topic_specs(PROJECT_ROOT / "deploy" / "topics.yaml"))
+
+
+@dataclass
+class FundCity:
+    """One city's service process and a client of its API."""
+
+    city: str
+    settings: FundSettings
+    client: httpx.AsyncClient
+    env: dict[str, str] = field(default_factory=dict)
+    process: asyncio.subprocess.Process | None = None
+    output: list[bytes] = field(default_factory=list)
+    _drain: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start the process and wait until it is ready."""
+        self.process = await start_service_process(MODULE, self.settings, **self.env)
+        self._drain = asyncio.create_task(self._read_output(self.process))
+        await wait_for(self._ready, bool, timeout=60)
+
+    async def _read_output(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        while line := await process.stdout.readline():
+            self.output.append(line)
+
+    async def _ready(self) -> bool:
+        if self.process is not None and self.process.returncode is not None:
+            tail = b"".join(self.output[-30:]).decode(errors="replace")
+            raise AssertionError(f"fund-transfer {self.city} exited early:\n{tail}")
+        try:
+            return (await self.client.get("/readyz")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    async def kill(self) -> None:
+        """SIGKILL the process (no shutdown at all) and wait for it to be gone."""
+        await self._end(signal.SIGKILL)
+
+    async def stop(self) -> None:
+        """SIGTERM the process and wait for its graceful exit."""
+        await self._end(signal.SIGTERM)
+
+    async def _end(self, sig: int) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.send_signal(sig)
+        await asyncio.wait_for(self.process.wait(), 60)
+        if self._drain is not None:
+            await self._drain
+        self.process = None
+
+    # ---- a clerk's calls ------------------------------------------------------------------
+
+    async def open_account(self, resident: str, name: str, kind: str = "flexible") -> str:
+        """Open an account; its id."""
+        answer = await self.client.post(
+            "/accounts", json={"resident_id": resident, "name": name, "kind": kind}
+        )
+        assert answer.status_code == 201, answer.text
+        account_id: str = answer.json()["account_id"]
+        return account_id
+
+    async def deposit(self, account_id: str, month: str, amount_fen: int) -> None:
+        """Record a month's deposit."""
+        answer = await self.client.post(
+            f"/accounts/{account_id}/deposits", json={"month": month, "amount_fen": amount_fen}
+        )
+        assert answer.status_code == 201, answer.text
+
+    async def request_transfer(self, resident: str, name: str, from_city: str) -> str:
+        """Ask ``from_city`` to send the person's account here; the transfer id."""
+        answer = await self.client.post(
+            "/transfers", json={"resident_id": resident, "name": name, "from_city": from_city}
+        )
+        assert answer.status_code == 202, answer.text
+        transfer_id: str = answer.json()["transfer_id"]
+        return transfer_id
+
+    async def transfer(self, transfer_id: str) -> dict[str, Any]:
+        """The transfer as this city sees it."""
+        answer = await self.client.get(f"/transfers/{transfer_id}")
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    async def finished_transfer(self, transfer_id: str, timeout: float = 60) -> dict[str, Any]:
+        """Wait until the transfer reached an end state here; the transfer."""
+        return await wait_for(
+            lambda: self.transfer(transfer_id),
+            lambda t: t["state"] in TERMINAL,
+            timeout=timeout,
+        )
+
+    async def account(self, account_id: str) -> dict[str, Any]:
+        """The account with its deposits."""
+        answer = await self.client.get(f"/accounts/{account_id}")
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+
+def fund_settings(
+    city: str,
+    *,
+    kafka: str,
+    database_url: str,
+    keys: KeyFiles,
+    person_ref_key: str,
+    **extra: object,
+) -> FundSettings:
+    """Settings of one city's fund-transfer process on a free port; both cities must share
+    ``person_ref_key`` (the inter-city pseudonym key)."""
+    return FundSettings(
+        city=city,
+        service_name="fund-transfer",
+        agency="test",
+        kafka_bootstrap=kafka,
+        database_url=database_url,
+        http_port=free_port_block(1),
+        signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
+        key_registry_file=keys.registry,
+        person_ref_key=person_ref_key,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_city(settings: FundSettings, **env: str) -> AsyncIterator[FundCity]:
+    """A started service process of ``settings.city``; stopped (SIGTERM) after."""
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        city = FundCity(settings.city, settings, client, env=dict(env))
+        await city.start()
+        try:
+            yield city
+        finally:
+            await city.stop()
