@@ -43,5 +43,6 @@ contracts: sync ## Fail if committed schemas differ from the code or a change br
 test: kafka-jars lint contracts ## Lint, then every test (unit, integration on real Kafka and PostgreSQL)
 	$(RUN) pytest
 
-bench: kafka-jars ## Benchmarks of the kit (see benchmarks/README.md)
+bench: kafka-jars ## Benchmarks of the kit and the services (see benchmarks/README.md)
 	$(RUN) python -m benchmarks.kit_consumer
+	$(RUN) python -m benchmarks.fund_saga
