@@ -248,6 +248,10 @@ def _http_error(error: DomainError) -> http.DomainError:
     return http.DomainError(http_status(error.code), error.code, error.sentence)
 
 
+def _person_ref_key(runtime: FundRuntime) -> PersonRefKey:
+    return PersonRefKey.from_hex(runtime.settings.person_ref_key.get_secret_value())
+
+
 def _runtime(request: Request) -> FundRuntime:
     runtime: FundRuntime = request.app.state.runtime
     return runtime
@@ -266,7 +270,6 @@ def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
     async def open_account(body: OpenAccountBody, request: Request) -> OpenedAccountView:
         """Open a provident-fund account in this city for a person."""
         runtime = _runtime(request)
-        key = PersonRefKey.from_hex(runtime.settings.person_ref_key.get_secret_value())
         try:
             opened = await usecases.open_account(
                 runtime.pool,
@@ -275,7 +278,7 @@ def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
                 kind=body.kind,
                 city=runtime.settings.city,
                 today=today(request),
-                person_ref_key=key,
+                person_ref_key=_person_ref_key(runtime),
             )
         except DomainError as error:
             raise _http_error(error) from None
@@ -316,7 +319,6 @@ def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
         """Receiving city: ask the other city to send the person's account here. The saga
         runs on the bus; follow it with ``GET /transfers/{transfer_id}``."""
         runtime = _runtime(request)
-        key = PersonRefKey.from_hex(runtime.settings.person_ref_key.get_secret_value())
         try:
             stored = await usecases.request_transfer(
                 runtime.pool,
@@ -326,7 +328,7 @@ def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
                 city=runtime.settings.city,
                 now=runtime.clock.now(),
                 policy_book=book,
-                person_ref_key=key,
+                person_ref_key=_person_ref_key(runtime),
                 issuer=runtime.issuer,
             )
         except DomainError as error:
@@ -347,7 +349,6 @@ def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
         """Whether the person may take a provident-fund loan in this city, and the ceiling,
         counting deposits in both cities (互认互贷), with the rules and figures."""
         runtime = _runtime(request)
-        key = PersonRefKey.from_hex(runtime.settings.person_ref_key.get_secret_value())
         try:
             answer = await usecases.loan_eligibility(
                 runtime.pool,
@@ -356,7 +357,7 @@ def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
                 city=runtime.settings.city,
                 today=today(request),
                 policy_book=book,
-                person_ref_key=key,
+                person_ref_key=_person_ref_key(runtime),
             )
         except DomainError as error:
             raise _http_error(error) from None
