@@ -25,8 +25,13 @@ sync: tools ## Install the workspace from uv.lock
 kafka-jars: sync ## Fetch the Apache Kafka jars (deploy/kafka/pom.xml) into .cache/kafka once
 	$(RUN) python -m chengyu_ops.kafka
 
-up: kafka-jars ## Start the local stack: Kafka, PostgreSQL, keys, topics, services (idempotent)
+# `make up DEMO=0` starts the stack without running `chengyu demo` on it.
+DEMO ?= 1
+
+up: kafka-jars ## Start the local stack (idempotent), then `chengyu demo` unless DEMO=0
 	$(RUN) chengyu stack up
+	@# The demo runs each seed once per stack: a second `make up` only shows its summary.
+	@if [ "$(DEMO)" = "0" ]; then echo "demo: skipped (DEMO=0)"; else $(RUN) chengyu demo; fi
 
 down: tools ## Stop everything the local stack started (data kept)
 	$(RUN) chengyu stack down

@@ -2,13 +2,23 @@
 
 Each command group lives in its own module as a ``typer.Typer`` named ``app`` and is added
 below with ``app.add_typer``. Add new groups (contracts, keys, dlq, events, ...) the same way.
+A single command without subcommands (``demo``) is a function registered with
+``app.command``.
 """
 
 from __future__ import annotations
 
 import typer
 
-from chengyu_ops import cli_contracts, cli_dlq, cli_events, cli_keys, cli_stack, cli_topics
+from chengyu_ops import (
+    cli_contracts,
+    cli_demo,
+    cli_dlq,
+    cli_events,
+    cli_keys,
+    cli_stack,
+    cli_topics,
+)
 
 app = typer.Typer(
     name="chengyu",
@@ -24,6 +34,9 @@ app.add_typer(cli_contracts.app, name="contracts")
 app.add_typer(cli_keys.app, name="keys")
 app.add_typer(cli_dlq.app, name="dlq")
 app.add_typer(cli_events.app, name="events")
+
+# --- single commands -----------------------------------------------------------------------
+app.command("demo")(cli_demo.demo_command)
 
 
 def main() -> None:

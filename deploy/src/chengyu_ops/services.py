@@ -7,12 +7,13 @@ Each entry is one service in one city. The stack gives every process the environ
 ``python -m <module>`` with the workspace's interpreter, writes ``.chengyu/run/<id>.pid`` and
 ``.chengyu/logs/<id>.log`` and waits until ``GET http://HTTP_HOST:HTTP_PORT/readyz`` answers 200.
 
-Services add themselves to :data:`SERVICES` in their own issues, for example::
+Services add themselves to :data:`SERVICES` in their own issues. The service's module
+must be importable by the workspace's interpreter (every workspace member is installed in
+``.venv`` by ``uv sync --all-packages``), since the stack runs it with that interpreter.
 
-    ServiceSpec("fund-transfer", "cq", "chengyu_fund_transfer", agency="hpf", http_port=8101),
-    ServiceSpec("fund-transfer", "cd", "chengyu_fund_transfer", agency="hpf", http_port=8201),
+Port plan: 81xx for Chongqing (cq), 82xx for Chengdu (cd), xx the service's number:
 
-Port plan: 81xx for Chongqing (cq), 82xx for Chengdu (cd), xx the service's number.
+    01  fund-transfer  (provident fund, agency ``hpf``)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["SERVICES", "City", "ServiceSpec"]
+__all__ = ["SERVICES", "City", "ServiceSpec", "find_service"]
 
 City = Literal["cq", "cd"]
 
@@ -45,8 +46,28 @@ class ServiceSpec:
 
     @property
     def database_name(self) -> str:
+        """The service's own database: ``database`` or ``<name>_<city>``."""
         return self.database or f"{self.name}_{self.city}".replace("-", "_")
 
+    @property
+    def url(self) -> str:
+        """Base URL of its HTTP API (the stack binds every service to the loopback)."""
+        return f"http://127.0.0.1:{self.http_port}"
 
-#: Every service process of the local stack, in start order. Filled in by later issues.
-SERVICES: tuple[ServiceSpec, ...] = ()
+
+#: Every service process of the local stack, in start order.
+SERVICES: tuple[ServiceSpec, ...] = (
+    # Provident fund (住房公积金): accounts, the cross-city transfer saga, loans (issue 3).
+    ServiceSpec("fund-transfer", "cq", "chengyu_fund_transfer", agency="hpf", http_port=8101),
+    ServiceSpec("fund-transfer", "cd", "chengyu_fund_transfer", agency="hpf", http_port=8201),
+)
+
+
+def find_service(
+    name: str, city: City, services: tuple[ServiceSpec, ...] = SERVICES
+) -> ServiceSpec:
+    """The entry of service ``name`` in ``city``; ``LookupError`` if the stack has none."""
+    for spec in services:
+        if spec.name == name and spec.city == city:
+            return spec
+    raise LookupError(f"no service {name!r} for city {city!r} in the stack's registry")
