@@ -302,7 +302,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "machine": platform.machine(),
             "cpus": os.cpu_count(),
         },
-        "setup": {"accounts": total, "deposits_each": args.months, "setup_seconds": round(setup, 1)},
+        "setup": {
+            "accounts": total,
+            "deposits_each": args.months,
+            "setup_seconds": round(setup, 1),
+        },
         "steady": {"rate": args.rate, "duration": args.duration, **steady_result},
         "saturation": saturation_result,
     }
