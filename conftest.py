@@ -6,6 +6,13 @@ import signal
 
 import pytest
 
+# The session's real PostgreSQL and a fresh database per test, for every package's tests
+# (the services' test folders are no packages, so they cannot import tests.conftest's
+# fixtures into a conftest of their own without two top-level "conftest" modules).
+from tests.conftest import database, postgres
+
+__all__ = ["database", "postgres", "pytest_configure"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Treat SIGTERM like Ctrl-C, so fixtures still stop the Kafka and PostgreSQL they

@@ -5,6 +5,6 @@ Each domain gets one module, ``events/<domain>.py``, whose models use
 registry is complete after ``import chengyu_contracts.events``.
 """
 
-from chengyu_contracts.events import fund
+from chengyu_contracts.events import fund, medins
 
-__all__ = ["fund"]
+__all__ = ["fund", "medins"]

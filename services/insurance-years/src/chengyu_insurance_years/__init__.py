@@ -2,7 +2,9 @@
 (医保缴费年限互认), the retirement city (医保退休认定地), and long-term-care assessments
 recognised across cities (长护险互认).
 
-Only the pure domain layer exists so far (value objects, per-city policy, contribution
-periods and their corrections, the cross-city ledger, the retirement-city decision, care
-recognition). It does no I/O: no database, no Kafka, no HTTP, no clock.
+The domain (``months``, ``policy``, ``periods``, ``ledger``, ``retirement``, ``review``,
+``care``) is pure: no database, no Kafka, no HTTP, no clock. The I/O is at the edges:
+``store``/``retirement_store``/``care_store`` (PostgreSQL), ``accrual``/``retirement_flow``/
+``care_flow`` and ``handlers`` (the consumers), ``usecases`` and ``api`` (the clerks' HTTP
+API), ``app`` (the composition root). See README.md.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
 from .cities import CITIES, CITY_NAMES, City
@@ -15,6 +15,17 @@ SEXES: tuple[Sex, ...] = ("male", "female")
 
 DisabilityLevel = Literal["severe", "moderate", "mild"]
 LEVELS: tuple[DisabilityLevel, ...] = ("severe", "moderate", "mild")
+
+
+# China keeps one time zone without daylight saving; policies take effect on its days.
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def policy_day(now: datetime) -> date:
+    """The day in China at instant ``now``: the day whose policy applies."""
+    if now.tzinfo is None:
+        raise ValueError("policy_day needs a timezone-aware instant")
+    return now.astimezone(CHINA_TIME).date()
 
 
 def parse_sex(text: str) -> Sex:

@@ -1,0 +1,699 @@
+"""The clerks' HTTP API of one city's service: contribution periods, the cross-city ledger,
+retirement-city requests and long-term-care assessments (OpenAPI at ``/docs``).
+
+Resident ID numbers are accepted only here (in request bodies, never in paths), checked,
+turned into ``person_ref`` and never returned, stored or logged. Domain refusals become
+``chengyu_kit.http.DomainError`` answers (a status, a code and a sentence).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Protocol
+
+import asyncpg
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from chengyu_contracts.person_ref import PersonRefKey
+from chengyu_kit import http
+from chengyu_kit.clock import Clock
+from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.settings import ServiceSettings
+
+from . import usecases
+from .care_store import StoredAssessment
+from .cities import City
+from .errors import DomainError
+from .ledger import LedgerTotals
+from .periods import ContributionPeriod
+from .policy import PolicyBook, default_policy_book, policy_day
+from .retirement_store import Claim, StoredDetermination, StoredFlag
+from .store import ReceivedVersion
+from .wire import figures_json
+
+_NOT_FOUND = frozenset({"unknown-period", "unknown-request", "unknown-assessment"})
+_CONFLICT = frozenset(
+    {
+        "period-cancelled",
+        "not-recording-city",
+        "correction-changes-nothing",
+        "conflicting-version",
+        "duplicate-period",
+        "duplicate-request",
+        "duplicate-assessment",
+    }
+)
+
+ResidentIdText = Annotated[StrictStr, Field(max_length=64, description="18-character number")]
+MonthField = Annotated[StrictStr, Field(max_length=16, description="YYYY-MM")]
+DayField = Annotated[StrictStr, Field(max_length=16, description="YYYY-MM-DD")]
+KindField = Annotated[
+    StrictStr, Field(max_length=16, description="actual, or deemed (视同缴费) years")
+]
+
+
+class InsuranceRuntime(Protocol):
+    """What the router needs of ``app.state.runtime`` (a ``ServiceRuntime`` fits)."""
+
+    @property
+    def pool(self) -> asyncpg.Pool: ...
+
+    @property
+    def settings(self) -> ServiceSettings: ...
+
+    @property
+    def issuer(self) -> EventIssuer: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+# --------------------------------------------------------------------------------------------
+# request bodies
+
+
+class RecordPeriodBody(BaseModel):
+    """A contribution period paid (or deemed) in this city."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resident_id: ResidentIdText
+    start_month: MonthField
+    end_month: Annotated[StrictStr, Field(max_length=16, description="YYYY-MM, included")]
+    kind: KindField
+
+
+class CorrectPeriodBody(BaseModel):
+    """The corrected months and kind of a period recorded in this city."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start_month: MonthField
+    end_month: Annotated[StrictStr, Field(max_length=16, description="YYYY-MM, included")]
+    kind: KindField
+
+
+class ResidentBody(BaseModel):
+    """A person, by resident ID number (kept out of URLs and logs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resident_id: ResidentIdText
+
+
+class RetirementBody(BaseModel):
+    """A request to make ``chosen_city`` the person's retirement city (医保退休认定地)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resident_id: ResidentIdText
+    sex: Annotated[
+        StrictStr | None,
+        Field(max_length=16, description="male or female; default: read from the ID number"),
+    ] = None
+    retirement_date: DayField
+    chosen_city: Annotated[StrictStr, Field(max_length=16, description="cq or cd")]
+
+
+class AssessmentBody(BaseModel):
+    """A long-term-care disability assessment concluded in this city."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resident_id: ResidentIdText
+    level: Annotated[StrictStr, Field(max_length=16, description="severe, moderate or mild")]
+    scale_version: Annotated[
+        StrictStr, Field(max_length=64, description="e.g. nhsa-ltc-2021 (national 2021 scale)")
+    ]
+    concluded_on: DayField
+    valid_until: Annotated[StrictStr, Field(max_length=16, description="YYYY-MM-DD, included")]
+
+
+# --------------------------------------------------------------------------------------------
+# views
+
+
+class PeriodView(BaseModel):
+    """One version of a contribution period and the city that recorded it."""
+
+    period_id: str
+    person_ref: str
+    city: str
+    start_month: str
+    end_month: str
+    kind: str
+    months: int
+    version: int
+    cancelled: bool
+
+
+class RecordedPeriodView(PeriodView):
+    """A version just recorded here; ``review_flagged`` if it altered the figures of a
+    retirement city this city determined."""
+
+    review_flagged: bool
+
+
+class VersionView(BaseModel):
+    """A version of a period as this city received it."""
+
+    version: int
+    start_month: str
+    end_month: str
+    kind: str
+    cancelled: bool
+    received_at: datetime
+
+
+class PeriodHistoryView(BaseModel):
+    """Every version of a period this city received (the highest one counts)."""
+
+    period_id: str
+    person_ref: str
+    city: str
+    versions: list[VersionView]
+
+
+class CityMonthsView(BaseModel):
+    """One city's distinct actual and deemed months."""
+
+    city: str
+    actual_months: int
+    deemed_months: int
+
+
+class TotalsView(BaseModel):
+    """Totals of a ledger, every month counted once (an interval union, not a sum).
+
+    ``actual_months``: months paid in at least one city; ``months_in_both``: of which paid
+    in both; ``deemed_months``: deemed months no actual month covers;
+    ``cumulative_months_by_policy``: what each city's policy in force today counts
+    (deemed months included where it says so).
+    """
+
+    by_city: list[CityMonthsView]
+    actual_months: int
+    months_in_both: int
+    deemed_months: int
+    cumulative_months_by_policy: dict[str, int | None]
+
+
+class FiguresView(BaseModel):
+    """What a retirement decision rests on (months up to ``up_to``, the retirement month)."""
+
+    city: str
+    policy_effective_from: date
+    up_to: str
+    cumulative_months: int
+    actual_months: int
+    actual_months_in_city: int
+    deemed_months: int
+    deemed_counted: bool
+    required_cumulative_months: int
+    required_actual_months_in_city: int
+
+
+class ShortfallView(BaseModel):
+    """A rule not met: months required and counted."""
+
+    rule: str
+    city: str
+    required: int
+    counted: int
+
+
+class DeterminationView(BaseModel):
+    """The person's retirement city and the figures it was determined on."""
+
+    request_id: str
+    city: str
+    sex: str
+    retirement_date: date
+    figures: FiguresView
+    determined_at: datetime
+
+
+class ReviewFlagView(BaseModel):
+    """A change of history after the determination, for a clerk to review."""
+
+    request_id: str
+    city: str
+    period_id: str
+    period_version: int
+    code: str
+    reason: str
+    figures_before: FiguresView
+    figures_after: FiguresView
+    flagged_at: datetime
+
+
+class LedgerView(BaseModel):
+    """A person's cross-city ledger: each period with its source city, the totals, the
+    retirement city if determined, and review flags."""
+
+    person_ref: str
+    periods: list[PeriodView]
+    totals: TotalsView
+    retirement: DeterminationView | None
+    review_flags: list[ReviewFlagView]
+
+
+class RetirementRequestView(BaseModel):
+    """A retirement-city request and, once the chosen city decided, its outcome.
+
+    ``state``: ``submitted`` (not read back from the bus yet), ``pending`` (``waiting_for``
+    says on what), ``determined`` or ``refused`` (``code``, ``reason``, ``shortfalls``,
+    ``alternative_city``, ``determined_city``).
+    """
+
+    request_id: str
+    person_ref: str
+    requested_in: str
+    chosen_city: str
+    sex: str
+    retirement_date: date
+    requested_at: datetime
+    state: str
+    waiting_for: str | None
+    code: str | None
+    reason: str | None
+    figures: FiguresView | None
+    shortfalls: list[ShortfallView]
+    alternative_city: str | None
+    determined_city: str | None
+    decided_at: datetime | None
+
+
+class RecognitionView(BaseModel):
+    """The other city's decision about an assessment (or this city's about the other's)."""
+
+    recognising_city: str
+    recognised: bool
+    decided_on: date
+    code: str | None
+    reason: str | None
+    valid_until: date | None
+    policy_effective_from: date | None
+
+
+class AssessmentView(BaseModel):
+    """A care assessment and the recognition decision about it, once made."""
+
+    assessment_id: str
+    person_ref: str
+    city: str
+    level: str
+    scale_version: str
+    concluded_on: date
+    valid_until: date
+    recognition: RecognitionView | None
+
+
+class RecognitionsView(BaseModel):
+    """Every assessment of a person known in this city, both cities', newest first."""
+
+    person_ref: str
+    assessments: list[AssessmentView]
+
+
+def _period_view(period: ContributionPeriod) -> PeriodView:
+    return PeriodView(
+        period_id=period.period_id,
+        person_ref=period.person_ref,
+        city=period.city,
+        start_month=str(period.start),
+        end_month=str(period.end),
+        kind=period.kind,
+        months=period.months,
+        version=period.version,
+        cancelled=period.cancelled,
+    )
+
+
+def _history_view(history: list[ReceivedVersion]) -> PeriodHistoryView:
+    first = history[0].period
+    return PeriodHistoryView(
+        period_id=first.period_id,
+        person_ref=first.person_ref,
+        city=first.city,
+        versions=[
+            VersionView(
+                version=v.period.version,
+                start_month=str(v.period.start),
+                end_month=str(v.period.end),
+                kind=v.period.kind,
+                cancelled=v.period.cancelled,
+                received_at=v.received_at,
+            )
+            for v in history
+        ],
+    )
+
+
+def _totals_view(counted: LedgerTotals, by_policy: dict[City, int | None]) -> TotalsView:
+    return TotalsView(
+        by_city=[
+            CityMonthsView(city=c.city, actual_months=c.actual, deemed_months=c.deemed)
+            for c in counted.by_city
+        ],
+        actual_months=counted.actual_months,
+        months_in_both=counted.months_in_both,
+        deemed_months=counted.deemed_months,
+        cumulative_months_by_policy=dict(by_policy),
+    )
+
+
+def _determination_view(stored: StoredDetermination) -> DeterminationView:
+    d = stored.determination
+    return DeterminationView(
+        request_id=stored.request_id,
+        city=d.city,
+        sex=d.sex,
+        retirement_date=d.retirement_date,
+        figures=FiguresView.model_validate(figures_json(d.figures)),
+        determined_at=stored.determined_at,
+    )
+
+
+def _flag_view(stored: StoredFlag) -> ReviewFlagView:
+    flag = stored.flag
+    return ReviewFlagView(
+        request_id=stored.request_id,
+        city=flag.city,
+        period_id=flag.period_id,
+        period_version=stored.period_version,
+        code=flag.code,
+        reason=flag.sentence,
+        figures_before=FiguresView.model_validate(figures_json(flag.figures_before)),
+        figures_after=FiguresView.model_validate(figures_json(flag.figures_after)),
+        flagged_at=stored.flagged_at,
+    )
+
+
+def _ledger_view(report: usecases.LedgerReport) -> LedgerView:
+    return LedgerView(
+        person_ref=report.ledger.person_ref,
+        # Periods by start month then city; cancelled ones are shown (marked) after them.
+        periods=[
+            _period_view(p)
+            for p in sorted(
+                report.ledger.periods,
+                key=lambda p: (p.cancelled, p.start, p.end, p.city, p.period_id),
+            )
+        ],
+        totals=_totals_view(report.totals, report.cumulative_by_policy),
+        retirement=None
+        if report.determination is None
+        else _determination_view(report.determination),
+        review_flags=[_flag_view(f) for f in report.flags],
+    )
+
+
+def _claim_view(claim: Claim, me: City) -> RetirementRequestView:
+    return RetirementRequestView(
+        request_id=claim.request_id,
+        person_ref=claim.person_ref,
+        requested_in=claim.requested_in,
+        chosen_city=claim.chosen_city,
+        sex=claim.sex,
+        retirement_date=claim.retirement_date,
+        requested_at=claim.requested_at,
+        state=claim.state,
+        waiting_for=usecases.waiting_for(claim, me),
+        code=claim.code,
+        reason=claim.reason,
+        figures=None if claim.figures is None else FiguresView.model_validate(claim.figures),
+        shortfalls=[ShortfallView.model_validate(s) for s in claim.shortfalls or ()],
+        alternative_city=claim.alternative_city,
+        determined_city=claim.determined_city,
+        decided_at=claim.decided_at,
+    )
+
+
+def _assessment_view(stored: StoredAssessment) -> AssessmentView:
+    a, r = stored.assessment, stored.recognition
+    return AssessmentView(
+        assessment_id=a.assessment_id,
+        person_ref=a.person_ref,
+        city=a.city,
+        level=a.level,
+        scale_version=a.scale_version,
+        concluded_on=a.concluded_on,
+        valid_until=a.valid_until,
+        recognition=None
+        if r is None
+        else RecognitionView(
+            recognising_city=r.recognising_city,
+            recognised=r.recognised,
+            decided_on=r.decided_on,
+            code=r.code,
+            reason=r.reason,
+            valid_until=r.valid_until,
+            policy_effective_from=r.policy_effective_from,
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def http_status(code: str) -> int:
+    """The HTTP status of a domain refusal: 404 unknown, 409 conflicts with the state,
+    422 for everything wrong with the input itself."""
+    if code in _NOT_FOUND:
+        return 404
+    if code in _CONFLICT:
+        return 409
+    return 422
+
+
+def _http_error(error: DomainError) -> http.DomainError:
+    return http.DomainError(http_status(error.code), error.code, error.sentence)
+
+
+def _runtime(request: Request) -> InsuranceRuntime:
+    runtime: InsuranceRuntime = request.app.state.runtime
+    return runtime
+
+
+def _key(runtime: InsuranceRuntime) -> PersonRefKey:
+    return PersonRefKey.from_hex(runtime.settings.person_ref_key.get_secret_value())
+
+
+def insurance_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
+    """The clerks' routes. Time comes from the runtime's clock (the day is China's), so
+    tests move it with a fixed clock."""
+    book = policy_book if policy_book is not None else default_policy_book()
+    router = APIRouter()
+    _period_routes(router, book)
+    _ledger_routes(router, book)
+    _retirement_routes(router, book)
+    _care_routes(router)
+    return router
+
+
+def _period_routes(router: APIRouter, book: PolicyBook) -> None:
+    @router.post("/contribution-periods", status_code=201, tags=["contribution periods"])
+    async def record_period(body: RecordPeriodBody, request: Request) -> RecordedPeriodView:
+        """Record a contribution period of this city (published to the other city, which
+        adds it to its ledger too)."""
+        runtime = _runtime(request)
+        try:
+            result = await usecases.record_period(
+                runtime.pool,
+                resident_id_raw=body.resident_id,
+                start_month=body.start_month,
+                end_month=body.end_month,
+                kind=body.kind,
+                city=runtime.settings.city,
+                now=runtime.clock.now(),
+                book=book,
+                person_ref_key=_key(runtime),
+                issuer=runtime.issuer,
+            )
+        except DomainError as error:
+            raise _http_error(error) from None
+        return RecordedPeriodView(
+            **_period_view(result.period).model_dump(), review_flagged=result.flagged
+        )
+
+    @router.post(
+        "/contribution-periods/{period_id}/corrections",
+        status_code=201,
+        tags=["contribution periods"],
+    )
+    async def correct_period(
+        period_id: str, body: CorrectPeriodBody, request: Request
+    ) -> RecordedPeriodView:
+        """Correct the months or kind of a period recorded in this city: a new version,
+        published like the first (never an edit)."""
+        runtime = _runtime(request)
+        try:
+            result = await usecases.correct_period(
+                runtime.pool,
+                period_id=period_id,
+                start_month=body.start_month,
+                end_month=body.end_month,
+                kind=body.kind,
+                city=runtime.settings.city,
+                now=runtime.clock.now(),
+                book=book,
+                issuer=runtime.issuer,
+            )
+        except DomainError as error:
+            raise _http_error(error) from None
+        return RecordedPeriodView(
+            **_period_view(result.period).model_dump(), review_flagged=result.flagged
+        )
+
+    @router.post(
+        "/contribution-periods/{period_id}/cancellation",
+        status_code=201,
+        tags=["contribution periods"],
+    )
+    async def cancel_period(period_id: str, request: Request) -> RecordedPeriodView:
+        """Cancel a period recorded in this city: a new, cancelled version, published."""
+        runtime = _runtime(request)
+        try:
+            result = await usecases.cancel_period(
+                runtime.pool,
+                period_id=period_id,
+                city=runtime.settings.city,
+                now=runtime.clock.now(),
+                book=book,
+                issuer=runtime.issuer,
+            )
+        except DomainError as error:
+            raise _http_error(error) from None
+        return RecordedPeriodView(
+            **_period_view(result.period).model_dump(), review_flagged=result.flagged
+        )
+
+    @router.get("/contribution-periods/{period_id}", tags=["contribution periods"])
+    async def period_history(period_id: str, request: Request) -> PeriodHistoryView:
+        """Every version of a period (of either city) this city received."""
+        try:
+            history = await usecases.get_period_history(_runtime(request).pool, period_id)
+        except DomainError as error:
+            raise _http_error(error) from None
+        return _history_view(history)
+
+
+def _ledger_routes(router: APIRouter, book: PolicyBook) -> None:
+    @router.post("/ledgers/lookup", tags=["ledger"])
+    async def ledger_by_resident(body: ResidentBody, request: Request) -> LedgerView:
+        """A person's ledger across both cities, by resident ID number."""
+        runtime = _runtime(request)
+        now = runtime.clock.now()
+        try:
+            report = await usecases.ledger_of_resident(
+                runtime.pool,
+                resident_id_raw=body.resident_id,
+                today=policy_day(now),
+                book=book,
+                person_ref_key=_key(runtime),
+            )
+        except DomainError as error:
+            raise _http_error(error) from None
+        return _ledger_view(report)
+
+    @router.get("/ledgers/{person_ref}", tags=["ledger"])
+    async def ledger_by_person_ref(person_ref: str, request: Request) -> LedgerView:
+        """A person's ledger across both cities, by ``person_ref`` (for systems that hold
+        only the pseudonym)."""
+        runtime = _runtime(request)
+        try:
+            report = await usecases.ledger_of(
+                runtime.pool, person_ref, policy_day(runtime.clock.now()), book
+            )
+        except DomainError as error:
+            raise _http_error(error) from None
+        return _ledger_view(report)
+
+
+def _retirement_routes(router: APIRouter, book: PolicyBook) -> None:
+    @router.post("/retirement-requests", status_code=202, tags=["retirement city"])
+    async def request_retirement_city(
+        body: RetirementBody, request: Request, response: Response
+    ) -> RetirementRequestView:
+        """Ask that the chosen city become the person's retirement city. The chosen city
+        decides when it reads the request from the bus, after any earlier request of the
+        person; follow it with ``GET /retirement-requests/{request_id}``."""
+        runtime = _runtime(request)
+        try:
+            claim = await usecases.request_retirement_city(
+                runtime.pool,
+                resident_id_raw=body.resident_id,
+                sex=body.sex,
+                retirement_date=body.retirement_date,
+                chosen_city=body.chosen_city,
+                city=runtime.settings.city,
+                now=runtime.clock.now(),
+                book=book,
+                person_ref_key=_key(runtime),
+                issuer=runtime.issuer,
+            )
+        except DomainError as error:
+            raise _http_error(error) from None
+        response.headers["Location"] = f"/retirement-requests/{claim.request_id}"
+        return _claim_view(claim, runtime.settings.city)
+
+    @router.get("/retirement-requests/{request_id}", tags=["retirement city"])
+    async def retirement_request(request_id: str, request: Request) -> RetirementRequestView:
+        """A retirement-city request (made in either city) and its outcome once decided."""
+        runtime = _runtime(request)
+        try:
+            claim = await usecases.get_retirement_request(runtime.pool, request_id)
+        except DomainError as error:
+            raise _http_error(error) from None
+        return _claim_view(claim, runtime.settings.city)
+
+
+def _care_routes(router: APIRouter) -> None:
+    @router.post("/care-assessments", status_code=201, tags=["long-term care"])
+    async def record_assessment(body: AssessmentBody, request: Request) -> AssessmentView:
+        """Record a long-term-care assessment concluded in this city; the other city
+        decides whether it recognises it and publishes its answer."""
+        runtime = _runtime(request)
+        try:
+            assessment = await usecases.record_assessment(
+                runtime.pool,
+                resident_id_raw=body.resident_id,
+                level=body.level,
+                scale_version=body.scale_version,
+                concluded_on=body.concluded_on,
+                valid_until=body.valid_until,
+                city=runtime.settings.city,
+                now=runtime.clock.now(),
+                person_ref_key=_key(runtime),
+                issuer=runtime.issuer,
+            )
+        except DomainError as error:
+            raise _http_error(error) from None
+        return _assessment_view(StoredAssessment(assessment, None))
+
+    @router.get("/care-assessments/{assessment_id}", tags=["long-term care"])
+    async def assessment(assessment_id: str, request: Request) -> AssessmentView:
+        """An assessment of either city known here, and the recognition decision."""
+        try:
+            stored = await usecases.get_assessment(_runtime(request).pool, assessment_id)
+        except DomainError as error:
+            raise _http_error(error) from None
+        return _assessment_view(stored)
+
+    @router.post("/care-recognitions/lookup", tags=["long-term care"])
+    async def recognitions(body: ResidentBody, request: Request) -> RecognitionsView:
+        """A person's assessments of both cities known here, with each recognition
+        decision (recognised or refused, with the reason)."""
+        runtime = _runtime(request)
+        try:
+            ref, found = await usecases.recognitions_of_resident(
+                runtime.pool,
+                resident_id_raw=body.resident_id,
+                today=policy_day(runtime.clock.now()),
+                person_ref_key=_key(runtime),
+            )
+        except DomainError as error:
+            raise _http_error(error) from None
+        return RecognitionsView(person_ref=ref, assessments=[_assessment_view(s) for s in found])
