@@ -51,3 +51,4 @@ test: kafka-jars lint contracts ## Lint, then every test (unit, integration on r
 bench: kafka-jars ## Benchmarks of the kit and the services (see benchmarks/README.md)
 	$(RUN) python -m benchmarks.kit_consumer
 	$(RUN) python -m benchmarks.fund_saga
+	$(RUN) python -m benchmarks.insurance_ledger

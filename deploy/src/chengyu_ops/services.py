@@ -13,7 +13,8 @@ must be importable by the workspace's interpreter (every workspace member is ins
 
 Port plan: 81xx for Chongqing (cq), 82xx for Chengdu (cd), xx the service's number:
 
-    01  fund-transfer  (provident fund, agency ``hpf``)
+    01  fund-transfer    (provident fund, agency ``hpf``)
+    02  insurance-years  (medical insurance, agency ``mi``)
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
     # Provident fund (住房公积金): accounts, the cross-city transfer saga, loans (issue 3).
     ServiceSpec("fund-transfer", "cq", "chengyu_fund_transfer", agency="hpf", http_port=8101),
     ServiceSpec("fund-transfer", "cd", "chengyu_fund_transfer", agency="hpf", http_port=8201),
+    # Medical insurance (医保): contribution years across cities, retirement city, LTC (issue 4).
+    ServiceSpec("insurance-years", "cq", "chengyu_insurance_years", agency="mi", http_port=8102),
+    ServiceSpec("insurance-years", "cd", "chengyu_insurance_years", agency="mi", http_port=8202),
 )
 
 
