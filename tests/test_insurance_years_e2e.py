@@ -37,11 +37,11 @@ import pytest
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.events.medins import CONTRIBUTION_TOPIC, ContributionYearsAccrued
+from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.registry import REGISTRY
 from chengyu_insurance_years.cities import CITIES, City
 from chengyu_insurance_years.ledger import build_ledger, totals
-from chengyu_insurance_years.months import Month
 from chengyu_insurance_years.periods import ContributionPeriod, PeriodKind
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.outbox import OutgoingRecord

@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
+from chengyu_contracts.months import Month
 from chengyu_contracts.resident_id import parse_resident_id
-from chengyu_fund_transfer.months import Month
 from chengyu_fund_transfer.policy import default_policy_book
 from chengyu_ops.cli_demo import DemoReport, summary_lines
 from chengyu_ops.demo import (

@@ -37,8 +37,8 @@ from datetime import date, timedelta
 from typing import Literal
 
 from chengyu_contracts.masking import mask_name, mask_resident_id
+from chengyu_contracts.months import Month, month_range
 from chengyu_contracts.resident_id import Sex, synthesize_resident_id
-from chengyu_fund_transfer.months import Month, month_range
 from chengyu_fund_transfer.policy import CityPolicy, PolicyBook, default_policies
 
 __all__ = [

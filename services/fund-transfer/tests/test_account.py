@@ -6,6 +6,8 @@ from datetime import date
 import pytest
 from fund_transfer_builders import PERSON, TODAY, account, deposits, months, policy
 
+from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.months import Month
 from chengyu_fund_transfer.account import (
     AccountStatus,
     Deposit,
@@ -19,9 +21,7 @@ from chengyu_fund_transfer.account import (
     seal,
     unseal,
 )
-from chengyu_fund_transfer.errors import DomainError
 from chengyu_fund_transfer.money import Fen
-from chengyu_fund_transfer.months import Month
 
 MARCH = Month(2026, 3)
 

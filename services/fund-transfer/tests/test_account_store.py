@@ -10,9 +10,9 @@ import pytest
 from fund_transfer_builders import PERSON, account
 from fund_transfer_http import migrated_pool
 
+from chengyu_contracts.months import Month
 from chengyu_fund_transfer.account import Deposit
 from chengyu_fund_transfer.money import Fen
-from chengyu_fund_transfer.months import Month
 from chengyu_fund_transfer.store import (
     insert_account,
     load_account,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fund_transfer_builders import deposits, policy
 
-from chengyu_fund_transfer.eligibility import assess_loan
-from chengyu_fund_transfer.months import Month
+from chengyu_contracts.months import Month
+from chengyu_fund_transfer.eligibility import assess_loan, consecutive_months_up_to
 
 OCTOBER = Month(2026, 10)
 BALANCE = 1_000_000  # 10,000 yuan: ceiling 150,000 yuan, well under the cap
@@ -97,3 +97,17 @@ def test_each_city_applies_its_own_minimum() -> None:
 def test_the_answer_names_the_city_and_the_application_month() -> None:
     result = assess_loan([], BALANCE, OCTOBER, policy("cq"))
     assert (result.city, result.application_month) == ("cq", OCTOBER)
+
+
+def test_the_consecutive_run_stops_at_the_first_gap() -> None:
+    present = [Month(2026, 1), Month(2026, 3), Month(2026, 4), Month(2026, 5)]
+    assert consecutive_months_up_to(present, Month(2026, 5)) == 3
+
+
+def test_the_consecutive_run_is_zero_when_the_last_month_is_missing() -> None:
+    assert consecutive_months_up_to([Month(2026, 4)], Month(2026, 5)) == 0
+
+
+def test_the_consecutive_run_counts_a_repeated_month_once() -> None:
+    present = [Month(2026, 4), Month(2026, 5), Month(2026, 5)]
+    assert consecutive_months_up_to(present, Month(2026, 5)) == 2

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from chengyu_fund_transfer.errors import DomainError
+from chengyu_contracts.domain_error import DomainError
 from chengyu_fund_transfer.money import fen, non_negative_fen, positive_fen, yuan_text
 
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from fund_transfer_builders import policy
 
-from chengyu_fund_transfer.errors import DomainError
+from chengyu_contracts.domain_error import DomainError
 from chengyu_fund_transfer.money import Fen
 from chengyu_fund_transfer.policy import (
     CITIES,

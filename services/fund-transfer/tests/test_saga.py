@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from fund_transfer_saga import KEY, SagaCity, resident, two_cities
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.fund import (
     AccountDepositRecorded,
     TransferCompleted,
@@ -24,7 +25,6 @@ from chengyu_contracts.events.fund import (
 from chengyu_contracts.person_ref import person_ref
 from chengyu_contracts.resident_id import parse_resident_id
 from chengyu_fund_transfer import saga, usecases
-from chengyu_fund_transfer.errors import DomainError
 from chengyu_fund_transfer.sweep import sweep_overdue
 from chengyu_ops.postgres import LocalPostgres
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 import pytest
 from fund_transfer_builders import NOW, PERSON, account, policy
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_fund_transfer.account import freeze_for_transfer, seal
-from chengyu_fund_transfer.errors import DomainError
 from chengyu_fund_transfer.money import Fen
 from chengyu_fund_transfer.transfer import (
     Complete,

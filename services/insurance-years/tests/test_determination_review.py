@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from insurance_years_builders import OTHER_PERSON, PERSON, book, ledger, period, request
 
+from chengyu_contracts.months import Month
 from chengyu_insurance_years.ledger import Ledger
-from chengyu_insurance_years.months import Month
 from chengyu_insurance_years.periods import ContributionPeriod
 from chengyu_insurance_years.retirement import (
     Determined,

@@ -19,9 +19,9 @@ from insurance_years_http import (
     running_insurance_service,
 )
 
+from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_insurance_years.migrations import insurance_migrations
-from chengyu_insurance_years.months import Month
 from chengyu_insurance_years.periods import ContributionPeriod
 from chengyu_insurance_years.store import save_version
 

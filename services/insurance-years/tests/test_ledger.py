@@ -5,9 +5,9 @@ from dataclasses import replace
 import pytest
 from insurance_years_builders import OTHER_PERSON, PERSON, ledger, period
 
-from chengyu_insurance_years.errors import DomainError
+from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.months import Month
 from chengyu_insurance_years.ledger import Ledger, apply, totals
-from chengyu_insurance_years.months import Month
 
 
 def test_an_empty_ledger_has_no_months() -> None:

@@ -9,10 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from insurance_years_builders import PERSON
 
+from chengyu_contracts.months import Month
 from chengyu_insurance_years.cities import CITIES, City
 from chengyu_insurance_years.ledger import apply, build_ledger, totals
-from chengyu_insurance_years.months import Month, MonthSpan, count_months, union
 from chengyu_insurance_years.periods import KINDS, ContributionPeriod, PeriodKind
+from chengyu_insurance_years.spans import MonthSpan, count_months, union
 
 month_strategy = st.builds(Month, st.integers(2000, 2030), st.integers(1, 12))
 span_strategy = st.tuples(month_strategy, month_strategy).map(

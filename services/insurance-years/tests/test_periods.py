@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from insurance_years_builders import PERSON, TODAY, period
 
-from chengyu_insurance_years.errors import DomainError
-from chengyu_insurance_years.months import Month
+from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.months import Month
 from chengyu_insurance_years.periods import (
     ContributionPeriod,
     cancel_period,

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
-from .errors import DomainError
+from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.months import Month
+
 from .money import Fen, non_negative_fen, positive_fen, yuan_text
-from .months import Month
 from .policy import CITY_NAMES, City, CityPolicy
 
 AccountKind = Literal["employee", "flexible"]

@@ -14,6 +14,7 @@ import asyncpg
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.masking import mask_name
 from chengyu_contracts.person_ref import PersonRefKey
 from chengyu_kit import http
@@ -23,7 +24,6 @@ from chengyu_kit.settings import ServiceSettings
 
 from . import usecases
 from .eligibility import Eligibility
-from .errors import DomainError
 from .policy import PolicyBook, default_policy_book, policy_day
 from .store import StoredAccount
 from .transfer_store import StoredTransfer

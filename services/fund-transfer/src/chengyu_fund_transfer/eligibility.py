@@ -5,10 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chengyu_contracts.months import Month
+
 from .account import Deposit
 from .money import Fen, non_negative_fen
-from .months import Month, consecutive_months_up_to
 from .policy import CITY_NAMES, City, CityPolicy
+
+
+def consecutive_months_up_to(months: Iterable[Month], last: Month) -> int:
+    """Length of the unbroken run of ``months`` that ends exactly at ``last``.
+
+    Duplicates count once, so callers may pass months from both cities as they are.
+    """
+    # Integer indices, so the walk back never builds a month before MIN_YEAR.
+    present = {month.index for month in months}
+    count = 0
+    while last.index - count in present:
+        count += 1
+    return count
 
 
 @dataclass(frozen=True)

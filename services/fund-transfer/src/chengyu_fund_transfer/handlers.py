@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.fund import (
     AccountDepositRecorded,
     TransferCompleted,
@@ -27,7 +28,6 @@ from chengyu_contracts.registry import EventData
 from chengyu_kit.inbox import EventContext, Handler, Rejected
 
 from . import saga
-from .errors import DomainError
 from .policy import City, PolicyBook
 
 

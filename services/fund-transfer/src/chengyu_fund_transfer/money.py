@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NewType
 
-from .errors import DomainError
+from chengyu_contracts.domain_error import DomainError
 
 Fen = NewType("Fen", int)
 

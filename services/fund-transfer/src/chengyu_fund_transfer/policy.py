@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
-from .errors import DomainError
+from chengyu_contracts.domain_error import DomainError
+
 from .money import Fen, non_negative_fen, positive_fen
 
 City = Literal["cq", "cd"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.fund import (
     AccountDepositRecorded,
     CarriedDeposit,
@@ -25,14 +26,13 @@ from chengyu_contracts.events.fund import (
     TransferRequested,
     TransferReverted,
 )
+from chengyu_contracts.months import Month
 from chengyu_contracts.registry import EventData
 from chengyu_kit.db import Connection
 
 from . import account as accounts
 from .account import Deposit
-from .errors import DomainError
 from .money import Fen
-from .months import Month
 from .policy import CITY_NAMES, City, PolicyBook, policy_day
 from .store import (
     StoredAccount,

@@ -14,11 +14,11 @@ from typing import Any, TypeVar, cast
 
 import asyncpg
 
+from chengyu_contracts.months import Month
 from chengyu_kit.db import Connection
 
 from .account import Account, AccountKind, AccountStatus, Deposit
 from .money import Fen
-from .months import Month
 from .policy import CITIES
 
 _KINDS: tuple[AccountKind, ...] = ("employee", "flexible")

@@ -20,8 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from chengyu_contracts.domain_error import DomainError
+
 from .account import Account, transfer_blocker
-from .errors import DomainError
 from .money import Fen, non_negative_fen, yuan_text
 from .policy import CITY_NAMES, City, CityPolicy
 

@@ -10,11 +10,11 @@ from typing import Literal, TypeVar, cast
 
 import asyncpg
 
+from chengyu_contracts.months import Month
 from chengyu_kit.db import Connection
 
 from .account import Deposit
 from .money import Fen
-from .months import Month
 from .policy import CITIES, City
 from .transfer import Reason, Step, Transfer, TransferState
 

@@ -14,8 +14,10 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.fund import AccountDepositRecorded, TransferRequested
 from chengyu_contracts.masking import mask_name, mask_resident_id
+from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.resident_id import InvalidResidentId, ResidentId, parse_resident_id
 from chengyu_kit.db import Connection
@@ -26,8 +28,6 @@ from . import account as domain
 from . import transfer as saga
 from .account import AccountKind
 from .eligibility import Eligibility, assess_loan
-from .errors import DomainError
-from .months import Month
 from .policy import CITIES, CITY_NAMES, City, PolicyBook, policy_day
 from .store import (
     StoredAccount,

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.registry import EventData
 from chengyu_kit.db import Connection
 
 from .cities import City
-from .errors import DomainError
 from .ledger import Ledger, apply
 from .periods import ContributionPeriod
 from .policy import PolicyBook

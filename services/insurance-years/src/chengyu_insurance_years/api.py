@@ -15,6 +15,7 @@ import asyncpg
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.person_ref import PersonRefKey
 from chengyu_kit import http
 from chengyu_kit.clock import Clock
@@ -24,7 +25,6 @@ from chengyu_kit.settings import ServiceSettings
 from . import usecases
 from .care_store import StoredAssessment
 from .cities import City
-from .errors import DomainError
 from .ledger import LedgerTotals
 from .periods import ContributionPeriod
 from .policy import PolicyBook, default_policy_book, policy_day

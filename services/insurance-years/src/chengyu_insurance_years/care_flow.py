@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.medins import (
     CareAssessmentConcluded,
     CareAssessmentRecognised,
@@ -17,7 +18,6 @@ from chengyu_kit.db import Connection
 from .care import CareAssessment, Recognition, RecognitionRefusal, recognise
 from .care_store import RecognitionRecord, insert_assessment, load_assessment, save_recognition
 from .cities import City
-from .errors import DomainError
 from .policy import PolicyBook
 from .wire import assessment_from_event, recognised_event, refused_care_event
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .errors import DomainError
+from chengyu_contracts.domain_error import DomainError
 
 City = Literal["cq", "cd"]
 CITIES: tuple[City, ...] = ("cq", "cd")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.medins import (
     CareAssessmentConcluded,
     CareAssessmentRecognised,
@@ -27,7 +28,6 @@ from chengyu_kit.inbox import EventContext, Handler, Rejected
 from . import care_flow, retirement_flow
 from .accrual import Applied, apply_period
 from .cities import City
-from .errors import DomainError
 from .policy import PolicyBook, policy_day
 from .wire import period_from_event
 

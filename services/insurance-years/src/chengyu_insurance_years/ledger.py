@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.months import Month
+
 from .cities import CITIES, City
-from .errors import DomainError
-from .months import Month, MonthSpan, count_months
 from .periods import ContributionPeriod
+from .spans import MonthSpan, count_months
 
 
 @dataclass(frozen=True)

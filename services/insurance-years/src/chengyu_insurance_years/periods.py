@@ -11,9 +11,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
+from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.months import Month
+
 from .cities import CITIES, CITY_NAMES, City
-from .errors import DomainError
-from .months import Month, MonthSpan
+from .spans import MonthSpan
 
 PeriodKind = Literal["actual", "deemed"]
 # actual: contributions paid; deemed: years before the insurance existed that count as paid

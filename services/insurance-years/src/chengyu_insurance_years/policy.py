@@ -7,8 +7,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
+from chengyu_contracts.domain_error import DomainError
+
 from .cities import CITIES, CITY_NAMES, City
-from .errors import DomainError
 
 Sex = Literal["male", "female"]
 SEXES: tuple[Sex, ...] = ("male", "female")

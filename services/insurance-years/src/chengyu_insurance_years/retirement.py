@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.months import Month
+
 from .cities import CITIES, CITY_NAMES, City
-from .errors import DomainError
 from .ledger import Ledger, totals
-from .months import Month
 from .policy import SEXES, PolicyBook, Sex
 
 Rule = Literal["cumulative-months", "actual-months-in-city"]

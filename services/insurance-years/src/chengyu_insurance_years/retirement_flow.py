@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.medins import (
     RetirementCityClaimed,
     RetirementCityDetermined,
@@ -35,7 +36,6 @@ from chengyu_contracts.registry import EventData
 from chengyu_kit.db import Connection
 
 from .cities import CITY_NAMES, City
-from .errors import DomainError
 from .policy import PolicyBook
 from .retirement import Determined, Refused, decide_retirement_city
 from .retirement_store import (

@@ -13,11 +13,11 @@ from typing import Literal, TypeVar, cast
 
 import asyncpg
 
+from chengyu_contracts.months import Month
 from chengyu_kit.db import Connection
 
 from .cities import CITIES, City
 from .ledger import Ledger
-from .months import Month
 from .periods import KINDS, ContributionPeriod
 
 T = TypeVar("T", bound=str)

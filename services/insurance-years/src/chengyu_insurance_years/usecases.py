@@ -17,7 +17,9 @@ from datetime import date, datetime
 
 import asyncpg
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.medins import RetirementCityClaimed
+from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.resident_id import InvalidResidentId, ResidentId, parse_resident_id
 from chengyu_kit.db import Connection
@@ -28,9 +30,7 @@ from . import care, periods
 from .accrual import apply_period
 from .care_store import StoredAssessment, assessments_of, insert_assessment, load_assessment
 from .cities import CITIES, CITY_NAMES, City, parse_city
-from .errors import DomainError
 from .ledger import Ledger, LedgerTotals, totals
-from .months import Month
 from .policy import PolicyBook, Sex, parse_level, parse_sex, policy_day
 from .retirement_store import (
     Claim,

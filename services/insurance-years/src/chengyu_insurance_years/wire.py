@@ -20,10 +20,10 @@ from chengyu_contracts.events.medins import (
     RetirementReviewFlagged,
     RetirementShortfall,
 )
+from chengyu_contracts.months import Month
 
 from .care import CareAssessment, Recognition, RecognitionRefusal
 from .cities import City
-from .months import Month
 from .periods import ContributionPeriod
 from .retirement import Figures, Refused, RetirementDetermination, Shortfall
 from .review import ReviewFlag

@@ -1,16 +1,13 @@
+"""Calendar months, shared by every service and written YYYY-MM in events."""
+
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
 
-from chengyu_fund_transfer.errors import DomainError
-from chengyu_fund_transfer.months import (
-    Month,
-    consecutive_months_up_to,
-    month_range,
-    months_between,
-)
+from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.months import Month, month_range, months_between
 
 
 def test_a_month_is_parsed_from_and_written_as_year_dash_month() -> None:
@@ -22,6 +19,12 @@ def test_a_month_is_parsed_from_and_written_as_year_dash_month() -> None:
 def test_a_malformed_month_is_an_invalid_month(text: str) -> None:
     with pytest.raises(DomainError) as refused:
         Month.parse(text)
+    assert refused.value.code == "invalid-month"
+
+
+def test_a_year_outside_the_bounds_is_an_invalid_month() -> None:
+    with pytest.raises(DomainError) as refused:
+        Month(1899, 12)
     assert refused.value.code == "invalid-month"
 
 
@@ -53,17 +56,3 @@ def test_a_month_range_includes_both_ends() -> None:
 
 def test_a_range_that_ends_before_it_starts_is_empty() -> None:
     assert list(month_range(Month(2026, 2), Month(2026, 1))) == []
-
-
-def test_the_consecutive_run_stops_at_the_first_gap() -> None:
-    present = [Month(2026, 1), Month(2026, 3), Month(2026, 4), Month(2026, 5)]
-    assert consecutive_months_up_to(present, Month(2026, 5)) == 3
-
-
-def test_the_consecutive_run_is_zero_when_the_last_month_is_missing() -> None:
-    assert consecutive_months_up_to([Month(2026, 4)], Month(2026, 5)) == 0
-
-
-def test_the_consecutive_run_counts_a_repeated_month_once() -> None:
-    present = [Month(2026, 4), Month(2026, 5), Month(2026, 5)]
-    assert consecutive_months_up_to(present, Month(2026, 5)) == 2

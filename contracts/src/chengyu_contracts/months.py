@@ -1,16 +1,17 @@
-"""Calendar months, the unit of provident-fund deposits."""
+"""Calendar months (``YYYY-MM``): the unit of provident-fund deposits and of insurance
+contributions, and how both services' events write a month."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from .errors import DomainError
+from chengyu_contracts.domain_error import DomainError
 
 _MONTH_TEXT = re.compile(r"^(\d{4})-(\d{2})$")
-# Far enough either side for any real deposit; bounds keep arithmetic and parsing honest.
+# Far enough either side for any real deposit or career; bounds keep arithmetic and parsing honest.
 MIN_YEAR = 1900
 MAX_YEAR = 9998
 
@@ -78,16 +79,3 @@ def month_range(first: Month, last: Month) -> Iterator[Month]:
     """Every month from ``first`` to ``last``, both included; empty when ``last < first``."""
     for index in range(first.index, last.index + 1):
         yield Month.from_index(index)
-
-
-def consecutive_months_up_to(months: Iterable[Month], last: Month) -> int:
-    """Length of the unbroken run of ``months`` that ends exactly at ``last``.
-
-    Duplicates count once, so callers may pass months from both cities as they are.
-    """
-    # Integer indices, so the walk back never builds a month before MIN_YEAR.
-    present = {month.index for month in months}
-    count = 0
-    while last.index - count in present:
-        count += 1
-    return count
