@@ -1,7 +1,9 @@
-"""``chengyu demo``: drive a seeded workload through both cities' fund-transfer services.
+"""``chengyu demo``: drive seeded workloads through both cities' services: the fund part
+here, the insurance part in :mod:`chengyu_ops.cli_demo_insurance`; the command runs both
+(or one, ``--only``) and records each seed's runs.
 
-The workload comes from :mod:`chengyu_ops.demo` (pure); this module only speaks HTTP to the
-clerks' API, exactly as a clerk's client would: open accounts, record deposits, request
+The fund workload comes from :mod:`chengyu_ops.demo` (pure); this module only speaks HTTP to
+the clerks' API, exactly as a clerk's client would: open accounts, record deposits, request
 transfers in the receiving city, follow them until they end, then read the balances.
 
 Resident ID numbers and names go only into request bodies; nothing here prints or logs them
@@ -16,6 +18,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -39,7 +42,7 @@ from chengyu_ops.services import City, find_service
 if TYPE_CHECKING:
     from chengyu_ops.demo import PlannedAccount, PlannedTransfer, Workload
 
-__all__ = ["DemoReport", "demo_command", "run_demo"]
+__all__ = ["DemoReport", "Part", "demo_command", "read_marker", "run_demo", "write_marker"]
 
 SERVICE = "fund-transfer"
 DEFAULT_SEED = 2025
@@ -401,17 +404,122 @@ def summary_lines(report: DemoReport, workload: Workload) -> list[str]:
 # -- the command -------------------------------------------------------------------------
 
 
+class Part(StrEnum):
+    """A part of the demo: one service's workload on both cities."""
+
+    fund = "fund"
+    insurance = "insurance"
+
+
+PARTS: tuple[Part, ...] = (Part.fund, Part.insurance)
+_COLUMNS = (
+    TextColumn("{task.description:<22}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TimeElapsedColumn(),
+)
+
+
 def _marker(seed: int) -> Path:
-    """Where a finished run with ``seed`` is recorded (with the stack's other state)."""
+    """Where the finished runs with ``seed`` are recorded (with the stack's other state)."""
     return state_home(find_project_root()) / "demo" / f"seed-{seed}.json"
 
 
-def _url(city: City, given: str | None) -> str:
-    return (given or find_service(SERVICE, city).url).rstrip("/")
+def read_marker(path: Path) -> dict[str, dict[str, Any]]:
+    """The finished runs a seed's marker records, by part (``fund``, ``insurance``).
+
+    A marker written before the demo had parts (``urls`` at its top) records the fund
+    part; a missing or unreadable one records nothing (it is rewritten after the next run).
+    """
+    try:
+        data = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    parts = data.get("parts")
+    if isinstance(parts, dict):
+        return {name: run for name, run in parts.items() if isinstance(run, dict)}
+    if "urls" in data:
+        return {Part.fund.value: data}
+    return {}
+
+
+def write_marker(path: Path, runs: dict[str, dict[str, Any]]) -> None:
+    """Record ``runs`` (by part) as the seed's marker."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"parts": runs}, indent=2, ensure_ascii=False) + "\n")
+
+
+def _url(service: str, city: City, given: str | None) -> str:
+    return (given or find_service(service, city).url).rstrip("/")
+
+
+@dataclass
+class _PartRun:
+    """One part's finished run: its report, summary and the options it ran with."""
+
+    report: dict[str, Any]
+    lines: list[str]
+    ok: bool
+    options: dict[str, Any]
+
+
+def _run_fund(
+    seed: int,
+    people: int,
+    transfers: float,
+    urls: dict[City, str],
+    progress: Progress,
+    concurrency: int,
+    wait: float,
+) -> _PartRun:
+    # Imported here, not at the top: the other `chengyu` commands must work without the
+    # services' packages (the workspace installs them).
+    from chengyu_fund_transfer.policy import policy_day
+    from chengyu_ops.demo import generate_workload
+
+    today = policy_day(datetime.now(UTC))
+    workload = generate_workload(seed, today=today, people=people, transfer_share=transfers)
+    report = asyncio.run(
+        run_demo(workload, urls, progress=progress, concurrency=concurrency, wait_seconds=wait)
+    )
+    return _PartRun(
+        report.as_dict(),
+        summary_lines(report, workload),
+        report.ok,
+        {"people": people, "transfer_share": transfers},
+    )
+
+
+def _run_insurance(
+    seed: int,
+    people: int,
+    urls: dict[City, str],
+    progress: Progress,
+    concurrency: int,
+    wait: float,
+) -> _PartRun:
+    from chengyu_insurance_years.policy import policy_day
+    from chengyu_ops.cli_demo_insurance import insurance_summary_lines, run_insurance_demo
+    from chengyu_ops.demo_insurance import generate_insurance_workload
+
+    today = policy_day(datetime.now(UTC))
+    workload = generate_insurance_workload(seed, today=today, people=people)
+    report = asyncio.run(
+        run_insurance_demo(
+            workload, urls, progress=progress, concurrency=concurrency, wait_seconds=wait
+        )
+    )
+    return _PartRun(
+        report.as_dict(), insurance_summary_lines(report, workload), report.ok, {"people": people}
+    )
 
 
 def demo_command(
-    people: Annotated[int, typer.Option(min=1, max=5000, help="How many synthetic people.")] = 60,
+    people: Annotated[
+        int, typer.Option(min=1, max=5000, help="How many synthetic people in each part.")
+    ] = 60,
     transfers: Annotated[
         float,
         typer.Option(
@@ -421,77 +529,91 @@ def demo_command(
     seed: Annotated[int, typer.Option(help="Seed of the workload: same seed, same people.")] = (
         DEFAULT_SEED
     ),
+    only: Annotated[
+        Part | None, typer.Option(help="Run one part only (default: fund, then insurance).")
+    ] = None,
     cq_url: Annotated[
         str | None, typer.Option(help="Chongqing's fund-transfer API (default: the stack's).")
     ] = None,
     cd_url: Annotated[
         str | None, typer.Option(help="Chengdu's fund-transfer API (default: the stack's).")
     ] = None,
+    cq_insurance_url: Annotated[
+        str | None, typer.Option(help="Chongqing's insurance-years API (default: the stack's).")
+    ] = None,
+    cd_insurance_url: Annotated[
+        str | None, typer.Option(help="Chengdu's insurance-years API (default: the stack's).")
+    ] = None,
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="Requests in flight at once.")
     ] = 8,
     wait: Annotated[
-        float, typer.Option(min=1, help="Seconds to wait for each wave of transfers to end.")
+        float,
+        typer.Option(
+            min=1,
+            help="Seconds to wait for each wave of transfers, and for each insurance step"
+            " (ledgers, retirement requests, care recognitions), to end.",
+        ),
     ] = 180,
 ) -> None:
-    """Run a realistic, seeded workload of accounts, deposits and transfers both ways on
-    the stack's fund-transfer services. Some transfers fail for real reasons (no account in
-    the sending city: rejected; a month paid in both cities: reverted). A seed runs once per
-    stack: run again, it shows where its summary is (pass another --seed for more).
-    """
-    # Imported here, not at the top: the workload needs the fund-transfer package (the
-    # workspace installs it), and the other `chengyu` commands must work without it.
-    from chengyu_fund_transfer.policy import policy_day
-    from chengyu_ops.demo import generate_workload
+    """Run realistic, seeded workloads on the stack's services of both cities.
 
-    urls: dict[City, str] = {"cq": _url("cq", cq_url), "cd": _url("cd", cd_url)}
+    fund: accounts, deposits and transfers both ways on fund-transfer; some transfers fail
+    for real reasons (no account in the sending city: rejected; a month paid in both
+    cities: reverted). insurance: careers spanning both cities on insurance-years, with
+    months paid in both, deemed years, corrections, retirement-city requests (some refused,
+    some in both cities at once: one wins) and care assessments recognised or refused.
+    Each part of a seed runs once per stack: run again, it shows where its summary is
+    (pass another --seed for more).
+    """
+    from chengyu_ops.cli_demo_insurance import SERVICE as INSURANCE
+    from chengyu_ops.cli_demo_insurance import InsuranceDemoError
+
+    urls: dict[Part, dict[City, str]] = {
+        Part.fund: {"cq": _url(SERVICE, "cq", cq_url), "cd": _url(SERVICE, "cd", cd_url)},
+        Part.insurance: {
+            "cq": _url(INSURANCE, "cq", cq_insurance_url),
+            "cd": _url(INSURANCE, "cd", cd_insurance_url),
+        },
+    }
     marker = _marker(seed)
-    if marker.exists():
-        recorded = json.loads(marker.read_text())
-        if recorded.get("urls") == urls:
+    runs = read_marker(marker)
+    failed = False
+    for part in (only,) if only is not None else PARTS:
+        earlier = runs.get(part.value)
+        if earlier is not None and earlier.get("urls") == urls[part]:
             typer.echo(
-                f"demo: seed {seed} already ran on this stack at {recorded.get('finished_at')}"
-                f" (summary in {marker}); pass another --seed to add another workload"
+                f"demo: seed {seed} ({part.value}) already ran on this stack at"
+                f" {earlier.get('finished_at')} (summary in {marker}); pass another --seed"
+                " to add another workload"
             )
-            return
-    today = policy_day(datetime.now(UTC))
-    workload = generate_workload(seed, today=today, people=people, transfer_share=transfers)
-    console = Console(stderr=True)
-    columns = (
-        TextColumn("{task.description:<22}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    started = datetime.now(UTC)
-    try:
-        with Progress(*columns, console=console) as progress:
-            report = asyncio.run(
-                run_demo(
-                    workload, urls, progress=progress, concurrency=concurrency, wait_seconds=wait
-                )
-            )
-    except DemoError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    seconds = (datetime.now(UTC) - started).total_seconds()
-    for line in summary_lines(report, workload):
-        typer.echo(line)
-    typer.echo(f"  took                {seconds:.1f} s")
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(
-        json.dumps(
-            {
-                "urls": urls,
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "seconds": round(seconds, 1),
-                "people": people,
-                "transfer_share": transfers,
-                "report": report.as_dict(),
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    if not report.ok:
+            continue
+        started = datetime.now(UTC)
+        try:
+            with Progress(*_COLUMNS, console=Console(stderr=True)) as progress:
+                if part is Part.fund:
+                    run = _run_fund(
+                        seed, people, transfers, urls[part], progress, concurrency, wait
+                    )
+                else:
+                    run = _run_insurance(seed, people, urls[part], progress, concurrency, wait)
+        except (DemoError, InsuranceDemoError) as error:
+            # One part's service being down should not hide what the other part shows.
+            typer.echo(f"error: {error}", err=True)
+            failed = True
+            continue
+        seconds = (datetime.now(UTC) - started).total_seconds()
+        for line in run.lines:
+            typer.echo(line)
+        typer.echo(f"  took                {seconds:.1f} s")
+        runs[part.value] = {
+            "urls": urls[part],
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(seconds, 1),
+            **run.options,
+            "report": run.report,
+        }
+        write_marker(marker, runs)
+        failed = failed or not run.ok
+    if failed:
         raise typer.Exit(1)
