@@ -61,7 +61,7 @@ class City:
 def _person(serial: int) -> str:
     # Synthetic numbers of Chongqing's Yuzhong district; serials keep them distinct.
     birthday = date(1960 + serial % 40, 1 + serial % 12, 1 + serial % 28)
-    return synthesize_resident_id("500103", birthday, serial % 1000, "male")
+    return synthesize_resident_id("500103", birthday, serial % 500, "male")
 
 
 def people(count: int) -> list[str]:
