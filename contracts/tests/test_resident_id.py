@@ -6,10 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.resident_id import (
     PROVINCE_CODES,
     InvalidResidentId,
     check_digit,
+    checked_resident_id,
     parse_resident_id,
     synthesize_resident_id,
 )
@@ -143,3 +145,16 @@ def test_every_synthesized_number_parses_back_to_its_fields(
         today=TODAY,
     )
     assert (parsed.region_code, parsed.birth_date, parsed.sex) == (region, born, sex)
+
+
+def test_a_clerks_invalid_number_is_a_domain_refusal_naming_the_problem_not_the_number() -> None:
+    wrong = "11010519491231002" + "1"
+    with pytest.raises(DomainError) as refused:
+        checked_resident_id(wrong, date(2026, 1, 1))
+    assert refused.value.code == "bad-check-digit"
+    assert "check digit" in refused.value.sentence
+    assert wrong not in refused.value.sentence
+
+
+def test_a_clerks_valid_number_is_parsed() -> None:
+    assert checked_resident_id(" 11010519491231002x ", date(2026, 1, 1)).sex == "female"

@@ -19,6 +19,7 @@ __all__ = [
     "ResidentId",
     "Sex",
     "check_digit",
+    "checked_resident_id",
     "parse_resident_id",
     "synthesize_resident_id",
 ]
@@ -119,3 +120,15 @@ def synthesize_resident_id(region_code: str, birth_date: date, sequence: int, se
     order = 2 * sequence + (1 if sex == "male" else 0)
     first17 = f"{region_code}{birth_date:%Y%m%d}{order:03d}"
     return first17 + check_digit(first17)
+
+
+def checked_resident_id(raw: str, today: date) -> ResidentId:
+    """:func:`parse_resident_id` for a clerk's request: a refusal is a
+    :class:`~chengyu_contracts.domain_error.DomainError` with the same code and a sentence
+    naming the problem (never the number), as every service's HTTP API answers it."""
+    from chengyu_contracts.domain_error import DomainError
+
+    try:
+        return parse_resident_id(raw, today=today)
+    except InvalidResidentId as error:
+        raise DomainError(error.code, f"Invalid resident ID number: {error.message}.") from None

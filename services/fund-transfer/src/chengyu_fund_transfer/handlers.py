@@ -9,9 +9,6 @@ city cannot play the other's part. Saga refusals that are legal outcomes become 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
-
-from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.fund import (
     AccountDepositRecorded,
     TransferCompleted,
@@ -25,39 +22,17 @@ from chengyu_contracts.events.fund import (
     TransferReverted,
 )
 from chengyu_contracts.registry import EventData
-from chengyu_kit.inbox import EventContext, Handler, Rejected
+from chengyu_kit.handling import require_issuer, run_step
+from chengyu_kit.inbox import EventContext, Handler
 
 from . import saga
 from .policy import City, PolicyBook
 
 
-def issuing_city(context: EventContext) -> str:
-    """The city in the event's signed source (``/cq/hpf/fund-transfer`` -> ``cq``)."""
-    return context.event.envelope.source.split("/")[1]
-
-
-def _check_issuer(context: EventContext, expected: City, event: EventData) -> None:
-    actual = issuing_city(context)
-    if actual != expected:
-        raise Rejected(
-            "wrong-issuing-city",
-            f"{type(event).__name__} must come from {expected}, not from {actual}",
-        )
-
-
-async def _run(context: EventContext, step: Awaitable[Sequence[EventData] | None]) -> None:
-    try:
-        emitted = await step
-    except DomainError as error:
-        raise Rejected(error.code, error.sentence) from error
-    for data in emitted or ():
-        context.emit(data)
-
-
 def _my_turn(context: EventContext, event: TransferEvent, issuer: City, me: City) -> bool:
     """Check who issued ``event`` and tell whether this city acts on it: the sending city
     acts on what the receiving city issues and the other way round."""
-    _check_issuer(context, issuer, event)
+    require_issuer(context, issuer, event)
     other = event.from_city if issuer == event.to_city else event.to_city
     return other == me
 
@@ -68,42 +43,42 @@ def fund_handlers(city: City, policy_book: PolicyBook) -> dict[type[EventData], 
     async def requested(context: EventContext, event: TransferRequested) -> None:
         if _my_turn(context, event, event.to_city, city):
             now = context.clock.now()
-            await _run(context, saga.handle_request(context.conn, event, policy_book, now))
+            await run_step(context, saga.handle_request(context.conn, event, policy_book, now))
 
     async def funds_sent(context: EventContext, event: TransferFundsSent) -> None:
         if _my_turn(context, event, event.from_city, city):
             now = context.clock.now()
-            await _run(context, saga.handle_funds_sent(context.conn, event, city, now))
+            await run_step(context, saga.handle_funds_sent(context.conn, event, city, now))
 
     async def rejected(context: EventContext, event: TransferRejected) -> None:
         if _my_turn(context, event, event.from_city, city):
-            await _run(context, saga.handle_rejected(context.conn, event, context.clock.now()))
+            await run_step(context, saga.handle_rejected(context.conn, event, context.clock.now()))
 
     async def credited(context: EventContext, event: TransferCredited) -> None:
         if _my_turn(context, event, event.to_city, city):
-            await _run(context, saga.handle_credited(context.conn, event, context.clock.now()))
+            await run_step(context, saga.handle_credited(context.conn, event, context.clock.now()))
 
     async def credit_refused(context: EventContext, event: TransferCreditRefused) -> None:
         if _my_turn(context, event, event.to_city, city):
             now = context.clock.now()
-            await _run(context, saga.handle_credit_refused(context.conn, event, now))
+            await run_step(context, saga.handle_credit_refused(context.conn, event, now))
 
     async def reverted(context: EventContext, event: TransferReverted) -> None:
         if _my_turn(context, event, event.from_city, city):
-            await _run(context, saga.handle_reverted(context.conn, event, context.clock.now()))
+            await run_step(context, saga.handle_reverted(context.conn, event, context.clock.now()))
 
     async def completed(context: EventContext, event: TransferCompleted) -> None:
         if _my_turn(context, event, event.from_city, city):
-            await _run(context, saga.handle_completed(context.conn, event, context.clock.now()))
+            await run_step(context, saga.handle_completed(context.conn, event, context.clock.now()))
 
     async def overdue(context: EventContext, event: TransferOverdue) -> None:
         if _my_turn(context, event, event.to_city, city):
-            await _run(context, saga.handle_overdue_notice(context.conn, event))
+            await run_step(context, saga.handle_overdue_notice(context.conn, event))
 
     async def deposit_reported(context: EventContext, event: AccountDepositRecorded) -> None:
-        _check_issuer(context, event.city, event)
+        require_issuer(context, event.city, event)
         if event.city != city:
-            await _run(context, saga.handle_deposit_reported(context.conn, event))
+            await run_step(context, saga.handle_deposit_reported(context.conn, event))
 
     return {
         TransferRequested: requested,

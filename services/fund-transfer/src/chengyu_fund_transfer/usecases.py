@@ -6,9 +6,7 @@ data); the HTTP layer maps codes to statuses. Time is passed in (``today``, ``no
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -19,8 +17,8 @@ from chengyu_contracts.events.fund import AccountDepositRecorded, TransferReques
 from chengyu_contracts.masking import mask_name, mask_resident_id
 from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
-from chengyu_contracts.resident_id import InvalidResidentId, ResidentId, parse_resident_id
-from chengyu_kit.db import Connection
+from chengyu_contracts.resident_id import checked_resident_id
+from chengyu_kit.db import Database, connection, transaction
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.outbox import add_to_outbox
 
@@ -38,8 +36,6 @@ from .store import (
     save_deposit,
 )
 from .transfer_store import StoredTransfer, insert_transfer, load_reported, load_transfer
-
-Database = asyncpg.Pool | Connection
 
 MAX_NAME_LENGTH = 100
 
@@ -60,13 +56,6 @@ class OpenedAccount:
 
 def _unknown_account(account_id: str) -> DomainError:
     return DomainError("unknown-account", f"There is no account {account_id} in this city.")
-
-
-def _resident(resident_id_raw: str, today: date) -> ResidentId:
-    try:
-        return parse_resident_id(resident_id_raw, today=today)
-    except InvalidResidentId as error:
-        raise DomainError(error.code, f"Invalid resident ID number: {error.message}.") from None
 
 
 def _clean_name(name: str) -> str:
@@ -95,14 +84,14 @@ async def open_account(
     Refusals: the resident ID codes (``wrong-length``, ``bad-characters``, ``bad-region``,
     ``bad-birth-date``, ``bad-check-digit``), ``invalid-name``, ``already-has-account``.
     """
-    resident = _resident(resident_id_raw, today)
+    resident = checked_resident_id(resident_id_raw, today)
     full_name = _clean_name(name)
     ref = person_ref(resident, person_ref_key)
     account = domain.open_account(ref, city, kind)
     account_id = new_account_id(city)
     opened_at = now if now is not None else datetime.now(UTC)
     try:
-        async with _transaction(db) as conn:
+        async with transaction(db) as conn:
             await insert_account(conn, account_id, account, full_name, opened_at)
     except asyncpg.UniqueViolationError:
         raise DomainError(
@@ -134,7 +123,7 @@ async def record_deposit(
     ``amount-out-of-range``, ``no-policy-in-force``).
     """
     deposit_month = Month.parse(month)
-    async with _transaction(db) as conn:
+    async with transaction(db) as conn:
         stored = await load_account(conn, account_id, for_update=True)
         if stored is None:
             raise _unknown_account(account_id)
@@ -166,7 +155,7 @@ async def record_deposit(
 
 async def get_account(db: Database, account_id: str) -> StoredAccount:
     """The account with its deposits; ``unknown-account`` if this city has none by that id."""
-    async with _connection(db) as conn:
+    async with connection(db) as conn:
         stored = await load_account(conn, account_id)
     if stored is None:
         raise _unknown_account(account_id)
@@ -208,7 +197,7 @@ async def request_transfer(
     an unfinished transfer out of ``from_city``).
     """
     today = policy_day(now)
-    resident = _resident(resident_id_raw, today)
+    resident = checked_resident_id(resident_id_raw, today)
     full_name = _clean_name(name)
     source = _known_city(from_city, "from_city")
     policy = policy_book.policy_for(city, today)
@@ -230,7 +219,7 @@ async def request_transfer(
         deadline=transfer.deadline,
     )
     try:
-        async with _transaction(db) as conn:
+        async with transaction(db) as conn:
             if not await insert_transfer(conn, stored):
                 raise DomainError(
                     "duplicate-transfer", f"Transfer {transfer.transfer_id} already exists."
@@ -246,7 +235,7 @@ async def request_transfer(
 
 async def get_transfer(db: Database, transfer_id: str) -> StoredTransfer:
     """The transfer with its steps; ``unknown-transfer`` if this city takes no part in it."""
-    async with _connection(db) as conn:
+    async with connection(db) as conn:
         stored = await load_transfer(conn, transfer_id)
     if stored is None:
         raise DomainError("unknown-transfer", f"This city has no transfer {transfer_id}.")
@@ -270,7 +259,7 @@ async def loan_eligibility(
     balances of their open accounts in the other city. The policy in force on ``today``
     applies. Refusals: resident ID codes, ``invalid-month``, ``month-in-future``.
     """
-    resident = _resident(resident_id_raw, today)
+    resident = checked_resident_id(resident_id_raw, today)
     ref = person_ref(resident, person_ref_key)
     month = Month.of(today) if application_month is None else Month.parse(application_month)
     if month > Month.of(today):
@@ -278,7 +267,7 @@ async def loan_eligibility(
             "month-in-future", f"{month} is after the current month {Month.of(today)}."
         )
     policy = policy_book.policy_for(city, today)
-    async with _connection(db) as conn:
+    async with connection(db) as conn:
         own = await load_account_by_person_ref(conn, ref)
         reported = await load_reported(conn, ref)
     own_deposits = () if own is None else own.account.deposits
@@ -289,20 +278,3 @@ async def loan_eligibility(
         month,
         policy,
     )
-
-
-@contextlib.asynccontextmanager
-async def _connection(db: Database) -> AsyncIterator[Connection]:
-    """A connection borrowed from the pool, or the given one."""
-    if isinstance(db, asyncpg.Pool):
-        async with db.acquire() as conn:
-            yield conn
-    else:
-        yield db
-
-
-@contextlib.asynccontextmanager
-async def _transaction(db: Database) -> AsyncIterator[Connection]:
-    """A transaction (a savepoint inside the caller's) on a borrowed or given connection."""
-    async with _connection(db) as conn, conn.transaction():
-        yield conn

@@ -9,9 +9,8 @@ outcome for a claim never seen) is dead-lettered with its code.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 
-from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.medins import (
     CareAssessmentConcluded,
     CareAssessmentRecognised,
@@ -23,7 +22,8 @@ from chengyu_contracts.events.medins import (
     RetirementReviewFlagged,
 )
 from chengyu_contracts.registry import EventData
-from chengyu_kit.inbox import EventContext, Handler, Rejected
+from chengyu_kit.handling import require_issuer, run_step
+from chengyu_kit.inbox import EventContext, Handler
 
 from . import care_flow, retirement_flow
 from .accrual import Applied, apply_period
@@ -32,35 +32,12 @@ from .policy import PolicyBook, policy_day
 from .wire import period_from_event
 
 
-def issuing_city(context: EventContext) -> str:
-    """The city in the event's signed source (``/cq/mi/insurance-years`` -> ``cq``)."""
-    return context.event.envelope.source.split("/")[1]
-
-
-def _check_issuer(context: EventContext, expected: City, event: EventData) -> None:
-    actual = issuing_city(context)
-    if actual != expected:
-        raise Rejected(
-            "wrong-issuing-city",
-            f"{type(event).__name__} must come from {expected}, not from {actual}",
-        )
-
-
-async def _run(context: EventContext, step: Awaitable[Sequence[EventData] | None]) -> None:
-    try:
-        emitted = await step
-    except DomainError as error:
-        raise Rejected(error.code, error.sentence) from error
-    for data in emitted or ():
-        context.emit(data)
-
-
 def insurance_handlers(city: City, policy_book: PolicyBook) -> dict[type[EventData], Handler]:
     """The handler of every medins event type for the service instance of ``city``."""
 
     async def accrued(context: EventContext, event: ContributionYearsAccrued) -> None:
         # Only the recording city issues versions of its periods.
-        _check_issuer(context, event.city, event)
+        require_issuer(context, event.city, event)
 
         async def step() -> Sequence[EventData]:
             period = period_from_event(event)
@@ -69,49 +46,49 @@ def insurance_handlers(city: City, policy_book: PolicyBook) -> dict[type[EventDa
             )
             return applied.events
 
-        await _run(context, step())
+        await run_step(context, step())
 
     async def claimed(context: EventContext, event: RetirementCityClaimed) -> None:
-        _check_issuer(context, event.requested_in, event)
+        require_issuer(context, event.requested_in, event)
         now = context.clock.now()
-        await _run(
+        await run_step(
             context, retirement_flow.handle_claim(context.conn, event, city, policy_book, now)
         )
 
     async def determined(context: EventContext, event: RetirementCityDetermined) -> None:
-        _check_issuer(context, event.city, event)
+        require_issuer(context, event.city, event)
         now = context.clock.now()
-        await _run(
+        await run_step(
             context,
             retirement_flow.handle_determined(context.conn, event, city, policy_book, now),
         )
 
     async def refused(context: EventContext, event: RetirementCityRefused) -> None:
-        _check_issuer(context, event.chosen_city, event)
+        require_issuer(context, event.chosen_city, event)
         now = context.clock.now()
-        await _run(
+        await run_step(
             context, retirement_flow.handle_refused(context.conn, event, city, policy_book, now)
         )
 
     async def flagged(context: EventContext, event: RetirementReviewFlagged) -> None:
-        _check_issuer(context, event.city, event)
+        require_issuer(context, event.city, event)
         if event.city != city:
-            await _run(context, retirement_flow.handle_review_flagged(context.conn, event))
+            await run_step(context, retirement_flow.handle_review_flagged(context.conn, event))
 
     async def concluded(context: EventContext, event: CareAssessmentConcluded) -> None:
-        _check_issuer(context, event.city, event)
+        require_issuer(context, event.city, event)
         today = policy_day(context.clock.now())
-        await _run(
+        await run_step(
             context, care_flow.handle_concluded(context.conn, event, city, today, policy_book)
         )
 
     async def recognised(context: EventContext, event: CareAssessmentRecognised) -> None:
-        _check_issuer(context, event.recognising_city, event)
-        await _run(context, care_flow.handle_recognised(context.conn, event, city))
+        require_issuer(context, event.recognising_city, event)
+        await run_step(context, care_flow.handle_recognised(context.conn, event, city))
 
     async def care_refused(context: EventContext, event: CareAssessmentRefused) -> None:
-        _check_issuer(context, event.recognising_city, event)
-        await _run(context, care_flow.handle_refused(context.conn, event, city))
+        require_issuer(context, event.recognising_city, event)
+        await run_step(context, care_flow.handle_refused(context.conn, event, city))
 
     return {
         ContributionYearsAccrued: accrued,

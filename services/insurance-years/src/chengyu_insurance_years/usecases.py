@@ -8,21 +8,17 @@ data); the HTTP layer maps codes to statuses. Time is passed in (``now``, ``toda
 
 from __future__ import annotations
 
-import contextlib
 import re
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
-
-import asyncpg
 
 from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.medins import RetirementCityClaimed
 from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
-from chengyu_contracts.resident_id import InvalidResidentId, ResidentId, parse_resident_id
-from chengyu_kit.db import Connection
+from chengyu_contracts.resident_id import ResidentId, checked_resident_id
+from chengyu_kit.db import Connection, Database, connection, transaction
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.outbox import add_to_outbox
 
@@ -44,17 +40,8 @@ from .retirement_store import (
 from .store import ReceivedVersion, load_ledger, load_period, lock_person, period_history
 from .wire import accrual_event, concluded_event
 
-Database = asyncpg.Pool | Connection
-
 PERSON_REF_PATTERN = re.compile(r"^pr1_[0-9a-f]{64}$")
 MAX_SCALE_LENGTH = 64
-
-
-def _resident(resident_id_raw: str, today: date) -> ResidentId:
-    try:
-        return parse_resident_id(resident_id_raw, today=today)
-    except InvalidResidentId as error:
-        raise DomainError(error.code, f"Invalid resident ID number: {error.message}.") from None
 
 
 def _day(text: str, field: str) -> date:
@@ -105,7 +92,7 @@ async def record_period(
     ``end-before-start``, ``month-in-future``.
     """
     today = policy_day(now)
-    resident = _resident(resident_id_raw, today)
+    resident = checked_resident_id(resident_id_raw, today)
     period = periods.record_period(
         period_id or new_id("per", city),
         person_ref(resident, person_ref_key),
@@ -126,7 +113,7 @@ async def _save_version(
     book: PolicyBook,
     issuer: EventIssuer,
 ) -> ContributionPeriodResult:
-    async with _transaction(db) as conn:
+    async with transaction(db) as conn:
         applied = await apply_period(conn, period, me=city, book=book, now=now)
         if not applied.changed:
             raise DomainError(
@@ -173,7 +160,7 @@ async def correct_period(
     today = policy_day(now)
     start, end = Month.parse(start_month), Month.parse(end_month)
     parsed_kind = periods.parse_kind(kind)
-    async with _transaction(db) as conn:
+    async with transaction(db) as conn:
         current = await _current(conn, period_id)
         corrected = periods.correct_period(current, start, end, parsed_kind, city, today)
         return await _save_version(conn, corrected, city, now, book, issuer)
@@ -192,7 +179,7 @@ async def cancel_period(
 
     Refusals: ``unknown-period``, ``not-recording-city``, ``period-cancelled``.
     """
-    async with _transaction(db) as conn:
+    async with transaction(db) as conn:
         current = await _current(conn, period_id)
         cancelled = periods.cancel_period(current, city)
         return await _save_version(conn, cancelled, city, now, book, issuer)
@@ -200,7 +187,7 @@ async def cancel_period(
 
 async def get_period_history(db: Database, period_id: str) -> list[ReceivedVersion]:
     """Every version of a period this city received; ``unknown-period`` if none."""
-    async with _connection(db) as conn:
+    async with connection(db) as conn:
         history = await period_history(conn, period_id)
     if not history:
         raise _unknown_period(period_id)
@@ -239,7 +226,7 @@ async def ledger_of(
     Refusal: ``invalid-person-ref``.
     """
     ref = check_person_ref(person_ref_value)
-    async with _connection(db) as conn:
+    async with connection(db) as conn:
         ledger = await load_ledger(conn, ref)
         determination = await load_determination(conn, ref)
         flags = await flags_of(conn, ref)
@@ -262,7 +249,7 @@ async def ledger_of_resident(
     person_ref_key: PersonRefKey,
 ) -> LedgerReport:
     """The ledger of the person with this resident ID number. Refusals: resident ID codes."""
-    resident = _resident(resident_id_raw, today)
+    resident = checked_resident_id(resident_id_raw, today)
     return await ledger_of(db, person_ref(resident, person_ref_key), today, book)
 
 
@@ -306,7 +293,7 @@ async def request_retirement_city(
     ``no-policy-in-force`` (the chosen city has no policy on the retirement date).
     """
     today = policy_day(now)
-    resident = _resident(resident_id_raw, today)
+    resident = checked_resident_id(resident_id_raw, today)
     person_sex = _sex_of(resident, sex)
     day = _day(retirement_date, "retirement_date")
     chosen = parse_city(chosen_city)
@@ -331,7 +318,7 @@ async def request_retirement_city(
         retirement_date=day,
         requested_at=now,
     )
-    async with _transaction(db) as conn:
+    async with transaction(db) as conn:
         if not await insert_submitted(conn, claim):
             raise DomainError("duplicate-request", f"Request {claim.request_id} exists.")
         await add_to_outbox(conn, [issuer.issue(event)])
@@ -340,7 +327,7 @@ async def request_retirement_city(
 
 async def get_retirement_request(db: Database, request_id: str) -> Claim:
     """A retirement-city claim as this city knows it; ``unknown-request`` otherwise."""
-    async with _connection(db) as conn:
+    async with connection(db) as conn:
         claim = await load_claim(conn, request_id)
     if claim is None:
         raise DomainError(
@@ -388,7 +375,7 @@ async def record_assessment(
     ``invalid-date``, ``valid-until-before-concluded``, ``concluded-in-future``.
     """
     today = policy_day(now)
-    resident = _resident(resident_id_raw, today)
+    resident = checked_resident_id(resident_id_raw, today)
     parsed_level = parse_level(level)
     scale = scale_version.strip()
     if len(scale) > MAX_SCALE_LENGTH:
@@ -405,7 +392,7 @@ async def record_assessment(
         _day(valid_until, "valid_until"),
         today,
     )
-    async with _transaction(db) as conn:
+    async with transaction(db) as conn:
         if not await insert_assessment(conn, assessment):
             raise DomainError(
                 "duplicate-assessment", f"Assessment {assessment.assessment_id} exists."
@@ -416,7 +403,7 @@ async def record_assessment(
 
 async def get_assessment(db: Database, assessment_id: str) -> StoredAssessment:
     """An assessment known here with the recognition decision; ``unknown-assessment``."""
-    async with _connection(db) as conn:
+    async with connection(db) as conn:
         stored = await load_assessment(conn, assessment_id)
     if stored is None:
         raise DomainError(
@@ -430,27 +417,10 @@ async def recognitions_of_resident(
 ) -> tuple[str, list[StoredAssessment]]:
     """The person's ref and every assessment of theirs known here (both cities'), with the
     recognition decisions. Refusals: resident ID codes."""
-    resident = _resident(resident_id_raw, today)
+    resident = checked_resident_id(resident_id_raw, today)
     ref = person_ref(resident, person_ref_key)
-    async with _connection(db) as conn:
+    async with connection(db) as conn:
         return ref, await assessments_of(conn, ref)
 
 
 # --------------------------------------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def _connection(db: Database) -> AsyncIterator[Connection]:
-    """A connection borrowed from the pool, or the given one."""
-    if isinstance(db, asyncpg.Pool):
-        async with db.acquire() as conn:
-            yield conn
-    else:
-        yield db
-
-
-@contextlib.asynccontextmanager
-async def _transaction(db: Database) -> AsyncIterator[Connection]:
-    """A transaction (a savepoint inside the caller's) on a borrowed or given connection."""
-    async with _connection(db) as conn, conn.transaction():
-        yield conn
