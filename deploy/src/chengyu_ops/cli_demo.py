@@ -476,7 +476,7 @@ def _run_fund(
 ) -> _PartRun:
     # Imported here, not at the top: the other `chengyu` commands must work without the
     # services' packages (the workspace installs them).
-    from chengyu_fund_transfer.policy import policy_day
+    from chengyu_contracts.policy_book import policy_day
     from chengyu_ops.demo import generate_workload
 
     today = policy_day(datetime.now(UTC))
@@ -500,7 +500,7 @@ def _run_insurance(
     concurrency: int,
     wait: float,
 ) -> _PartRun:
-    from chengyu_insurance_years.policy import policy_day
+    from chengyu_contracts.policy_book import policy_day
     from chengyu_ops.cli_demo_insurance import insurance_summary_lines, run_insurance_demo
     from chengyu_ops.demo_insurance import generate_insurance_workload
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.masking import mask_name
 from chengyu_contracts.person_ref import PersonRefKey
+from chengyu_contracts.policy_book import policy_day
 from chengyu_kit import http
 from chengyu_kit.clock import Clock
 from chengyu_kit.issuer import EventIssuer
@@ -24,7 +25,7 @@ from chengyu_kit.settings import ServiceSettings
 
 from . import usecases
 from .eligibility import Eligibility
-from .policy import PolicyBook, default_policy_book, policy_day
+from .policy import PolicyBook, default_policy_book
 from .store import StoredAccount
 from .transfer_store import StoredTransfer
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Literal
 
-from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.policy_book import PolicyBook as DatedPolicyBook
 
 from .money import Fen, non_negative_fen, positive_fen
 
@@ -49,46 +48,10 @@ class CityPolicy:
             raise ValueError("loan months and balance multiple must be at least 1")
 
 
-# China keeps one time zone without daylight saving; policies take effect on its days.
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
+class PolicyBook(DatedPolicyBook[CityPolicy]):
+    """Chongqing's and Chengdu's provident-fund policies over time."""
 
-
-def policy_day(now: datetime) -> date:
-    """The day in China at instant ``now``: the day whose policy applies."""
-    if now.tzinfo is None:
-        raise ValueError("policy_day needs a timezone-aware instant")
-    return now.astimezone(CHINA_TIME).date()
-
-
-class PolicyBook:
-    """Every city's policies over time; answers which one is in force on a day."""
-
-    def __init__(self, policies: Iterable[CityPolicy]) -> None:
-        by_city: dict[City, list[CityPolicy]] = {}
-        for policy in policies:
-            by_city.setdefault(policy.city, []).append(policy)
-        for city, entries in by_city.items():
-            entries.sort(key=lambda p: p.effective_from)
-            starts = [p.effective_from for p in entries]
-            # Two policies starting the same day would make the answer depend on input order.
-            if len(set(starts)) != len(starts):
-                raise ValueError(f"two {city} policies take effect on the same day")
-        self._by_city = by_city
-
-    def policy_for(self, city: City, on: date) -> CityPolicy:
-        """The policy ``city`` applies on day ``on``; ``no-policy-in-force`` if there is none."""
-        in_force = [p for p in self._by_city.get(city, []) if p.effective_from <= on]
-        if not in_force:
-            raise DomainError(
-                "no-policy-in-force",
-                f"{CITY_NAMES.get(city, city)} has no provident-fund policy in force on "
-                f"{on.isoformat()}.",
-            )
-        return in_force[-1]
-
-    def policies(self) -> tuple[CityPolicy, ...]:
-        """All policies, per city in order of taking effect."""
-        return tuple(p for entries in self._by_city.values() for p in entries)
+    subject = "provident-fund"
 
 
 def default_policies() -> tuple[CityPolicy, ...]:

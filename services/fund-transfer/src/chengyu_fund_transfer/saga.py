@@ -27,13 +27,14 @@ from chengyu_contracts.events.fund import (
     TransferReverted,
 )
 from chengyu_contracts.months import Month
+from chengyu_contracts.policy_book import policy_day
 from chengyu_contracts.registry import EventData
 from chengyu_kit.db import Connection
 
 from . import account as accounts
 from .account import Deposit
 from .money import Fen
-from .policy import CITY_NAMES, City, PolicyBook, policy_day
+from .policy import CITY_NAMES, City, PolicyBook
 from .store import (
     StoredAccount,
     insert_account,

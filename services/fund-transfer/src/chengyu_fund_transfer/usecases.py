@@ -17,6 +17,7 @@ from chengyu_contracts.events.fund import AccountDepositRecorded, TransferReques
 from chengyu_contracts.masking import mask_name, mask_resident_id
 from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
+from chengyu_contracts.policy_book import policy_day
 from chengyu_contracts.resident_id import checked_resident_id
 from chengyu_kit.db import Database, connection, transaction
 from chengyu_kit.issuer import EventIssuer
@@ -26,7 +27,7 @@ from . import account as domain
 from . import transfer as saga
 from .account import AccountKind
 from .eligibility import Eligibility, assess_loan
-from .policy import CITIES, CITY_NAMES, City, PolicyBook, policy_day
+from .policy import CITIES, CITY_NAMES, City, PolicyBook
 from .store import (
     StoredAccount,
     insert_account,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.person_ref import PersonRefKey
+from chengyu_contracts.policy_book import policy_day
 from chengyu_kit import http
 from chengyu_kit.clock import Clock
 from chengyu_kit.issuer import EventIssuer
@@ -27,7 +28,7 @@ from .care_store import StoredAssessment
 from .cities import City
 from .ledger import LedgerTotals
 from .periods import ContributionPeriod
-from .policy import PolicyBook, default_policy_book, policy_day
+from .policy import PolicyBook, default_policy_book
 from .retirement_store import Claim, StoredDetermination, StoredFlag
 from .store import ReceivedVersion
 from .wire import figures_json

@@ -21,6 +21,7 @@ from chengyu_contracts.events.medins import (
     RetirementCityRefused,
     RetirementReviewFlagged,
 )
+from chengyu_contracts.policy_book import policy_day
 from chengyu_contracts.registry import EventData
 from chengyu_kit.handling import require_issuer, run_step
 from chengyu_kit.inbox import EventContext, Handler
@@ -28,7 +29,7 @@ from chengyu_kit.inbox import EventContext, Handler
 from . import care_flow, retirement_flow
 from .accrual import Applied, apply_period
 from .cities import City
-from .policy import PolicyBook, policy_day
+from .policy import PolicyBook
 from .wire import period_from_event
 
 

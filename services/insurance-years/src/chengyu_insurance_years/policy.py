@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Literal
 
 from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.policy_book import PolicyBook as DatedPolicyBook
 
 from .cities import CITIES, CITY_NAMES, City
 
@@ -16,17 +16,6 @@ SEXES: tuple[Sex, ...] = ("male", "female")
 
 DisabilityLevel = Literal["severe", "moderate", "mild"]
 LEVELS: tuple[DisabilityLevel, ...] = ("severe", "moderate", "mild")
-
-
-# China keeps one time zone without daylight saving; policies take effect on its days.
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
-
-
-def policy_day(now: datetime) -> date:
-    """The day in China at instant ``now``: the day whose policy applies."""
-    if now.tzinfo is None:
-        raise ValueError("policy_day needs a timezone-aware instant")
-    return now.astimezone(CHINA_TIME).date()
 
 
 def parse_sex(text: str) -> Sex:
@@ -94,44 +83,10 @@ class CityPolicy:
         return CITY_NAMES[self.city]
 
 
-class PolicyBook:
-    """Every city's policies over time; answers which one is in force on a day."""
+class PolicyBook(DatedPolicyBook[CityPolicy]):
+    """Chongqing's and Chengdu's medical-insurance policies over time."""
 
-    def __init__(self, policies: Iterable[CityPolicy]) -> None:
-        by_city: dict[City, list[CityPolicy]] = {}
-        for policy in policies:
-            by_city.setdefault(policy.city, []).append(policy)
-        for city, entries in by_city.items():
-            entries.sort(key=lambda p: p.effective_from)
-            starts = [p.effective_from for p in entries]
-            # Two policies starting the same day would make the answer depend on input order.
-            if len(set(starts)) != len(starts):
-                raise ValueError(f"two {city} policies take effect on the same day")
-        self._by_city = by_city
-
-    def policy_for(self, city: City, on: date) -> CityPolicy:
-        """The policy ``city`` applies on day ``on``; ``no-policy-in-force`` if there is none."""
-        in_force = self.in_force(city, on)
-        if in_force is None:
-            raise DomainError(
-                "no-policy-in-force",
-                f"{CITY_NAMES.get(city, city)} has no medical-insurance policy in force on "
-                f"{on.isoformat()}.",
-            )
-        return in_force
-
-    def in_force(self, city: City, on: date) -> CityPolicy | None:
-        """The policy ``city`` applies on day ``on``, or ``None`` before its first one."""
-        in_force = [p for p in self._by_city.get(city, []) if p.effective_from <= on]
-        return in_force[-1] if in_force else None
-
-    def later_policies(self, city: City, on: date) -> tuple[CityPolicy, ...]:
-        """``city``'s policies taking effect after day ``on``, in order."""
-        return tuple(p for p in self._by_city.get(city, []) if p.effective_from > on)
-
-    def policies(self) -> tuple[CityPolicy, ...]:
-        """All policies, per city in order of taking effect."""
-        return tuple(p for entries in self._by_city.values() for p in entries)
+    subject = "medical-insurance"
 
 
 # The national long-term-care disability assessment standard (trial) of 2021, issued by

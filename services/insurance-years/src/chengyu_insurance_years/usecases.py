@@ -17,6 +17,7 @@ from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.medins import RetirementCityClaimed
 from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
+from chengyu_contracts.policy_book import policy_day
 from chengyu_contracts.resident_id import ResidentId, checked_resident_id
 from chengyu_kit.db import Connection, Database, connection, transaction
 from chengyu_kit.issuer import EventIssuer
@@ -27,7 +28,7 @@ from .accrual import apply_period
 from .care_store import StoredAssessment, assessments_of, insert_assessment, load_assessment
 from .cities import CITIES, CITY_NAMES, City, parse_city
 from .ledger import Ledger, LedgerTotals, totals
-from .policy import PolicyBook, Sex, parse_level, parse_sex, policy_day
+from .policy import PolicyBook, Sex, parse_level, parse_sex
 from .retirement_store import (
     Claim,
     StoredDetermination,
