@@ -3,11 +3,8 @@ clerk's HTTP calls to them, for the end-to-end and fault tests."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,8 @@ from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_fund_transfer.app import FundSettings
 from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
 from chengyu_ops.topics import apply_topics, load_topic_specs
-from tests.conftest import PROJECT_ROOT, KeyFiles, start_service_process
+from tests.conftest import PROJECT_ROOT, KeyFiles
+from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
 MODULE = "chengyu_fund_transfer"
@@ -50,54 +48,8 @@ async def apply_project_topics(bootstrap: str) -> None:
     await apply_topics(bootstrap, load_topic_specs(PROJECT_ROOT / "deploy" / "topics.yaml"))
 
 
-@dataclass
-class FundCity:
-    """One city's service process and a client of its API."""
-
-    city: str
-    settings: FundSettings
-    client: httpx.AsyncClient
-    env: dict[str, str] = field(default_factory=dict)
-    process: asyncio.subprocess.Process | None = None
-    output: list[bytes] = field(default_factory=list)
-    _drain: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Start the process and wait until it is ready."""
-        self.process = await start_service_process(MODULE, self.settings, **self.env)
-        self._drain = asyncio.create_task(self._read_output(self.process))
-        await wait_for(self._ready, bool, timeout=60)
-
-    async def _read_output(self, process: asyncio.subprocess.Process) -> None:
-        assert process.stdout is not None
-        while line := await process.stdout.readline():
-            self.output.append(line)
-
-    async def _ready(self) -> bool:
-        if self.process is not None and self.process.returncode is not None:
-            tail = b"".join(self.output[-30:]).decode(errors="replace")
-            raise AssertionError(f"fund-transfer {self.city} exited early:\n{tail}")
-        try:
-            return (await self.client.get("/readyz")).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    async def kill(self) -> None:
-        """SIGKILL the process (no shutdown at all) and wait for it to be gone."""
-        await self._end(signal.SIGKILL)
-
-    async def stop(self) -> None:
-        """SIGTERM the process and wait for its graceful exit."""
-        await self._end(signal.SIGTERM)
-
-    async def _end(self, sig: int) -> None:
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.send_signal(sig)
-        await asyncio.wait_for(self.process.wait(), 60)
-        if self._drain is not None:
-            await self._drain
-        self.process = None
+class FundCity(ServiceProcess):
+    """One city's service process and a client's calls to its API."""
 
     # ---- a clerk's calls ------------------------------------------------------------------
 
@@ -179,7 +131,7 @@ async def running_city(settings: FundSettings, **env: str) -> AsyncIterator[Fund
     """A started service process of ``settings.city``; stopped (SIGTERM) after."""
     base = f"http://{settings.http_host}:{settings.http_port}"
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        city = FundCity(settings.city, settings, client, env=dict(env))
+        city = FundCity(MODULE, settings.city, settings, client, env=dict(env))
         await city.start()
         try:
             yield city

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -18,7 +16,8 @@ from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.settings import City, ServiceSettings
 from chengyu_ops.kafka import free_port_block
-from tests.conftest import KeyFiles, start_service_process
+from tests.conftest import KeyFiles
+from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
 MODULE = "chengyu_insurance_years"
@@ -55,53 +54,8 @@ def insurance_settings(
     )
 
 
-@dataclass
-class InsuranceCity:
-    """One city's service process and a client of its API."""
-
-    city: str
-    settings: ServiceSettings
-    client: httpx.AsyncClient
-    process: asyncio.subprocess.Process | None = None
-    output: list[bytes] = field(default_factory=list)
-    _drain: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Start the process and wait until it is ready."""
-        self.process = await start_service_process(MODULE, self.settings)
-        self._drain = asyncio.create_task(self._read_output(self.process))
-        await wait_for(self._ready, bool, timeout=60)
-
-    async def _read_output(self, process: asyncio.subprocess.Process) -> None:
-        assert process.stdout is not None
-        while line := await process.stdout.readline():
-            self.output.append(line)
-
-    async def _ready(self) -> bool:
-        if self.process is not None and self.process.returncode is not None:
-            tail = b"".join(self.output[-30:]).decode(errors="replace")
-            raise AssertionError(f"insurance-years {self.city} exited early:\n{tail}")
-        try:
-            return (await self.client.get("/readyz")).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    async def kill(self) -> None:
-        """SIGKILL the process (no shutdown at all) and wait for it to be gone."""
-        await self._end(signal.SIGKILL)
-
-    async def stop(self) -> None:
-        """SIGTERM the process and wait for its graceful exit."""
-        await self._end(signal.SIGTERM)
-
-    async def _end(self, sig: int) -> None:
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.send_signal(sig)
-        await asyncio.wait_for(self.process.wait(), 60)
-        if self._drain is not None:
-            await self._drain
-        self.process = None
+class InsuranceCity(ServiceProcess):
+    """One city's service process and a client's calls to its API."""
 
     # ---- a clerk's calls ------------------------------------------------------------------
 
@@ -198,7 +152,7 @@ async def running_city(settings: ServiceSettings) -> AsyncIterator[InsuranceCity
     base = f"http://{settings.http_host}:{settings.http_port}"
     limits = httpx.Limits(max_connections=32)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        city = InsuranceCity(settings.city, settings, client)
+        city = InsuranceCity(MODULE, settings.city, settings, client)
         await city.start()
         try:
             yield city
