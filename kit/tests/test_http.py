@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
+from chengyu_contracts.domain_error import DomainError as RuleRefusal
 from chengyu_kit.health import Readiness
 from chengyu_kit.http import DomainError, add_platform_routes
 from chengyu_kit.metrics import KitMetrics
@@ -55,3 +56,31 @@ def test_metrics_are_exposed_in_prometheus_text_format() -> None:
     answer = app_with(Readiness()).get("/metrics")
     assert answer.status_code == 200
     assert "chengyu_outbox_backlog 0.0" in answer.text
+
+
+def rule_refusing_app(code: str) -> TestClient:
+    app = FastAPI()
+    add_platform_routes(
+        app,
+        readiness=Readiness(),
+        metrics=KitMetrics(),
+        refusal_statuses={"unknown-thing": 404, "already-done": 409},
+    )
+
+    @app.post("/things")
+    async def act() -> None:
+        raise RuleRefusal(code, "The rule says no.")
+
+    return TestClient(app)
+
+
+def test_a_rule_refusal_gets_the_status_its_code_is_mapped_to() -> None:
+    answer = rule_refusing_app("unknown-thing").post("/things")
+    assert answer.status_code == 404
+    assert answer.json() == {"error": "unknown-thing", "message": "The rule says no."}
+
+
+def test_a_rule_refusal_of_an_unmapped_code_is_an_input_problem() -> None:
+    answer = rule_refusing_app("month-in-future").post("/things")
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "month-in-future"

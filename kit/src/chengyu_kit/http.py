@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from chengyu_contracts import domain_error
+from chengyu_kit.clock import Clock
 from chengyu_kit.health import Readiness
+from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.metrics import KitMetrics
+from chengyu_kit.settings import ServiceSettings
+
+# A rule's refusal whose code is not listed is something wrong with the input itself.
+REFUSED_INPUT = 422
 
 
 class DomainError(Exception):
@@ -23,15 +32,46 @@ class DomainError(Exception):
         self.message = message
 
 
+class RuntimeView(Protocol):
+    """What a service's routes need of ``app.state.runtime`` (a ``ServiceRuntime`` fits,
+    and so does a test's stand-in without Kafka)."""
+
+    @property
+    def pool(self) -> asyncpg.Pool: ...
+
+    @property
+    def settings(self) -> ServiceSettings: ...
+
+    @property
+    def issuer(self) -> EventIssuer: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+def runtime_of(request: Request) -> RuntimeView:
+    """The runtime serving ``request``."""
+    runtime: RuntimeView = request.app.state.runtime
+    return runtime
+
+
 def add_platform_routes(
     app: FastAPI,
     *,
     readiness: Readiness,
     metrics: KitMetrics,
     probes: dict[str, Callable[[], Awaitable[bool]]] | None = None,
+    refusal_statuses: Mapping[str, int] | None = None,
 ) -> None:
-    """Add ``/healthz``, ``/readyz``, ``/metrics`` and the error handlers to ``app``."""
+    """Add ``/healthz``, ``/readyz``, ``/metrics`` and the error handlers to ``app``.
+
+    A domain rule's refusal (``chengyu_contracts.domain_error.DomainError``) raised by a
+    route becomes an answer with its code and sentence, with the status that
+    ``refusal_statuses`` gives its code (e.g. 404 unknown, 409 conflicts with the state),
+    422 for any other code.
+    """
     live_probes = probes or {}
+    statuses = dict(refusal_statuses or {})
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -68,7 +108,14 @@ def add_platform_routes(
         )
 
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
+    async def http_domain_error(_: Request, error: DomainError) -> JSONResponse:
         return JSONResponse(
             {"error": error.code, "message": error.message}, status_code=error.status
+        )
+
+    @app.exception_handler(domain_error.DomainError)
+    async def rule_refusal(_: Request, error: domain_error.DomainError) -> JSONResponse:
+        return JSONResponse(
+            {"error": error.code, "message": error.sentence},
+            status_code=statuses.get(error.code, REFUSED_INPUT),
         )

@@ -180,8 +180,15 @@ class ServiceRuntime:
             )
         return ThreadCryptoPool(self.registry, self.keys, self.issuer)
 
-    def http_app(self, *, title: str, routers: Sequence[APIRouter] = ()) -> FastAPI:
-        """The service's HTTP app; its lifespan starts and stops the runtime."""
+    def http_app(
+        self,
+        *,
+        title: str,
+        routers: Sequence[APIRouter] = (),
+        refusal_statuses: Mapping[str, int] | None = None,
+    ) -> FastAPI:
+        """The service's HTTP app; its lifespan starts and stops the runtime.
+        ``refusal_statuses`` maps domain refusal codes to HTTP statuses (others: 422)."""
 
         @contextlib.asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -198,6 +205,7 @@ class ServiceRuntime:
             readiness=self.readiness,
             metrics=self.metrics,
             probes={"database": lambda: ping(self.pool)},
+            refusal_statuses=refusal_statuses,
         )
         for router in routers:
             app.include_router(router)

@@ -8,6 +8,8 @@ from typing import Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chengyu_contracts.person_ref import PersonRefKey
+
 City = Literal["cq", "cd"]
 
 
@@ -50,6 +52,10 @@ class ServiceSettings(BaseSettings):
     def source(self) -> str:
         """The CloudEvents ``source`` of events this instance issues."""
         return f"/{self.city}/{self.agency}/{self.service_name}"
+
+    def person_ref_hmac_key(self) -> PersonRefKey:
+        """The inter-city key that turns a resident ID number into its ``person_ref``."""
+        return PersonRefKey.from_hex(self.person_ref_key.get_secret_value())
 
     @property
     def consumer_group(self) -> str:

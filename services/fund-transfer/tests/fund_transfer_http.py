@@ -16,7 +16,7 @@ import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.registry import REGISTRY
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_contracts.signing import SigningKey
-from chengyu_fund_transfer.api import fund_router
+from chengyu_fund_transfer.api import REFUSAL_STATUSES, fund_router
 from chengyu_fund_transfer.migrations import fund_migrations
 from chengyu_fund_transfer.policy import City
 from chengyu_kit.clock import FixedClock
@@ -84,7 +84,9 @@ def fund_app(runtime: StandInRuntime) -> FastAPI:
     """The platform routes plus the fund-transfer router, on the runtime's fixed clock."""
     app = FastAPI()
     app.state.runtime = runtime
-    add_platform_routes(app, readiness=Readiness(), metrics=KitMetrics())
+    add_platform_routes(
+        app, readiness=Readiness(), metrics=KitMetrics(), refusal_statuses=REFUSAL_STATUSES
+    )
     app.include_router(fund_router())
     return app
 

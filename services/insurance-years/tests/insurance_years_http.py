@@ -13,7 +13,7 @@ import httpx
 from fastapi import FastAPI
 from insurance_years_bus import NOW, issuer_of, migrated_pool
 
-from chengyu_insurance_years.api import insurance_router
+from chengyu_insurance_years.api import REFUSAL_STATUSES, insurance_router
 from chengyu_insurance_years.cities import City
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.health import Readiness
@@ -53,7 +53,9 @@ def insurance_app(runtime: StandInRuntime) -> FastAPI:
     """The platform routes plus the insurance-years router, on the runtime's fixed clock."""
     app = FastAPI(title=f"insurance-years ({runtime.settings.city})")
     app.state.runtime = runtime
-    add_platform_routes(app, readiness=Readiness(), metrics=KitMetrics())
+    add_platform_routes(
+        app, readiness=Readiness(), metrics=KitMetrics(), refusal_statuses=REFUSAL_STATUSES
+    )
     app.include_router(insurance_router())
     return app
 

@@ -1,27 +1,22 @@
 """The clerks' HTTP API of one city's service: accounts, deposits, transfers, loans.
 
 Resident ID numbers are accepted only here, checked, turned into ``person_ref`` and never
-returned, stored or logged; answers show them masked. Domain refusals become
-``chengyu_kit.http.DomainError`` answers (a status, a code and a sentence).
+returned, stored or logged; answers show them masked. A rule's refusal raised
+by a route becomes an answer with its code and sentence; :data:`REFUSAL_STATUSES` gives the
+status (the kit's handler, 422 for codes not listed).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Literal
 
-import asyncpg
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.masking import mask_name
-from chengyu_contracts.person_ref import PersonRefKey
 from chengyu_contracts.policy_book import policy_day
-from chengyu_kit import http
-from chengyu_kit.clock import Clock
-from chengyu_kit.issuer import EventIssuer
-from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.http import runtime_of
 
 from . import usecases
 from .eligibility import Eligibility
@@ -32,34 +27,29 @@ from .transfer_store import StoredTransfer
 # A bound far above any monthly deposit, so no sum can overflow the bigint columns.
 MAX_AMOUNT_FEN = 10_000_000_000
 
-_NOT_FOUND = frozenset({"unknown-account", "unknown-transfer"})
-_CONFLICT = frozenset(
-    {
-        "transfer-in-progress",
-        "duplicate-transfer",
-        "duplicate-month",
-        "already-has-account",
-        "account-sealed",
-        "account-transferring",
-        "account-closed",
-    }
-)
-
-
-class FundRuntime(Protocol):
-    """What the router needs of ``app.state.runtime`` (a ``ServiceRuntime`` fits)."""
-
-    @property
-    def pool(self) -> asyncpg.Pool: ...
-
-    @property
-    def settings(self) -> ServiceSettings: ...
-
-    @property
-    def issuer(self) -> EventIssuer: ...
-
-    @property
-    def clock(self) -> Clock: ...
+# The HTTP status of each refusal code that is not about the input itself (those are
+# 422): unknown things are 404, conflicts with the current state 409.
+REFUSAL_STATUSES: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "unknown-account",
+            "unknown-transfer",
+        ),
+        404,
+    ),
+    **dict.fromkeys(
+        (
+            "transfer-in-progress",
+            "duplicate-transfer",
+            "duplicate-month",
+            "already-has-account",
+            "account-sealed",
+            "account-transferring",
+            "account-closed",
+        ),
+        409,
+    ),
+}
 
 
 class OpenAccountBody(BaseModel):
@@ -235,29 +225,6 @@ def _view(stored: StoredAccount) -> AccountView:
     )
 
 
-def http_status(code: str) -> int:
-    """The HTTP status of a domain refusal: 404 unknown, 409 conflicts with the state,
-    422 for everything wrong with the input itself."""
-    if code in _NOT_FOUND:
-        return 404
-    if code in _CONFLICT:
-        return 409
-    return 422
-
-
-def _http_error(error: DomainError) -> http.DomainError:
-    return http.DomainError(http_status(error.code), error.code, error.sentence)
-
-
-def _person_ref_key(runtime: FundRuntime) -> PersonRefKey:
-    return PersonRefKey.from_hex(runtime.settings.person_ref_key.get_secret_value())
-
-
-def _runtime(request: Request) -> FundRuntime:
-    runtime: FundRuntime = request.app.state.runtime
-    return runtime
-
-
 def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
     """The clerks' routes. Time comes from the runtime's clock (the day is China's), so
     tests move it with a fixed clock."""
@@ -265,24 +232,21 @@ def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
     router = APIRouter()
 
     def today(request: Request) -> date:
-        return policy_day(_runtime(request).clock.now())
+        return policy_day(runtime_of(request).clock.now())
 
     @router.post("/accounts", status_code=201, tags=["accounts"])
     async def open_account(body: OpenAccountBody, request: Request) -> OpenedAccountView:
         """Open a provident-fund account in this city for a person."""
-        runtime = _runtime(request)
-        try:
-            opened = await usecases.open_account(
-                runtime.pool,
-                resident_id_raw=body.resident_id,
-                name=body.name,
-                kind=body.kind,
-                city=runtime.settings.city,
-                today=today(request),
-                person_ref_key=_person_ref_key(runtime),
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        opened = await usecases.open_account(
+            runtime.pool,
+            resident_id_raw=body.resident_id,
+            name=body.name,
+            kind=body.kind,
+            city=runtime.settings.city,
+            today=today(request),
+            person_ref_key=runtime.settings.person_ref_hmac_key(),
+        )
         return OpenedAccountView(
             **_view(opened.stored).model_dump(), resident_id_masked=opened.resident_id_masked
         )
@@ -291,77 +255,62 @@ def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
     async def record_deposit(account_id: str, body: DepositBody, request: Request) -> AccountView:
         """Record one month's deposit (reported to the other city for loans); answers the
         account after it."""
-        runtime = _runtime(request)
-        try:
-            stored = await usecases.record_deposit(
-                runtime.pool,
-                account_id,
-                body.month,
-                body.amount_fen,
-                today(request),
-                book,
-                runtime.issuer,
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        stored = await usecases.record_deposit(
+            runtime.pool,
+            account_id,
+            body.month,
+            body.amount_fen,
+            today(request),
+            book,
+            runtime.issuer,
+        )
         return _view(stored)
 
     @router.get("/accounts/{account_id}", tags=["accounts"])
     async def get_account(account_id: str, request: Request) -> AccountView:
         """An account with its balance and deposit history."""
-        try:
-            stored = await usecases.get_account(_runtime(request).pool, account_id)
-        except DomainError as error:
-            raise _http_error(error) from None
+        stored = await usecases.get_account(runtime_of(request).pool, account_id)
         return _view(stored)
 
     @router.post("/transfers", status_code=202, tags=["transfers"])
     async def request_transfer(body: TransferBody, request: Request) -> TransferView:
         """Receiving city: ask the other city to send the person's account here. The saga
         runs on the bus; follow it with ``GET /transfers/{transfer_id}``."""
-        runtime = _runtime(request)
-        try:
-            stored = await usecases.request_transfer(
-                runtime.pool,
-                resident_id_raw=body.resident_id,
-                name=body.name,
-                from_city=body.from_city,
-                city=runtime.settings.city,
-                now=runtime.clock.now(),
-                policy_book=book,
-                person_ref_key=_person_ref_key(runtime),
-                issuer=runtime.issuer,
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        stored = await usecases.request_transfer(
+            runtime.pool,
+            resident_id_raw=body.resident_id,
+            name=body.name,
+            from_city=body.from_city,
+            city=runtime.settings.city,
+            now=runtime.clock.now(),
+            policy_book=book,
+            person_ref_key=runtime.settings.person_ref_hmac_key(),
+            issuer=runtime.issuer,
+        )
         return _transfer_view(stored)
 
     @router.get("/transfers/{transfer_id}", tags=["transfers"])
     async def get_transfer(transfer_id: str, request: Request) -> TransferView:
         """A transfer this city takes part in: its state and every step with its time."""
-        try:
-            stored = await usecases.get_transfer(_runtime(request).pool, transfer_id)
-        except DomainError as error:
-            raise _http_error(error) from None
+        stored = await usecases.get_transfer(runtime_of(request).pool, transfer_id)
         return _transfer_view(stored)
 
     @router.post("/loan-eligibility", tags=["loans"])
     async def loan_eligibility(body: EligibilityBody, request: Request) -> EligibilityView:
         """Whether the person may take a provident-fund loan in this city, and the ceiling,
         counting deposits in both cities (互认互贷), with the rules and figures."""
-        runtime = _runtime(request)
-        try:
-            answer = await usecases.loan_eligibility(
-                runtime.pool,
-                resident_id_raw=body.resident_id,
-                application_month=body.application_month,
-                city=runtime.settings.city,
-                today=today(request),
-                policy_book=book,
-                person_ref_key=_person_ref_key(runtime),
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        answer = await usecases.loan_eligibility(
+            runtime.pool,
+            resident_id_raw=body.resident_id,
+            application_month=body.application_month,
+            city=runtime.settings.city,
+            today=today(request),
+            policy_book=book,
+            person_ref_key=runtime.settings.person_ref_hmac_key(),
+        )
         return _eligibility_view(answer)
 
     return router

@@ -13,7 +13,7 @@ from chengyu_kit.clock import Clock
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
 
-from .api import fund_router
+from .api import REFUSAL_STATUSES, fund_router
 from .handlers import fund_handlers
 from .migrations import fund_migrations
 from .policy import PolicyBook, default_policy_book
@@ -46,5 +46,7 @@ def build_app(
 
     runtime.every(interval, "overdue-sweep", sweep)
     return runtime.http_app(
-        title=f"fund-transfer ({settings.city})", routers=[fund_router(policy_book=book)]
+        title=f"fund-transfer ({settings.city})",
+        routers=[fund_router(policy_book=book)],
+        refusal_statuses=REFUSAL_STATUSES,
     )

@@ -2,26 +2,21 @@
 retirement-city requests and long-term-care assessments (OpenAPI at ``/docs``).
 
 Resident ID numbers are accepted only here (in request bodies, never in paths), checked,
-turned into ``person_ref`` and never returned, stored or logged. Domain refusals become
-``chengyu_kit.http.DomainError`` answers (a status, a code and a sentence).
+turned into ``person_ref`` and never returned, stored or logged. A rule's refusal raised
+by a route becomes an answer with its code and sentence; :data:`REFUSAL_STATUSES` gives the
+status (the kit's handler, 422 for codes not listed).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Protocol
+from typing import Annotated
 
-import asyncpg
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from chengyu_contracts.domain_error import DomainError
-from chengyu_contracts.person_ref import PersonRefKey
 from chengyu_contracts.policy_book import policy_day
-from chengyu_kit import http
-from chengyu_kit.clock import Clock
-from chengyu_kit.issuer import EventIssuer
-from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.http import runtime_of
 
 from . import usecases
 from .care_store import StoredAssessment
@@ -33,18 +28,30 @@ from .retirement_store import Claim, StoredDetermination, StoredFlag
 from .store import ReceivedVersion
 from .wire import figures_json
 
-_NOT_FOUND = frozenset({"unknown-period", "unknown-request", "unknown-assessment"})
-_CONFLICT = frozenset(
-    {
-        "period-cancelled",
-        "not-recording-city",
-        "correction-changes-nothing",
-        "conflicting-version",
-        "duplicate-period",
-        "duplicate-request",
-        "duplicate-assessment",
-    }
-)
+# The HTTP status of each refusal code that is not about the input itself (those are
+# 422): unknown things are 404, conflicts with the current state 409.
+REFUSAL_STATUSES: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "unknown-period",
+            "unknown-request",
+            "unknown-assessment",
+        ),
+        404,
+    ),
+    **dict.fromkeys(
+        (
+            "period-cancelled",
+            "not-recording-city",
+            "correction-changes-nothing",
+            "conflicting-version",
+            "duplicate-period",
+            "duplicate-request",
+            "duplicate-assessment",
+        ),
+        409,
+    ),
+}
 
 ResidentIdText = Annotated[StrictStr, Field(max_length=64, description="18-character number")]
 MonthField = Annotated[StrictStr, Field(max_length=16, description="YYYY-MM")]
@@ -52,22 +59,6 @@ DayField = Annotated[StrictStr, Field(max_length=16, description="YYYY-MM-DD")]
 KindField = Annotated[
     StrictStr, Field(max_length=16, description="actual, or deemed (视同缴费) years")
 ]
-
-
-class InsuranceRuntime(Protocol):
-    """What the router needs of ``app.state.runtime`` (a ``ServiceRuntime`` fits)."""
-
-    @property
-    def pool(self) -> asyncpg.Pool: ...
-
-    @property
-    def settings(self) -> ServiceSettings: ...
-
-    @property
-    def issuer(self) -> EventIssuer: ...
-
-    @property
-    def clock(self) -> Clock: ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -459,29 +450,6 @@ def _assessment_view(stored: StoredAssessment) -> AssessmentView:
 # --------------------------------------------------------------------------------------------
 
 
-def http_status(code: str) -> int:
-    """The HTTP status of a domain refusal: 404 unknown, 409 conflicts with the state,
-    422 for everything wrong with the input itself."""
-    if code in _NOT_FOUND:
-        return 404
-    if code in _CONFLICT:
-        return 409
-    return 422
-
-
-def _http_error(error: DomainError) -> http.DomainError:
-    return http.DomainError(http_status(error.code), error.code, error.sentence)
-
-
-def _runtime(request: Request) -> InsuranceRuntime:
-    runtime: InsuranceRuntime = request.app.state.runtime
-    return runtime
-
-
-def _key(runtime: InsuranceRuntime) -> PersonRefKey:
-    return PersonRefKey.from_hex(runtime.settings.person_ref_key.get_secret_value())
-
-
 def insurance_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
     """The clerks' routes. Time comes from the runtime's clock (the day is China's), so
     tests move it with a fixed clock."""
@@ -499,22 +467,19 @@ def _period_routes(router: APIRouter, book: PolicyBook) -> None:
     async def record_period(body: RecordPeriodBody, request: Request) -> RecordedPeriodView:
         """Record a contribution period of this city (published to the other city, which
         adds it to its ledger too)."""
-        runtime = _runtime(request)
-        try:
-            result = await usecases.record_period(
-                runtime.pool,
-                resident_id_raw=body.resident_id,
-                start_month=body.start_month,
-                end_month=body.end_month,
-                kind=body.kind,
-                city=runtime.settings.city,
-                now=runtime.clock.now(),
-                book=book,
-                person_ref_key=_key(runtime),
-                issuer=runtime.issuer,
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        result = await usecases.record_period(
+            runtime.pool,
+            resident_id_raw=body.resident_id,
+            start_month=body.start_month,
+            end_month=body.end_month,
+            kind=body.kind,
+            city=runtime.settings.city,
+            now=runtime.clock.now(),
+            book=book,
+            person_ref_key=runtime.settings.person_ref_hmac_key(),
+            issuer=runtime.issuer,
+        )
         return RecordedPeriodView(
             **_period_view(result.period).model_dump(), review_flagged=result.flagged
         )
@@ -529,21 +494,18 @@ def _period_routes(router: APIRouter, book: PolicyBook) -> None:
     ) -> RecordedPeriodView:
         """Correct the months or kind of a period recorded in this city: a new version,
         published like the first (never an edit)."""
-        runtime = _runtime(request)
-        try:
-            result = await usecases.correct_period(
-                runtime.pool,
-                period_id=period_id,
-                start_month=body.start_month,
-                end_month=body.end_month,
-                kind=body.kind,
-                city=runtime.settings.city,
-                now=runtime.clock.now(),
-                book=book,
-                issuer=runtime.issuer,
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        result = await usecases.correct_period(
+            runtime.pool,
+            period_id=period_id,
+            start_month=body.start_month,
+            end_month=body.end_month,
+            kind=body.kind,
+            city=runtime.settings.city,
+            now=runtime.clock.now(),
+            book=book,
+            issuer=runtime.issuer,
+        )
         return RecordedPeriodView(
             **_period_view(result.period).model_dump(), review_flagged=result.flagged
         )
@@ -555,18 +517,15 @@ def _period_routes(router: APIRouter, book: PolicyBook) -> None:
     )
     async def cancel_period(period_id: str, request: Request) -> RecordedPeriodView:
         """Cancel a period recorded in this city: a new, cancelled version, published."""
-        runtime = _runtime(request)
-        try:
-            result = await usecases.cancel_period(
-                runtime.pool,
-                period_id=period_id,
-                city=runtime.settings.city,
-                now=runtime.clock.now(),
-                book=book,
-                issuer=runtime.issuer,
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        result = await usecases.cancel_period(
+            runtime.pool,
+            period_id=period_id,
+            city=runtime.settings.city,
+            now=runtime.clock.now(),
+            book=book,
+            issuer=runtime.issuer,
+        )
         return RecordedPeriodView(
             **_period_view(result.period).model_dump(), review_flagged=result.flagged
         )
@@ -574,10 +533,7 @@ def _period_routes(router: APIRouter, book: PolicyBook) -> None:
     @router.get("/contribution-periods/{period_id}", tags=["contribution periods"])
     async def period_history(period_id: str, request: Request) -> PeriodHistoryView:
         """Every version of a period (of either city) this city received."""
-        try:
-            history = await usecases.get_period_history(_runtime(request).pool, period_id)
-        except DomainError as error:
-            raise _http_error(error) from None
+        history = await usecases.get_period_history(runtime_of(request).pool, period_id)
         return _history_view(history)
 
 
@@ -585,31 +541,25 @@ def _ledger_routes(router: APIRouter, book: PolicyBook) -> None:
     @router.post("/ledgers/lookup", tags=["ledger"])
     async def ledger_by_resident(body: ResidentBody, request: Request) -> LedgerView:
         """A person's ledger across both cities, by resident ID number."""
-        runtime = _runtime(request)
+        runtime = runtime_of(request)
         now = runtime.clock.now()
-        try:
-            report = await usecases.ledger_of_resident(
-                runtime.pool,
-                resident_id_raw=body.resident_id,
-                today=policy_day(now),
-                book=book,
-                person_ref_key=_key(runtime),
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        report = await usecases.ledger_of_resident(
+            runtime.pool,
+            resident_id_raw=body.resident_id,
+            today=policy_day(now),
+            book=book,
+            person_ref_key=runtime.settings.person_ref_hmac_key(),
+        )
         return _ledger_view(report)
 
     @router.get("/ledgers/{person_ref}", tags=["ledger"])
     async def ledger_by_person_ref(person_ref: str, request: Request) -> LedgerView:
         """A person's ledger across both cities, by ``person_ref`` (for systems that hold
         only the pseudonym)."""
-        runtime = _runtime(request)
-        try:
-            report = await usecases.ledger_of(
-                runtime.pool, person_ref, policy_day(runtime.clock.now()), book
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        report = await usecases.ledger_of(
+            runtime.pool, person_ref, policy_day(runtime.clock.now()), book
+        )
         return _ledger_view(report)
 
 
@@ -621,33 +571,27 @@ def _retirement_routes(router: APIRouter, book: PolicyBook) -> None:
         """Ask that the chosen city become the person's retirement city. The chosen city
         decides when it reads the request from the bus, after any earlier request of the
         person; follow it with ``GET /retirement-requests/{request_id}``."""
-        runtime = _runtime(request)
-        try:
-            claim = await usecases.request_retirement_city(
-                runtime.pool,
-                resident_id_raw=body.resident_id,
-                sex=body.sex,
-                retirement_date=body.retirement_date,
-                chosen_city=body.chosen_city,
-                city=runtime.settings.city,
-                now=runtime.clock.now(),
-                book=book,
-                person_ref_key=_key(runtime),
-                issuer=runtime.issuer,
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        claim = await usecases.request_retirement_city(
+            runtime.pool,
+            resident_id_raw=body.resident_id,
+            sex=body.sex,
+            retirement_date=body.retirement_date,
+            chosen_city=body.chosen_city,
+            city=runtime.settings.city,
+            now=runtime.clock.now(),
+            book=book,
+            person_ref_key=runtime.settings.person_ref_hmac_key(),
+            issuer=runtime.issuer,
+        )
         response.headers["Location"] = f"/retirement-requests/{claim.request_id}"
         return _claim_view(claim, runtime.settings.city)
 
     @router.get("/retirement-requests/{request_id}", tags=["retirement city"])
     async def retirement_request(request_id: str, request: Request) -> RetirementRequestView:
         """A retirement-city request (made in either city) and its outcome once decided."""
-        runtime = _runtime(request)
-        try:
-            claim = await usecases.get_retirement_request(runtime.pool, request_id)
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        claim = await usecases.get_retirement_request(runtime.pool, request_id)
         return _claim_view(claim, runtime.settings.city)
 
 
@@ -656,45 +600,36 @@ def _care_routes(router: APIRouter) -> None:
     async def record_assessment(body: AssessmentBody, request: Request) -> AssessmentView:
         """Record a long-term-care assessment concluded in this city; the other city
         decides whether it recognises it and publishes its answer."""
-        runtime = _runtime(request)
-        try:
-            assessment = await usecases.record_assessment(
-                runtime.pool,
-                resident_id_raw=body.resident_id,
-                level=body.level,
-                scale_version=body.scale_version,
-                concluded_on=body.concluded_on,
-                valid_until=body.valid_until,
-                city=runtime.settings.city,
-                now=runtime.clock.now(),
-                person_ref_key=_key(runtime),
-                issuer=runtime.issuer,
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        assessment = await usecases.record_assessment(
+            runtime.pool,
+            resident_id_raw=body.resident_id,
+            level=body.level,
+            scale_version=body.scale_version,
+            concluded_on=body.concluded_on,
+            valid_until=body.valid_until,
+            city=runtime.settings.city,
+            now=runtime.clock.now(),
+            person_ref_key=runtime.settings.person_ref_hmac_key(),
+            issuer=runtime.issuer,
+        )
         return _assessment_view(StoredAssessment(assessment, None))
 
     @router.get("/care-assessments/{assessment_id}", tags=["long-term care"])
     async def assessment(assessment_id: str, request: Request) -> AssessmentView:
         """An assessment of either city known here, and the recognition decision."""
-        try:
-            stored = await usecases.get_assessment(_runtime(request).pool, assessment_id)
-        except DomainError as error:
-            raise _http_error(error) from None
+        stored = await usecases.get_assessment(runtime_of(request).pool, assessment_id)
         return _assessment_view(stored)
 
     @router.post("/care-recognitions/lookup", tags=["long-term care"])
     async def recognitions(body: ResidentBody, request: Request) -> RecognitionsView:
         """A person's assessments of both cities known here, with each recognition
         decision (recognised or refused, with the reason)."""
-        runtime = _runtime(request)
-        try:
-            ref, found = await usecases.recognitions_of_resident(
-                runtime.pool,
-                resident_id_raw=body.resident_id,
-                today=policy_day(runtime.clock.now()),
-                person_ref_key=_key(runtime),
-            )
-        except DomainError as error:
-            raise _http_error(error) from None
+        runtime = runtime_of(request)
+        ref, found = await usecases.recognitions_of_resident(
+            runtime.pool,
+            resident_id_raw=body.resident_id,
+            today=policy_day(runtime.clock.now()),
+            person_ref_key=runtime.settings.person_ref_hmac_key(),
+        )
         return RecognitionsView(person_ref=ref, assessments=[_assessment_view(s) for s in found])

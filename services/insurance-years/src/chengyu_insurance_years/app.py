@@ -12,7 +12,7 @@ from chengyu_kit.clock import Clock
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
 
-from .api import insurance_router
+from .api import REFUSAL_STATUSES, insurance_router
 from .handlers import insurance_handlers
 from .migrations import insurance_migrations
 from .policy import PolicyBook, default_policy_book
@@ -47,5 +47,7 @@ def build_app(
     book = policy_book if policy_book is not None else default_policy_book()
     runtime = build_runtime(settings, clock=clock, policy_book=book)
     return runtime.http_app(
-        title=f"insurance-years ({settings.city})", routers=[insurance_router(policy_book=book)]
+        title=f"insurance-years ({settings.city})",
+        routers=[insurance_router(policy_book=book)],
+        refusal_statuses=REFUSAL_STATUSES,
     )
