@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import asyncpg
 import httpx
-from fastapi import FastAPI
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.registry import REGISTRY
@@ -21,12 +19,9 @@ from chengyu_fund_transfer.migrations import fund_migrations
 from chengyu_fund_transfer.policy import City
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.db import create_pool
-from chengyu_kit.health import Readiness
-from chengyu_kit.http import add_platform_routes
 from chengyu_kit.issuer import EventIssuer
-from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.migrations import apply_migrations, kit_migrations
-from chengyu_kit.settings import ServiceSettings
+from tests.support.stand_in import StandInRuntime, stand_in_app, stand_in_settings
 
 TODAY = date(2026, 10, 15)
 # Noon in China on TODAY.
@@ -46,49 +41,11 @@ def test_issuer(city: City, clock: FixedClock) -> EventIssuer:
     )
 
 
-@dataclass(frozen=True)
-class StandInRuntime:
-    """What the router reads of ``app.state.runtime``, without Kafka: events go to the
-    outbox table and stay there."""
-
-    pool: asyncpg.Pool
-    settings: ServiceSettings
-    clock: FixedClock = field(default_factory=lambda: FixedClock(NOW))
-    issuer: EventIssuer = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "issuer", test_issuer(self.settings.city, self.clock))
-
-
-def settings_for(city: City, database_url: str, person_ref_key: str) -> ServiceSettings:
-    """Settings of a fund-transfer instance; the key files are never opened here."""
-    return ServiceSettings(
-        city=city,
-        service_name="fund-transfer",
-        agency="hpf",
-        database_url=database_url,
-        signing_key_file=Path("unused-signing-key.json"),
-        key_registry_file=Path("unused-key-registry.json"),
-        person_ref_key=person_ref_key,
-    )
-
-
 async def migrated_pool(database_url: str) -> asyncpg.Pool:
     """A pool on ``database_url`` with the kit's and the service's tables."""
     pool = await create_pool(database_url)
     await apply_migrations(pool, [*kit_migrations(), *fund_migrations()])
     return pool
-
-
-def fund_app(runtime: StandInRuntime) -> FastAPI:
-    """The platform routes plus the fund-transfer router, on the runtime's fixed clock."""
-    app = FastAPI()
-    app.state.runtime = runtime
-    add_platform_routes(
-        app, readiness=Readiness(), metrics=KitMetrics(), refusal_statuses=REFUSAL_STATUSES
-    )
-    app.include_router(fund_router())
-    return app
 
 
 @dataclass(frozen=True)
@@ -106,8 +63,17 @@ async def running_fund_service(
     """Yield a client of a fresh service on ``database_url``; close everything after."""
     key = person_ref_key or secrets.token_hex(32)
     pool = await migrated_pool(database_url)
-    runtime = StandInRuntime(pool, settings_for(city, database_url, key))
-    transport = httpx.ASGITransport(app=fund_app(runtime))
+    settings = stand_in_settings(
+        city,
+        service_name="fund-transfer",
+        agency="hpf",
+        database_url=database_url,
+        person_ref_key=key,
+    )
+    clock = FixedClock(NOW)
+    runtime = StandInRuntime(pool, settings, clock, test_issuer(city, clock))
+    app = stand_in_app(runtime, fund_router(), REFUSAL_STATUSES)
+    transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://fund") as client:
             yield FundService(client, pool, key)

@@ -5,59 +5,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import asyncpg
 import httpx
-from fastapi import FastAPI
 from insurance_years_bus import NOW, issuer_of, migrated_pool
 
 from chengyu_insurance_years.api import REFUSAL_STATUSES, insurance_router
 from chengyu_insurance_years.cities import City
 from chengyu_kit.clock import FixedClock
-from chengyu_kit.health import Readiness
-from chengyu_kit.http import add_platform_routes
-from chengyu_kit.issuer import EventIssuer
-from chengyu_kit.metrics import KitMetrics
-from chengyu_kit.settings import ServiceSettings
-
-
-@dataclass(frozen=True)
-class StandInRuntime:
-    """What the router reads of ``app.state.runtime``, without Kafka."""
-
-    pool: asyncpg.Pool
-    settings: ServiceSettings
-    clock: FixedClock = field(default_factory=lambda: FixedClock(NOW))
-    issuer: EventIssuer = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "issuer", issuer_of(self.settings.city, self.clock))
-
-
-def settings_for(city: City, database_url: str, person_ref_key: str) -> ServiceSettings:
-    """Settings of an insurance-years instance; the key files are never opened here."""
-    return ServiceSettings(
-        city=city,
-        service_name="insurance-years",
-        agency="mi",
-        database_url=database_url,
-        signing_key_file=Path("unused-signing-key.json"),
-        key_registry_file=Path("unused-key-registry.json"),
-        person_ref_key=person_ref_key,
-    )
-
-
-def insurance_app(runtime: StandInRuntime) -> FastAPI:
-    """The platform routes plus the insurance-years router, on the runtime's fixed clock."""
-    app = FastAPI(title=f"insurance-years ({runtime.settings.city})")
-    app.state.runtime = runtime
-    add_platform_routes(
-        app, readiness=Readiness(), metrics=KitMetrics(), refusal_statuses=REFUSAL_STATUSES
-    )
-    app.include_router(insurance_router())
-    return app
+from tests.support.stand_in import StandInRuntime, stand_in_app, stand_in_settings
 
 
 @dataclass(frozen=True)
@@ -76,8 +33,17 @@ async def running_insurance_service(
     """Yield a client of a fresh service on ``database_url``; close everything after."""
     key = person_ref_key or secrets.token_hex(32)
     pool = await migrated_pool(database_url)
-    runtime = StandInRuntime(pool, settings_for(city, database_url, key))
-    transport = httpx.ASGITransport(app=insurance_app(runtime))
+    settings = stand_in_settings(
+        city,
+        service_name="insurance-years",
+        agency="mi",
+        database_url=database_url,
+        person_ref_key=key,
+    )
+    clock = FixedClock(NOW)
+    runtime = StandInRuntime(pool, settings, clock, issuer_of(city, clock))
+    app = stand_in_app(runtime, insurance_router(), REFUSAL_STATUSES)
+    transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://mi") as client:
             yield InsuranceService(client, pool, key, runtime)
