@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,6 +34,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from chengyu_ops.demo_driver import DemoDriver
 from chengyu_ops.keys import CITIES
 from chengyu_ops.paths import find_project_root, state_home
 from chengyu_ops.services import City, find_service
@@ -107,7 +107,7 @@ class _Settled:
     account_id: str | None
 
 
-class _Driver:
+class _Driver(DemoDriver):
     """The HTTP side of one demo run."""
 
     def __init__(
@@ -120,29 +120,19 @@ class _Driver:
         wait_seconds: float,
     ) -> None:
         self.workload = workload
-        self.clients = clients
-        self.progress = progress
-        self.wait_seconds = wait_seconds
-        self.limit = asyncio.Semaphore(concurrency)
         self.report = DemoReport(
             seed=workload.seed, day=workload.today.isoformat(), people=len(workload.people)
+        )
+        super().__init__(
+            clients,
+            progress,
+            self.report.problems,
+            concurrency=concurrency,
+            wait_seconds=wait_seconds,
         )
         self.skipped: set[str] = set()  # people whose accounts could not all be opened
         self.accounts: set[tuple[City, str]] = set()  # every account the demo touched
         self.ended: dict[str, list[str]] = {}  # person -> outcomes of their transfers
-
-    def _problem(self, what: str, answer: httpx.Response | None, error: str = "") -> None:
-        if answer is not None:
-            try:
-                code = str(answer.json().get("error", ""))
-            except ValueError:
-                code = ""
-            error = f"{answer.status_code} {code}".rstrip()
-        self.report.problems[f"{what}: {error}"] += 1
-
-    async def _limited(self, call: Callable[[], Awaitable[_T]]) -> _T:
-        async with self.limit:
-            return await call()
 
     # -- accounts and deposits -----------------------------------------------------------
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from rich.progress import Progress, TaskID
 
+from chengyu_ops.demo_driver import DemoDriver
 from chengyu_ops.services import City
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class InsuranceReport:
         return data
 
 
-class _Driver:
+class _Driver(DemoDriver):
     """The HTTP side of one run of the insurance part."""
 
     def __init__(
@@ -129,12 +130,15 @@ class _Driver:
         wait_seconds: float,
     ) -> None:
         self.workload = workload
-        self.clients = clients
-        self.progress = progress
-        self.wait_seconds = wait_seconds
-        self.limit = asyncio.Semaphore(concurrency)
         self.report = InsuranceReport(
             seed=workload.seed, day=workload.today.isoformat(), people=len(workload.people)
+        )
+        super().__init__(
+            clients,
+            progress,
+            self.report.problems,
+            concurrency=concurrency,
+            wait_seconds=wait_seconds,
         )
         self.refs: dict[str, str] = {}  # person key -> person_ref
         self.skipped: set[str] = set()  # people the stack knew before this run
@@ -142,19 +146,6 @@ class _Driver:
         self.versions: dict[str, dict[str, int]] = {}
 
     # -- calls -----------------------------------------------------------------------------
-
-    def _problem(self, what: str, answer: httpx.Response | None, error: str = "") -> None:
-        if answer is not None:
-            try:
-                code = str(answer.json().get("error", ""))
-            except ValueError:
-                code = ""
-            error = f"{answer.status_code} {code}".rstrip()
-        self.report.problems[f"{what}: {error}"] += 1
-
-    async def _limited(self, call: Callable[[], Awaitable[_T]]) -> _T:
-        async with self.limit:
-            return await call()
 
     async def _call(
         self, what: str, city: City, path: str, body: dict[str, Any] | None, expect: int
