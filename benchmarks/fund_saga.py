@@ -26,7 +26,6 @@ import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -37,10 +36,10 @@ from typing import Any
 import asyncpg
 import httpx
 
+from benchmarks._infrastructure import kafka_and_postgres, save_report
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.resident_id import synthesize_resident_id
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
-from chengyu_ops.postgres import LocalPostgres
+from chengyu_ops.kafka import free_port_block
 from chengyu_ops.topics import apply_topics, load_topic_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -253,49 +252,36 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Start everything, run both phases, stop everything."""
     steady_count = int(args.rate * args.duration)
     total = steady_count + args.saturation
-    with tempfile.TemporaryDirectory(prefix="chengyu-bench-fund-") as tmp:
-        folder = Path(tmp)
-        cluster = KafkaCluster(
-            folder / "kafka", port=free_port_block(2), jars=ensure_kafka_jars(ROOT)
+    async with kafka_and_postgres("chengyu-bench-fund-") as (folder, cluster, postgres):
+        await apply_topics(
+            cluster.bootstrap_servers, load_topic_specs(ROOT / "deploy" / "topics.yaml")
         )
-        postgres = LocalPostgres(folder / "pg")
-        try:
-            print("starting Kafka and PostgreSQL ...", flush=True)
-            await asyncio.gather(
-                asyncio.to_thread(cluster.start), asyncio.to_thread(postgres.start)
-            )
-            await apply_topics(
-                cluster.bootstrap_servers, load_topic_specs(ROOT / "deploy" / "topics.yaml")
-            )
-            cq_key, cd_key, registry = write_keys(folder / "keys")
-            ref_key = secrets.token_hex(32)
-            dsns = {}
-            for city in ("cq", "cd"):
-                await postgres.ensure_database(f"fund_{city}")
-                dsns[city] = postgres.dsn(f"fund_{city}")
-            kafka = cluster.bootstrap_servers
-            async with (
-                service("cq", kafka, dsns["cq"], cq_key, registry, ref_key, folder) as cq,
-                service("cd", kafka, dsns["cd"], cd_key, registry, ref_key, folder) as cd,
-            ):
-                residents = people(total)
-                print(f"opening {total} accounts with {args.months} deposits each ...")
-                setup = await open_accounts(cq, residents, args.months)
-                print(f"  {setup:.1f} s")
-                steady, rest = residents[:steady_count], residents[steady_count:]
-                print(f"steady: {args.rate}/s for {args.duration} s ...", flush=True)
-                steady_ids = await request_transfers(cd, steady, args.rate)
-                await wait_until_finished(dsns["cd"], steady_ids, timeout=300)
-                steady_result = await measure(dsns["cd"], steady_ids)
-                print(f"  {steady_result}", flush=True)
-                print(f"saturation: {len(rest)} requests at once ...", flush=True)
-                saturation_ids = await request_transfers(cd, rest, None)
-                await wait_until_finished(dsns["cd"], saturation_ids, timeout=600)
-                saturation_result = await measure(dsns["cd"], saturation_ids)
-                print(f"  {saturation_result}", flush=True)
-        finally:
-            await asyncio.to_thread(cluster.stop)
-            await asyncio.to_thread(postgres.stop)
+        cq_key, cd_key, registry = write_keys(folder / "keys")
+        ref_key = secrets.token_hex(32)
+        dsns = {}
+        for city in ("cq", "cd"):
+            await postgres.ensure_database(f"fund_{city}")
+            dsns[city] = postgres.dsn(f"fund_{city}")
+        kafka = cluster.bootstrap_servers
+        async with (
+            service("cq", kafka, dsns["cq"], cq_key, registry, ref_key, folder) as cq,
+            service("cd", kafka, dsns["cd"], cd_key, registry, ref_key, folder) as cd,
+        ):
+            residents = people(total)
+            print(f"opening {total} accounts with {args.months} deposits each ...")
+            setup = await open_accounts(cq, residents, args.months)
+            print(f"  {setup:.1f} s")
+            steady, rest = residents[:steady_count], residents[steady_count:]
+            print(f"steady: {args.rate}/s for {args.duration} s ...", flush=True)
+            steady_ids = await request_transfers(cd, steady, args.rate)
+            await wait_until_finished(dsns["cd"], steady_ids, timeout=300)
+            steady_result = await measure(dsns["cd"], steady_ids)
+            print(f"  {steady_result}", flush=True)
+            print(f"saturation: {len(rest)} requests at once ...", flush=True)
+            saturation_ids = await request_transfers(cd, rest, None)
+            await wait_until_finished(dsns["cd"], saturation_ids, timeout=600)
+            saturation_result = await measure(dsns["cd"], saturation_ids)
+            print(f"  {saturation_result}", flush=True)
     return {
         "environment": {
             "python": platform.python_version(),
@@ -327,9 +313,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     started = time.perf_counter()
     report = asyncio.run(run(args))
-    report["total_seconds"] = round(time.perf_counter() - started, 1)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    save_report(report, RESULTS, started)
     print(json.dumps(report, indent=2, default=str))
 
 

@@ -25,14 +25,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import json
 import logging
 import os
 import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -46,6 +44,7 @@ from aiokafka import AIOKafkaProducer
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from benchmarks._domain import BenchKeys, make_keys
+from benchmarks._infrastructure import kafka_and_postgres, save_report
 from chengyu_contracts.events.medins import CONTRIBUTION_TOPIC, ContributionYearsAccrued
 from chengyu_contracts.registry import REGISTRY
 from chengyu_insurance_years import usecases
@@ -57,7 +56,7 @@ from chengyu_kit.logs import configure_logging
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.tracing import configure_tracing
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block, kafka_version
+from chengyu_ops.kafka import kafka_version
 from chengyu_ops.postgres import LocalPostgres
 from chengyu_ops.topics import apply_topics, load_topic_specs
 
@@ -335,21 +334,8 @@ async def environment(postgres: LocalPostgres) -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Start Kafka and PostgreSQL in a temporary folder, measure, stop them."""
-    with tempfile.TemporaryDirectory(prefix="chengyu-bench-medins-") as tmp:
-        folder = Path(tmp)
-        cluster = KafkaCluster(
-            folder / "kafka", port=free_port_block(2), jars=ensure_kafka_jars(ROOT)
-        )
-        postgres = LocalPostgres(folder / "pg")
-        try:
-            print("starting Kafka and PostgreSQL ...", flush=True)
-            await asyncio.gather(
-                asyncio.to_thread(cluster.start), asyncio.to_thread(postgres.start)
-            )
-            return await _run_all(args, folder, cluster.bootstrap_servers, postgres)
-        finally:
-            await asyncio.to_thread(cluster.stop)
-            await asyncio.to_thread(postgres.stop)
+    async with kafka_and_postgres("chengyu-bench-medins-") as (folder, cluster, postgres):
+        return await _run_all(args, folder, cluster.bootstrap_servers, postgres)
 
 
 async def _run_all(
@@ -453,9 +439,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     configure_tracing("bench", "cd", "none")  # as a service does: real spans, not exported
     started = time.perf_counter()
     report = asyncio.run(run(args))
-    report["total_seconds"] = round(time.perf_counter() - started, 1)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    save_report(report, RESULTS, started)
     print_report(report)
     print(f"total run time {report['total_seconds']} s")
 

@@ -22,7 +22,6 @@ import contextlib
 import cProfile
 import functools
 import io
-import json
 import logging
 import multiprocessing
 import os
@@ -30,7 +29,6 @@ import platform
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -58,6 +56,7 @@ from benchmarks._domain import (
     bench_runtime,
     make_keys,
 )
+from benchmarks._infrastructure import kafka_and_postgres, save_report
 from chengyu_contracts.decode import decode_event
 from chengyu_contracts.encode import encode_event
 from chengyu_contracts.envelope import to_kafka_record
@@ -72,7 +71,7 @@ from chengyu_kit.migrations import apply_migrations, kit_migrations
 from chengyu_kit.outbox import OUTBOX_CHANNEL
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.tracing import configure_tracing
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block, kafka_version
+from chengyu_ops.kafka import kafka_version
 from chengyu_ops.postgres import LocalPostgres
 from tests.support.tally import request_increment
 
@@ -807,20 +806,8 @@ def print_report(report: dict[str, Any]) -> None:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="chengyu-bench-") as tmp:
-        folder = Path(tmp)
-        jars = ensure_kafka_jars(ROOT)
-        cluster = KafkaCluster(folder / "kafka", port=free_port_block(2), jars=jars)
-        postgres = LocalPostgres(folder / "pg")
-        try:
-            print("starting Kafka and PostgreSQL ...", flush=True)
-            await asyncio.gather(
-                asyncio.to_thread(cluster.start), asyncio.to_thread(postgres.start)
-            )
-            return await _run_all(args, folder, cluster.bootstrap_servers, postgres)
-        finally:
-            await asyncio.to_thread(cluster.stop)
-            await asyncio.to_thread(postgres.stop)
+    async with kafka_and_postgres("chengyu-bench-") as (folder, cluster, postgres):
+        return await _run_all(args, folder, cluster.bootstrap_servers, postgres)
 
 
 async def _run_all(
@@ -942,9 +929,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     configure_tracing("bench", "cd", "none")  # as a service does: real spans, not exported
     started = time.perf_counter()
     report = asyncio.run(run(args))
-    report["total_seconds"] = round(time.perf_counter() - started, 1)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    save_report(report, RESULTS, started)
     print_report(report)
     print(f"total run time {report['total_seconds']} s")
 
