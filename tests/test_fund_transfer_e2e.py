@@ -14,12 +14,11 @@ from chengyu_ops.postgres import LocalPostgres
 from tests.conftest import KeyFiles
 from tests.support.fund import (
     FundCity,
-    apply_project_topics,
-    fresh_kafka,
     fund_settings,
     resident_id,
     running_city,
 )
+from tests.support.kafka_io import apply_project_topics, fresh_kafka
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration

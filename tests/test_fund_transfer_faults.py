@@ -46,13 +46,11 @@ from tests.conftest import KeyFiles
 from tests.support.fund import (
     TERMINAL,
     FundCity,
-    apply_project_topics,
-    fresh_kafka,
     fund_settings,
     resident_id,
     running_city,
 )
-from tests.support.kafka_io import read_all
+from tests.support.kafka_io import apply_project_topics, fresh_kafka, read_all
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration

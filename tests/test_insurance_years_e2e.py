@@ -47,7 +47,6 @@ from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_ops.postgres import LocalPostgres
 from tests.conftest import KeyFiles
-from tests.support.fund import apply_project_topics, fresh_kafka
 from tests.support.insurance import (
     InsuranceCity,
     in_chunks,
@@ -56,7 +55,7 @@ from tests.support.insurance import (
     resident_id,
     running_city,
 )
-from tests.support.kafka_io import read_all
+from tests.support.kafka_io import apply_project_topics, fresh_kafka, read_all
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration

@@ -4,18 +4,16 @@ clerk's HTTP calls to them, for the end-to-end and fault tests."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_fund_transfer.app import FundSettings
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
-from chengyu_ops.topics import apply_topics, load_topic_specs
-from tests.conftest import PROJECT_ROOT, KeyFiles
+from chengyu_ops.kafka import free_port_block
+from tests.conftest import KeyFiles
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
@@ -28,24 +26,7 @@ REGION = {"cq": "500103", "cd": "510104"}
 def resident_id(city: str, serial: int) -> str:
     """A synthetic, valid resident ID number of ``city`` (nobody real)."""
     birthday = date(1970 + serial % 30, 1 + serial % 12, 1 + serial % 28)
-    return synthesize_resident_id(REGION[city], birthday, serial % 1000, "male")
-
-
-@contextlib.contextmanager
-def fresh_kafka(folder: Path) -> Iterator[KafkaCluster]:
-    """A Kafka of its own: fund topics have fixed names, so each scenario gets a clean log
-    instead of replaying another test's events."""
-    cluster = KafkaCluster(folder, port=free_port_block(2), jars=ensure_kafka_jars(PROJECT_ROOT))
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-async def apply_project_topics(bootstrap: str) -> None:
-    """Create the topics of ``deploy/topics.yaml`` on ``bootstrap``."""
-    await apply_topics(bootstrap, load_topic_specs(PROJECT_ROOT / "deploy" / "topics.yaml"))
+    return synthesize_resident_id(REGION[city], birthday, serial % 500, "male")
 
 
 class FundCity(ServiceProcess):

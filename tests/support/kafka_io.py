@@ -1,11 +1,18 @@
-"""Raw Kafka access for tests: publish exact bytes, read a topic from the beginning."""
+"""Kafka for tests: a broker of a scenario's own with the project's topics, publishing exact
+bytes, reading a topic from the beginning."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
+from chengyu_ops.topics import apply_topics, load_topic_specs
+from tests.conftest import PROJECT_ROOT
 
 
 async def publish_raw(
@@ -43,3 +50,20 @@ async def read_all(bootstrap: str, topic: str, *, idle_ms: int = 1500) -> list[C
                 records.extend(partition_records)
     finally:
         await consumer.stop()
+
+
+@contextlib.contextmanager
+def fresh_kafka(folder: Path) -> Iterator[KafkaCluster]:
+    """A Kafka of its own: domain topics have fixed names, so each scenario gets a clean log
+    instead of replaying another test's events."""
+    cluster = KafkaCluster(folder, port=free_port_block(2), jars=ensure_kafka_jars(PROJECT_ROOT))
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+async def apply_project_topics(bootstrap: str) -> None:
+    """Create the topics of ``deploy/topics.yaml`` on ``bootstrap``."""
+    await apply_topics(bootstrap, load_topic_specs(PROJECT_ROOT / "deploy" / "topics.yaml"))
