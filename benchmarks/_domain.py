@@ -15,6 +15,7 @@ from pathlib import Path
 
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.registry import EventData, EventSpec, Registry
+from chengyu_kit.handling import EventHandler, EventHandlers
 from chengyu_kit.inbox import EventContext
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
@@ -35,6 +36,7 @@ __all__ = [
     "TallyIncremented",
     "bench_registry",
     "bench_runtime",
+    "handlers_of",
     "make_keys",
     "on_tally_incremented",
     "on_tally_incremented_and_emit",
@@ -82,9 +84,9 @@ def bench_registry(prefix: str) -> Registry:
     return registry
 
 
-async def on_tally_incremented_and_emit(context: EventContext, event: TallyIncremented) -> None:
+async def on_tally_incremented_and_emit(event: TallyIncremented, context: EventContext) -> None:
     """The tests' tally handler, then one outgoing event through ``context.emit``."""
-    await on_tally_incremented(context, event)
+    await on_tally_incremented(event, context)
     context.emit(
         TallyApplied(
             tally_id=event.tally_id,
@@ -144,3 +146,10 @@ def bench_runtime(
         verify_processes=verify_processes,
     )
     return ServiceRuntime(settings, registry=registry, migrations=[TALLY_MIGRATION])
+
+
+def handlers_of(handler: EventHandler[TallyIncremented]) -> EventHandlers:
+    """A consumer applying tally events (from either city) with ``handler``."""
+    handlers = EventHandlers()
+    handlers.on(TallyIncremented, issued_by=None)(handler)
+    return handlers

@@ -15,6 +15,7 @@ from benchmarks._domain import (
     TallyIncremented,
     bench_registry,
     bench_runtime,
+    handlers_of,
     on_tally_incremented_and_emit,
 )
 from chengyu_contracts.keys import KeyRegistry, SigningKey
@@ -49,7 +50,7 @@ async def _serve(config: dict[str, Any], ready: Any, stop: Any) -> None:
     )
     runtime.consume(
         [registry.spec_for_model(TallyIncremented).topic],
-        {TallyIncremented: on_tally_incremented_and_emit},
+        handlers_of(on_tally_incremented_and_emit),
         group_id=config["group_id"],
     )
     await runtime.start()

@@ -442,13 +442,13 @@ async def run_kit(
     first: list[float] = []
     chosen = _domain.on_tally_incremented_and_emit if emit else _domain.on_tally_incremented
 
-    async def handler(context: EventContext, event: TallyIncremented) -> None:
+    async def handler(event: TallyIncremented, context: EventContext) -> None:
         if not first:
             first.append(time.perf_counter())
-        await chosen(context, event)
+        await chosen(event, context)
 
     runtime.consume(
-        [bench.topic], {TallyIncremented: handler}, group_id=f"kit-{uuid.uuid4().hex[:8]}"
+        [bench.topic], _domain.handlers_of(handler), group_id=f"kit-{uuid.uuid4().hex[:8]}"
     )
     if profiler is not None:
         profiler.enable()

@@ -28,7 +28,7 @@ from chengyu_ops.postgres import LocalPostgres
 from tests.support.tally import (
     TALLY_MIGRATION,
     TallyIncremented,
-    on_tally_incremented,
+    tally_handlers,
     tally_registry,
 )
 
@@ -168,7 +168,7 @@ def tally_runtime(
         relay_poll_interval=0.5,
     )
     topic = registry.spec_for_model(TallyIncremented).topic
-    runtime.consume([topic], {TallyIncremented: on_tally_incremented})
+    runtime.consume([topic], tally_handlers())
     return runtime
 
 

@@ -1,12 +1,18 @@
 """Bad HTTP input gets a 4xx that names the problem without echoing the input."""
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
-from chengyu_contracts.domain_error import DomainError as RuleRefusal
+from chengyu_contracts.domain_error import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+)
 from chengyu_kit.health import Readiness
-from chengyu_kit.http import DomainError, add_platform_routes
+from chengyu_kit.http import add_platform_routes
 from chengyu_kit.metrics import KitMetrics
 
 
@@ -20,7 +26,7 @@ def app_with(readiness: Readiness) -> TestClient:
 
     @app.post("/people")
     async def create(body: Body) -> dict[str, str]:
-        raise DomainError(409, "already-exists", "this person already has an account")
+        raise Conflict("already-exists", "this person already has an account")
 
     return TestClient(app)
 
@@ -34,7 +40,7 @@ def test_validation_error_names_the_field_and_hides_the_value() -> None:
     assert "1101051949123100" not in answer.text
 
 
-def test_domain_error_keeps_its_status_code_and_sentence() -> None:
+def test_a_conflict_is_409_with_its_code_and_sentence() -> None:
     answer = app_with(Readiness()).post("/people", json={"resident_id": "11010519491231002X"})
     assert answer.status_code == 409
     assert answer.json() == {
@@ -58,29 +64,27 @@ def test_metrics_are_exposed_in_prometheus_text_format() -> None:
     assert "chengyu_outbox_backlog 0.0" in answer.text
 
 
-def rule_refusing_app(code: str) -> TestClient:
+def rule_refusing_app(refusal: DomainError) -> TestClient:
     app = FastAPI()
-    add_platform_routes(
-        app,
-        readiness=Readiness(),
-        metrics=KitMetrics(),
-        refusal_statuses={"unknown-thing": 404, "already-done": 409},
-    )
+    add_platform_routes(app, readiness=Readiness(), metrics=KitMetrics())
 
     @app.post("/things")
     async def act() -> None:
-        raise RuleRefusal(code, "The rule says no.")
+        raise refusal
 
     return TestClient(app)
 
 
-def test_a_rule_refusal_gets_the_status_its_code_is_mapped_to() -> None:
-    answer = rule_refusing_app("unknown-thing").post("/things")
-    assert answer.status_code == 404
-    assert answer.json() == {"error": "unknown-thing", "message": "The rule says no."}
-
-
-def test_a_rule_refusal_of_an_unmapped_code_is_an_input_problem() -> None:
-    answer = rule_refusing_app("month-in-future").post("/things")
-    assert answer.status_code == 422
-    assert answer.json()["error"] == "month-in-future"
+@pytest.mark.parametrize(
+    ("refusal", "status"),
+    [
+        (DomainError("month-in-future", "The rule says no."), 422),
+        (NotFound("unknown-thing", "The rule says no."), 404),
+        (Conflict("already-done", "The rule says no."), 409),
+        (Forbidden("not-yours", "The rule says no."), 403),
+    ],
+)
+def test_a_rule_refusal_gets_the_status_of_its_kind(refusal: DomainError, status: int) -> None:
+    answer = rule_refusing_app(refusal).post("/things")
+    assert answer.status_code == status
+    assert answer.json() == {"error": refusal.code, "message": "The rule says no."}

@@ -19,8 +19,7 @@ from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings, load_settings
 from tests.support.tally import (
     TALLY_MIGRATION,
-    TallyIncremented,
-    on_tally_incremented,
+    tally_handlers,
     tally_registry,
 )
 
@@ -39,7 +38,7 @@ async def main() -> None:
     settings = load_settings(ServiceSettings)
     registry = tally_registry(os.environ["TALLY_TOPIC"])
     runtime = ServiceRuntime(settings, registry=registry, migrations=[TALLY_MIGRATION])
-    runtime.consume([os.environ["TALLY_TOPIC"]], {TallyIncremented: on_tally_incremented})
+    runtime.consume([os.environ["TALLY_TOPIC"]], tally_handlers())
     await runtime.start()
     print("started", flush=True)
     await asyncio.sleep(120)

@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_kit.outbox import OutgoingRecord
-from chengyu_kit.settings import City, ServiceSettings
+from chengyu_kit.settings import ServiceSettings
 from chengyu_ops.kafka import free_port_block
 from tests.conftest import KeyFiles
 from tests.support.processes import ServiceProcess

@@ -3,7 +3,6 @@ for ``app.state.runtime`` (events go to the outbox table and stay there) and the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,14 +42,10 @@ def stand_in_settings(
     )
 
 
-def stand_in_app(
-    runtime: StandInRuntime, router: APIRouter, refusal_statuses: Mapping[str, int]
-) -> FastAPI:
+def stand_in_app(runtime: StandInRuntime, router: APIRouter) -> FastAPI:
     """The platform routes plus ``router``, on the runtime's fixed clock."""
     app = FastAPI(title=runtime.settings.source)
     app.state.runtime = runtime
-    add_platform_routes(
-        app, readiness=Readiness(), metrics=KitMetrics(), refusal_statuses=refusal_statuses
-    )
+    add_platform_routes(app, readiness=Readiness(), metrics=KitMetrics())
     app.include_router(router)
     return app

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from chengyu_contracts.registry import EventData, EventSpec, Registry
+from chengyu_kit.handling import EventHandlers
 from chengyu_kit.inbox import EventContext, Rejected
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.migrations import Migration
@@ -56,7 +57,14 @@ def tally_registry(topic: str) -> Registry:
     return registry
 
 
-async def on_tally_incremented(context: EventContext, event: TallyIncremented) -> None:
+def tally_handlers() -> EventHandlers:
+    """The tally consumer: either city may increment a tally."""
+    handlers = EventHandlers()
+    handlers.on(TallyIncremented, issued_by=None)(on_tally_incremented)
+    return handlers
+
+
+async def on_tally_incremented(event: TallyIncremented, context: EventContext) -> None:
     """Add the amount to the tally; refuse negative amounts for good."""
     if event.amount < 0:
         raise Rejected("negative-amount", "a tally can only be incremented by amount >= 0")

@@ -13,8 +13,7 @@ from chengyu_kit.serve import serve
 from chengyu_kit.settings import ServiceSettings, load_settings
 from tests.support.tally import (
     TALLY_MIGRATION,
-    TallyIncremented,
-    on_tally_incremented,
+    tally_handlers,
     tally_registry,
     tally_router,
 )
@@ -24,7 +23,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
     """Compose the tally service."""
     topic = os.environ["TALLY_TOPIC"]
     runtime = ServiceRuntime(settings, registry=tally_registry(topic), migrations=[TALLY_MIGRATION])
-    runtime.consume([topic], {TallyIncremented: on_tally_incremented})
+    runtime.consume([topic], tally_handlers())
     return runtime.http_app(title="tally", routers=[tally_router()])
 
 

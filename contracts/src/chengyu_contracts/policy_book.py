@@ -11,14 +11,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from typing import ClassVar, Generic, Protocol, TypeVar
 
+from chengyu_contracts.cities import CITY_NAMES
 from chengyu_contracts.domain_error import DomainError
 
 __all__ = ["CHINA_TIME", "DatedPolicy", "PolicyBook", "policy_day"]
 
 # China keeps one time zone without daylight saving; policies take effect on its days.
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
-
-_CITY_NAMES = {"cq": "Chongqing", "cd": "Chengdu"}
 
 
 def policy_day(now: datetime) -> date:
@@ -71,10 +70,10 @@ class PolicyBook(Generic[P]):
         """The policy ``city`` applies on day ``on``; ``no-policy-in-force`` if there is none."""
         policy = self.in_force(city, on)
         if policy is None:
+            name = next((n for c, n in CITY_NAMES.items() if c == city), city)
             raise DomainError(
                 "no-policy-in-force",
-                f"{_CITY_NAMES.get(city, city)} has no {self.subject} policy in force on "
-                f"{on.isoformat()}.",
+                f"{name} has no {self.subject} policy in force on {on.isoformat()}.",
             )
         return policy
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import asyncpg
@@ -11,25 +11,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from chengyu_contracts import domain_error
+from chengyu_contracts.domain_error import DomainError, RefusalKind
 from chengyu_kit.clock import Clock
 from chengyu_kit.health import Readiness
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.settings import ServiceSettings
 
-# A rule's refusal whose code is not listed is something wrong with the input itself.
-REFUSED_INPUT = 422
-
-
-class DomainError(Exception):
-    """A request the domain refuses: becomes a 4xx answer with a code and a sentence."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+#: The HTTP status of each kind of refusal, for every service: the one place it is decided.
+REFUSAL_STATUS: dict[RefusalKind, int] = {
+    RefusalKind.INVALID: 422,
+    RefusalKind.NOT_FOUND: 404,
+    RefusalKind.CONFLICT: 409,
+    RefusalKind.FORBIDDEN: 403,
+}
 
 
 class RuntimeView(Protocol):
@@ -61,17 +56,15 @@ def add_platform_routes(
     readiness: Readiness,
     metrics: KitMetrics,
     probes: dict[str, Callable[[], Awaitable[bool]]] | None = None,
-    refusal_statuses: Mapping[str, int] | None = None,
 ) -> None:
     """Add ``/healthz``, ``/readyz``, ``/metrics`` and the error handlers to ``app``.
 
     A domain rule's refusal (``chengyu_contracts.domain_error.DomainError``) raised by a
-    route becomes an answer with its code and sentence, with the status that
-    ``refusal_statuses`` gives its code (e.g. 404 unknown, 409 conflicts with the state),
-    422 for any other code.
+    route becomes an answer with its code and sentence, with the status of its kind
+    (:data:`REFUSAL_STATUS`: 422 invalid input, 404 not found, 409 conflict, 403
+    forbidden).
     """
     live_probes = probes or {}
-    statuses = dict(refusal_statuses or {})
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -108,14 +101,8 @@ def add_platform_routes(
         )
 
     @app.exception_handler(DomainError)
-    async def http_domain_error(_: Request, error: DomainError) -> JSONResponse:
-        return JSONResponse(
-            {"error": error.code, "message": error.message}, status_code=error.status
-        )
-
-    @app.exception_handler(domain_error.DomainError)
-    async def rule_refusal(_: Request, error: domain_error.DomainError) -> JSONResponse:
+    async def rule_refusal(_: Request, error: DomainError) -> JSONResponse:
         return JSONResponse(
             {"error": error.code, "message": error.sentence},
-            status_code=statuses.get(error.code, REFUSED_INPUT),
+            status_code=REFUSAL_STATUS[error.kind],
         )

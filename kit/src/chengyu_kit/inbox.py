@@ -20,6 +20,7 @@ event dead-lettered. Rejections are rare, so this beats a savepoint per event.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,9 +29,10 @@ import asyncpg
 import structlog
 from opentelemetry import trace
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.decode import EventRejected, VerifiedEvent
 from chengyu_contracts.envelope import format_event_time
-from chengyu_contracts.registry import EventData
+from chengyu_contracts.person_ref import PersonRefKey
 from chengyu_kit.clock import Clock, SystemClock
 from chengyu_kit.crypto_pool import CryptoPool, Decoded
 from chengyu_kit.db import Connection, is_transient
@@ -46,6 +48,7 @@ from chengyu_kit.logs import get_logger
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.outbox import OutgoingRecord, add_to_outbox
 from chengyu_kit.tracing import context_from_headers, tracer
+from chengyu_kit.unit import Unit
 
 log = get_logger(__name__)
 
@@ -60,8 +63,9 @@ class Rejected(Exception):
 
 
 @dataclass
-class EventContext:
-    """What a handler gets besides the event data: its transaction and ways to act.
+class EventContext(Unit):
+    """The unit of work a handler gets: the batch's transaction, the event's time and
+    city, :meth:`~chengyu_kit.unit.Unit.emit`, and the event and record it came from.
 
     ``conn`` runs statements at once (for reads, or writes a later read depends on).
     :meth:`defer` queues a write that the inbox runs for the whole batch in one
@@ -69,19 +73,9 @@ class EventContext:
     writes run in the order they were queued, after every handler of the batch.
     """
 
-    conn: Connection
-    event: VerifiedEvent
-    record: ReceivedRecord
-    clock: Clock
-    issuer: EventIssuer | None
-    pending: list[PendingEvent] = field(default_factory=list)
-    statements: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
-
-    def emit(self, data: EventData) -> None:
-        """Issue a new event, written to the outbox in this event's transaction."""
-        if self.issuer is None:
-            raise RuntimeError("this consumer was built without an EventIssuer")
-        self.pending.append(self.issuer.prepare(data))
+    event: VerifiedEvent = field(kw_only=True)
+    record: ReceivedRecord = field(kw_only=True)
+    statements: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list, kw_only=True)
 
     def defer(self, sql: str, *args: Any) -> None:
         """Queue a write to run with the batch's other deferred writes of the same SQL."""
@@ -100,6 +94,19 @@ class BatchOutcome:
     ignored: int = 0
     dead_lettered: int = 0
     dead_letter_reasons: list[tuple[str, str]] = field(default_factory=list)
+    by_topic: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def count(self, topic: str, outcome: str) -> None:
+        """One more event of ``topic`` ended as ``outcome`` (the metric's label)."""
+        self.by_topic[(topic, outcome)] += 1
+        if outcome == "applied":
+            self.applied += 1
+        elif outcome == "duplicate":
+            self.duplicates += 1
+        elif outcome == "ignored":
+            self.ignored += 1
+        else:
+            self.dead_lettered += 1
 
 
 @dataclass
@@ -133,7 +140,7 @@ class _Attempt:
         self.deferred.extend(context.statements)
         self.plans.append((record, _Plan(event_id, event_type, "applied")))
         self.seen[event_id] = "applied"
-        self.outcome.applied += 1
+        self.outcome.count(record.topic, "applied")
 
     def hold(self, slot: tuple[str, bytes]) -> None:
         """One more parked event of this key."""
@@ -173,15 +180,14 @@ class Inbox:
         handlers: Mapping[str, Handler],
         metrics: KitMetrics,
         crypto: CryptoPool,
+        city: City,
+        person_ref_key: PersonRefKey,
         issuer: EventIssuer | None = None,
         clock: Clock | None = None,
-        keep_key_order: bool = True,
     ) -> None:
         self.consumer = consumer
-        # While an event of a key is parked, later events of that key are parked behind
-        # it ("key-held") instead of being applied out of order; re-driving the key's
-        # parked events in order releases it. Off for consumers whose effects commute.
-        self._keep_key_order = keep_key_order
+        self._city: City = city
+        self._person_ref_key = person_ref_key
         self._pool = pool
         self._handlers = dict(handlers)
         self._metrics = metrics
@@ -209,7 +215,7 @@ class Inbox:
             except _RedoOneByOne:
                 one_by_one = True
                 continue
-            self._count(records, outcome)
+            self._count(outcome)
             return outcome
 
     async def _decode_all(self, records: Sequence[ReceivedRecord]) -> list[Decoded]:
@@ -230,9 +236,10 @@ class Inbox:
         async with self._pool.acquire() as conn, conn.transaction():
             attempt = _Attempt(
                 seen=await self._seen(conn, ids),
-                held=await load_held_keys(conn, self.consumer, records)
-                if self._keep_key_order
-                else {},
+                # While an event of a key is parked, later events of that key are parked
+                # behind it ("key-held") instead of being applied out of order;
+                # re-driving the key's parked events in order releases it.
+                held=await load_held_keys(conn, self.consumer, records),
                 now=format_event_time(self._clock.now()),
             )
             for index, (record, item, event_id) in enumerate(
@@ -241,7 +248,7 @@ class Inbox:
                 redriven = record.header(REDRIVEN_FROM) is not None
                 retrying_parked = redriven and attempt.seen.get(event_id) == "dead-lettered"
                 if event_id in attempt.seen and not retrying_parked:
-                    attempt.outcome.duplicates += 1
+                    attempt.outcome.count(record.topic, "duplicate")
                     continue
                 slot = (record.topic, record.key) if record.key is not None else None
                 reason = self._rejection(index, item, parked)
@@ -253,7 +260,7 @@ class Inbox:
                 assert isinstance(item, VerifiedEvent)
                 handler = self._handlers.get(item.envelope.type)
                 if handler is None:
-                    attempt.outcome.ignored += 1
+                    attempt.outcome.count(record.topic, "ignored")
                     attempt.seen[event_id] = "ignored"
                     continue
                 context = await self._run_handler(
@@ -300,9 +307,9 @@ class Inbox:
         )
         attempt.plans.append((record, _Plan(event_id, event_type, "dead-lettered", reason.code)))
         attempt.seen[event_id] = "dead-lettered"
-        attempt.outcome.dead_lettered += 1
+        attempt.outcome.count(record.topic, "dead-lettered")
         attempt.outcome.dead_letter_reasons.append((record.topic, reason.code))
-        if self._keep_key_order and count_key and record.key is not None:
+        if count_key and record.key is not None:
             attempt.hold((record.topic, record.key))
         log.warning(
             "event dead-lettered",
@@ -342,7 +349,13 @@ class Inbox:
         one_by_one: bool,
     ) -> EventContext:
         context = EventContext(
-            conn=conn, event=event, record=record, clock=self._clock, issuer=self._issuer
+            conn=conn,
+            now=self._clock.now(),
+            city=self._city,
+            person_ref_key=self._person_ref_key,
+            issuer=self._issuer,
+            event=event,
+            record=record,
         )
         event_type = event.envelope.type
         with (
@@ -435,16 +448,9 @@ class Inbox:
             [plan.reason for _, plan in plans],
         )
 
-    def _count(self, records: Sequence[ReceivedRecord], outcome: BatchOutcome) -> None:
-        topic = records[0].topic if records else ""
-        counts = {
-            "applied": outcome.applied,
-            "duplicate": outcome.duplicates,
-            "ignored": outcome.ignored,
-            "dead-lettered": outcome.dead_lettered,
-        }
-        for name, count in counts.items():
-            if count:
-                self._metrics.events_consumed.labels(topic, name).inc(count)
+    def _count(self, outcome: BatchOutcome) -> None:
+        # Per record's own topic: one batch of a consumer may span several topics.
+        for (topic, name), count in outcome.by_topic.items():
+            self._metrics.events_consumed.labels(topic, name).inc(count)
         for dead_topic, reason in outcome.dead_letter_reasons:
             self._metrics.events_dead_lettered.labels(dead_topic, reason).inc()

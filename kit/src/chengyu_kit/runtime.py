@@ -12,18 +12,22 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
 
 import asyncpg
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
-from chengyu_contracts.registry import EventData, Registry
+from chengyu_contracts.registry import Registry
 from chengyu_contracts.signing import KeyRegistry, SigningKey
+from chengyu_kit import idempotency
 from chengyu_kit.clock import Clock, SystemClock
 from chengyu_kit.consumer import EventConsumer
 from chengyu_kit.crypto_pool import CryptoPool, ProcessCryptoPool, ThreadCryptoPool
 from chengyu_kit.db import create_pool, ping
+from chengyu_kit.handling import EventHandlers
 from chengyu_kit.health import Readiness
 from chengyu_kit.http import add_platform_routes
 from chengyu_kit.inbox import Handler, Inbox
@@ -34,6 +38,7 @@ from chengyu_kit.migrations import Migration, apply_migrations, kit_migrations
 from chengyu_kit.periodic import Job, PeriodicTask
 from chengyu_kit.relay import OutboxRelay
 from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.unit import Actor, Unit, open_unit
 
 log = get_logger(__name__)
 _STOP_TIMEOUT = 40.0  # FastStream's graceful timeout (30 s) plus leaving the group
@@ -84,9 +89,12 @@ class ServiceRuntime:
         )
         self._crypto: CryptoPool | None = None
         self._pool: asyncpg.Pool | None = None
-        self._pending: list[tuple[list[str], dict[str, Handler], str | None]] = []
+        self._pending: list[tuple[list[str], Mapping[str, Handler], str | None]] = []
         self.consumers: list[EventConsumer] = []
         self._periodic: list[PeriodicTask] = []
+        # The service's dated per-city parameters, when it was built from a declaration.
+        self.policy: Any = None
+        self.every(3600.0, "idempotency-key-purge", self._purge_idempotency_keys)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -98,18 +106,24 @@ class ServiceRuntime:
     def consume(
         self,
         topics: Sequence[str],
-        handlers: Mapping[type[EventData], Handler],
+        handlers: EventHandlers,
         *,
         group_id: str | None = None,
     ) -> None:
-        """Apply events of ``topics`` with ``handlers`` (by event model) once started."""
-        by_type: dict[str, Handler] = {}
-        for model, handler in handlers.items():
-            try:
-                by_type[self.registry.spec_for_model(model).type] = handler
-            except KeyError:
-                raise ValueError(f"{model.__name__} is not a registered event model") from None
-        self._pending.append((list(topics), by_type, group_id))
+        """Apply events of ``topics`` with the declared ``handlers`` once started."""
+        self._pending.append((list(topics), handlers.by_type(self.registry), group_id))
+
+    def unit(self, actor: Actor | None = None) -> contextlib.AbstractAsyncContextManager[Unit]:
+        """A unit of work on this runtime's database, clock, city and issuer (for periodic
+        jobs and commands; routes and handlers are given theirs)."""
+        return open_unit(
+            self.pool,
+            clock=self.clock,
+            city=self.settings.city,
+            person_ref_key=self.settings.person_ref_hmac_key(),
+            issuer=self.issuer,
+            actor=actor,
+        )
 
     def every(self, interval: float, name: str, job: Job) -> None:
         """Run ``job`` every ``interval`` seconds while the service runs (after start,
@@ -130,6 +144,8 @@ class ServiceRuntime:
                 handlers=handlers,
                 metrics=self.metrics,
                 crypto=self._crypto,
+                city=self.settings.city,
+                person_ref_key=self.settings.person_ref_hmac_key(),
                 issuer=self.issuer,
                 clock=self.clock,
             )
@@ -169,6 +185,11 @@ class ServiceRuntime:
             self._crypto.close()
         log.info("service stopped")
 
+    async def _purge_idempotency_keys(self) -> int:
+        keep = timedelta(hours=self.settings.idempotency_key_hours)
+        async with self.pool.acquire() as conn:
+            return await idempotency.purge(conn, self.clock.now(), keep)
+
     def _crypto_pool(self) -> CryptoPool:
         if self.settings.verify_processes > 0:
             return ProcessCryptoPool(
@@ -185,10 +206,8 @@ class ServiceRuntime:
         *,
         title: str,
         routers: Sequence[APIRouter] = (),
-        refusal_statuses: Mapping[str, int] | None = None,
     ) -> FastAPI:
-        """The service's HTTP app; its lifespan starts and stops the runtime.
-        ``refusal_statuses`` maps domain refusal codes to HTTP statuses (others: 422)."""
+        """The service's HTTP app; its lifespan starts and stops the runtime."""
 
         @contextlib.asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -205,7 +224,6 @@ class ServiceRuntime:
             readiness=self.readiness,
             metrics=self.metrics,
             probes={"database": lambda: ping(self.pool)},
-            refusal_statuses=refusal_statuses,
         )
         for router in routers:
             app.include_router(router)

@@ -8,9 +8,8 @@ from typing import Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.person_ref import PersonRefKey
-
-City = Literal["cq", "cd"]
 
 
 class SettingsError(Exception):
@@ -46,6 +45,9 @@ class ServiceSettings(BaseSettings):
     )
     otel_traces_sampler_ratio: float = Field(
         default=1.0, ge=0.0, le=1.0, description="share of new traces recorded"
+    )
+    idempotency_key_hours: float = Field(
+        default=24.0, ge=24.0, description="how long answers to Idempotency-Keys are kept"
     )
 
     @property

@@ -23,6 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.registry import REGISTRY, EventData, event
 
 __all__ = [
@@ -42,7 +43,6 @@ __all__ = [
 TRANSFER_TOPIC = "fund.transfer"
 ACCOUNT_TOPIC = "fund.account"
 
-City = Literal["cq", "cd"]
 Fen = Annotated[int, Field(ge=0, description="integer fen (分)")]
 MonthText = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 PersonRef = Annotated[str, Field(min_length=1, max_length=128)]

@@ -35,6 +35,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.registry import REGISTRY, EventData, event
 
 __all__ = [
@@ -57,7 +58,6 @@ CONTRIBUTION_TOPIC = "medins.contribution"
 RETIREMENT_TOPIC = "medins.retirement"
 CARE_TOPIC = "medins.care"
 
-City = Literal["cq", "cd"]
 Sex = Literal["male", "female"]
 Level = Literal["severe", "moderate", "mild"]
 Months = Annotated[int, Field(ge=0)]
