@@ -8,7 +8,7 @@ a fake service in the product.
 from __future__ import annotations
 
 import asyncpg
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from chengyu_contracts.registry import EventData, EventSpec, Registry
@@ -17,6 +17,8 @@ from chengyu_kit.inbox import EventContext, Rejected
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.migrations import Migration
 from chengyu_kit.outbox import add_to_outbox
+from chengyu_kit.unit import Unit
+from chengyu_kit.web import UnitOfWork, service_router
 
 TALLY_TYPE = "cn.chengyu.test.tally-incremented.v1"
 
@@ -105,14 +107,23 @@ class IncrementRequest(BaseModel):
     amount: int = Field(ge=0)
 
 
+async def record_increment(unit: Unit, tally_id: str, amount: int) -> int:
+    """Use case on a unit of work: record the request and emit its event; the request's id."""
+    requested_id: int = await unit.conn.fetchval(
+        "INSERT INTO requested_increment (tally_id, amount) VALUES ($1, $2) RETURNING id",
+        tally_id,
+        amount,
+    )
+    unit.emit(TallyIncremented(tally_id=tally_id, amount=amount))
+    return requested_id
+
+
 def tally_router() -> APIRouter:
     """HTTP commands of the example domain."""
-    router = APIRouter()
+    router = service_router()
 
     @router.post("/tallies/{tally_id}/increments", status_code=202)
-    async def increment(tally_id: str, body: IncrementRequest, request: Request) -> dict[str, str]:
-        runtime = request.app.state.runtime
-        event_id = await request_increment(runtime.pool, runtime.issuer, tally_id, body.amount)
-        return {"event_id": event_id}
+    async def increment(tally_id: str, body: IncrementRequest, unit: UnitOfWork) -> dict[str, int]:
+        return {"requested_id": await record_increment(unit, tally_id, body.amount)}
 
     return router
