@@ -61,6 +61,7 @@ async def test_up_twice_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         http_port=http_port,
         agency="test",
         env={"PYTHONPATH": str(tmp_path / "pkg")},
+        runner="fake_service",
     )
     home = tmp_path / "home"
 

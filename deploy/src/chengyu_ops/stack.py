@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -28,7 +27,7 @@ from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars
 from chengyu_ops.keys import LocalKeys, ensure_local_keys
 from chengyu_ops.paths import find_project_root, state_home
 from chengyu_ops.postgres import LocalPostgres, ensure_database
-from chengyu_ops.services import SERVICES, ServiceSpec
+from chengyu_ops.services import ServiceSpec, discover_services
 from chengyu_ops.topics import TopicChange, apply_topics, load_topic_specs
 
 __all__ = ["ComponentStatus", "Stack", "StackError"]
@@ -92,7 +91,9 @@ class Stack:
         if database_url is None:
             database_url = os.environ.get(DATABASE_URL_ENV) or None
         self.database_url = database_url
-        self.services: tuple[ServiceSpec, ...] = tuple(SERVICES if services is None else services)
+        self.services: tuple[ServiceSpec, ...] = tuple(
+            discover_services(self.root) if services is None else services
+        )
         requested = KafkaCluster(
             self.kafka_dir,
             port=kafka_port if kafka_port is not None else _kafka_port_from_env(),
@@ -214,7 +215,7 @@ class Stack:
                 echo(f"{spec.id}: already running (pid {pid})")
                 continue
             _proc.spawn_detached(
-                [sys.executable, "-m", spec.module],
+                spec.command,
                 log_file=self._log_file(spec),
                 pid_file=self._pid_file(spec),
                 cwd=self.root,
