@@ -8,6 +8,7 @@ exist so that ``make up`` and the tests run with real signatures end to end.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,8 +46,12 @@ class LocalKeys:
         return self.person_ref_key_file.read_text().strip()
 
 
-def ensure_local_keys(folder: Path, *, rotate: bool = False) -> tuple[LocalKeys, list[str]]:
-    """Create missing keys (all of them with ``rotate``); return the keys and what was made.
+def ensure_local_keys(
+    folder: Path, *, rotate: bool = False, agencies: Iterable[str] = ()
+) -> tuple[LocalKeys, list[str]]:
+    """Create missing keys (all of them with ``rotate``) of the known agencies and of
+    ``agencies`` (those of the services found in the workspace); return the keys and
+    what was made.
 
     A rotated key gets a new key id; the old public key stays in the registry so events
     signed before the rotation still verify when replayed.
@@ -62,7 +67,7 @@ def ensure_local_keys(folder: Path, *, rotate: bool = False) -> tuple[LocalKeys,
     )
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     for city in CITIES:
-        for agency in AGENCIES:
+        for agency in sorted({*AGENCIES, *agencies}):
             path = keys.signing_key_file(city, agency)
             if path.exists() and not rotate:
                 key = SigningKey.from_json_file(path)

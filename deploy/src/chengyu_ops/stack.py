@@ -155,7 +155,9 @@ class Stack:
             self.postgres.start()
             echo(f"postgres: started at {self.postgres.socket_dir}")
 
-        self.keys, made = ensure_local_keys(self.home / "keys")
+        self.keys, made = ensure_local_keys(
+            self.home / "keys", agencies={spec.agency for spec in self.services}
+        )
         echo(f"keys: {len(made)} created in {self.keys.folder}" if made else "keys: present")
 
         run_sync(lambda: self._ensure_databases(echo))
