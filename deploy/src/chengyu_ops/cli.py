@@ -16,6 +16,7 @@ from chengyu_ops import (
     cli_dlq,
     cli_events,
     cli_keys,
+    cli_new_service,
     cli_stack,
     cli_topics,
 )
@@ -37,6 +38,7 @@ app.add_typer(cli_events.app, name="events")
 
 # --- single commands -----------------------------------------------------------------------
 app.command("demo")(cli_demo.demo_command)
+app.command("new-service")(cli_new_service.new_service_command)
 
 
 def main() -> None:

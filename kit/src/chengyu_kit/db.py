@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import TypeVar, cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -81,3 +82,14 @@ async def transaction(db: Database) -> AsyncIterator[Connection]:
     """A transaction (a savepoint inside the caller's) on a borrowed or given connection."""
     async with connection(db) as conn, conn.transaction():
         yield conn
+
+
+T = TypeVar("T", bound=str)
+
+
+def one_of(value: str, allowed: Sequence[T], what: str) -> T:
+    """``value`` read from a column whose CHECK constraint allows only ``allowed``, typed
+    as such; anything else is a corrupted row (ValueError), not bad input."""
+    if value not in allowed:
+        raise ValueError(f"unexpected {what} {value!r} in the database")
+    return cast(T, value)
