@@ -23,7 +23,7 @@ sync: tools ## Install the workspace from uv.lock
 	$(UV) sync --all-packages --frozen
 
 kafka-jars: sync ## Fetch the Apache Kafka jars (deploy/kafka/pom.xml) into .cache/kafka once
-	$(RUN) python -m chengyu_ops.kafka
+	$(RUN) python -m chengyu_kit.local.kafka
 
 # `make up DEMO=0` starts the stack without running `chengyu demo` on it.
 DEMO ?= 1

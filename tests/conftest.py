@@ -20,11 +20,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.registry import Registry, dead_letter_topic
 from chengyu_kit.clock import Clock
+from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.tracing import configure_tracing
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
-from chengyu_ops.postgres import LocalPostgres
 from tests.support.tally import (
     TALLY_MIGRATION,
     TallyIncremented,

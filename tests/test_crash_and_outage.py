@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from chengyu_contracts.registry import Registry
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.runtime import ServiceRuntime
-from chengyu_ops.postgres import LocalPostgres
 from tests.conftest import (
     KeyFiles,
     service_settings,

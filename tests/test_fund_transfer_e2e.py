@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chengyu_ops.postgres import LocalPostgres
+from chengyu_kit.local.postgres import LocalPostgres
 from tests.conftest import KeyFiles
 from tests.support.fund import (
     FundCity,

@@ -13,9 +13,9 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from chengyu_contracts.resident_id import synthesize_resident_id
+from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.settings import City, ServiceSettings
-from chengyu_ops.kafka import free_port_block
 from tests.conftest import KeyFiles
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for

@@ -38,9 +38,9 @@ from chengyu_kit.db import create_pool
 from chengyu_kit.dead_letter import REASON, ReceivedRecord
 from chengyu_kit.inbox import BatchOutcome, Inbox
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.migrations import apply_migrations, kit_migrations
-from chengyu_ops.postgres import LocalPostgres
 
 E = TypeVar("E", bound=EventData)
 
