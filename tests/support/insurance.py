@@ -16,7 +16,7 @@ from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.settings import City, ServiceSettings
-from tests.conftest import KeyFiles
+from chengyu_kit.testing import KeyFiles
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
