@@ -4,6 +4,7 @@
   fixtures ``postgres``, ``database``, ``kafka_cluster``, ``kafka`` and ``key_files``.
 * :mod:`.keys`: :class:`KeyFiles`, the signing keys of two test agencies on disk.
 * :mod:`.kafka`: :func:`create_topics` for a test's own topics.
+* :mod:`.stand_in`: a stand-in runtime for a service's HTTP tests (no Kafka).
 
 Only the names below are imported here, so loading the plugin stays cheap.
 """
