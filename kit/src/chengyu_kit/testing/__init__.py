@@ -5,6 +5,7 @@
 * :mod:`.keys`: :class:`KeyFiles`, the signing keys of two test agencies on disk.
 * :mod:`.kafka`: :func:`create_topics` for a test's own topics.
 * :mod:`.stand_in`: a stand-in runtime for a service's HTTP tests (no Kafka).
+* :mod:`.bus`: two cities on real PostgreSQL with a hand-kept log between them.
 
 Only the names below are imported here, so loading the plugin stays cheap.
 """
