@@ -23,7 +23,7 @@ sync: tools ## Install the workspace from uv.lock
 	$(UV) sync --all-packages --frozen
 
 kafka-jars: sync ## Fetch the Apache Kafka jars (deploy/kafka/pom.xml) into .cache/kafka once
-	$(RUN) python -m chengyu_ops.kafka
+	$(RUN) python -m chengyu_kit.local.kafka
 
 # `make up DEMO=0` starts the stack without running `chengyu demo` on it.
 DEMO ?= 1
@@ -39,6 +39,9 @@ down: tools ## Stop everything the local stack started (data kept)
 lint: sync ## ruff and mypy over every package
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	@# A service's folders need no entry in pyproject.toml's mypy_path: its hyphenated
+	@# folder names no module, so mypy takes its src/ and tests/ as the bases of their files
+	@# (and finds the tests' sibling helper modules there).
 	$(RUN) mypy contracts/src kit/src deploy/src services/*/src benchmarks
 	$(RUN) mypy contracts/tests kit/tests deploy/tests tests services/*/tests
 

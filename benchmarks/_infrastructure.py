@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
-from chengyu_ops.postgres import LocalPostgres
+from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
+from chengyu_kit.local.postgres import LocalPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
 

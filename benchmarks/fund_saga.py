@@ -39,7 +39,7 @@ import httpx
 from benchmarks._infrastructure import kafka_and_postgres, save_report
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.resident_id import synthesize_resident_id
-from chengyu_ops.kafka import free_port_block
+from chengyu_kit.local.kafka import free_port_block
 from chengyu_ops.topics import apply_topics, load_topic_specs
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -52,12 +52,12 @@ from chengyu_insurance_years.api import insurance_router
 from chengyu_insurance_years.app import build_runtime
 from chengyu_insurance_years.policy import default_policy_book
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.kafka import kafka_version
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.logs import configure_logging
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.tracing import configure_tracing
-from chengyu_ops.kafka import kafka_version
-from chengyu_ops.postgres import LocalPostgres
 from chengyu_ops.topics import apply_topics, load_topic_specs
 
 ROOT = Path(__file__).resolve().parents[1]

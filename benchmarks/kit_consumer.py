@@ -66,13 +66,13 @@ from chengyu_kit import inbox as kit_inbox
 from chengyu_kit.consumer import EventConsumer
 from chengyu_kit.inbox import EventContext, Inbox
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.kafka import kafka_version
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.logs import configure_logging
 from chengyu_kit.migrations import apply_migrations, kit_migrations
 from chengyu_kit.outbox import OUTBOX_CHANNEL
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.tracing import configure_tracing
-from chengyu_ops.kafka import kafka_version
-from chengyu_ops.postgres import LocalPostgres
 from tests.support.tally import request_increment
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,9 @@
-"""Real infrastructure for integration tests: one Kafka broker and one PostgreSQL server
-per test session, on free loopback ports and in temporary folders, so they never clash
-with a running ``make up`` stack; both are stopped when the session ends."""
+"""Fixtures of the cross-service tests: the tally example service on the session's Kafka
+and PostgreSQL, its topic and databases, and how to run a service as a process.
+
+The session's Kafka, PostgreSQL, a fresh database per test and the test agencies' signing
+keys (``kafka``, ``postgres``, ``database``, ``key_files``) come from the kit's pytest
+plugin, :mod:`chengyu_kit.testing.plugin`."""
 
 from __future__ import annotations
 
@@ -9,22 +12,19 @@ import os
 import secrets
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from chengyu_contracts.keys import KeyRegistry, SigningKey
-from chengyu_contracts.registry import Registry, dead_letter_topic
+from chengyu_contracts.registry import Registry
 from chengyu_kit.clock import Clock
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.testing import KeyFiles, create_topics
 from chengyu_kit.tracing import configure_tracing
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
-from chengyu_ops.postgres import LocalPostgres
 from tests.support.tally import (
     TALLY_MIGRATION,
     TallyIncremented,
@@ -33,75 +33,6 @@ from tests.support.tally import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
-    """A single-node KRaft Kafka for the whole session."""
-    jars = ensure_kafka_jars(PROJECT_ROOT)
-    cluster = KafkaCluster(tmp_path_factory.mktemp("kafka"), port=free_port_block(2), jars=jars)
-    cluster.start()
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture(scope="session")
-def kafka(kafka_cluster: KafkaCluster) -> str:
-    """Bootstrap servers of the session's Kafka."""
-    return kafka_cluster.bootstrap_servers
-
-
-@pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
-    """An embedded PostgreSQL for the whole session (Unix socket only)."""
-    server = LocalPostgres(tmp_path_factory.mktemp("pg") / "data")
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def database(postgres: LocalPostgres) -> str:
-    """DSN of a fresh, empty database for one test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    await postgres.ensure_database(name)
-    return postgres.dsn(name)
-
-
-@dataclass(frozen=True)
-class KeyFiles:
-    """Signing keys of two test agencies and the public registry of both."""
-
-    cq_key: Path
-    cd_key: Path
-    registry: Path
-    cq: SigningKey
-    cd: SigningKey
-
-
-@pytest.fixture(scope="session")
-def key_files(tmp_path_factory: pytest.TempPathFactory) -> KeyFiles:
-    """Keys for agencies /cq/test and /cd/test, written as the services read them."""
-    folder = tmp_path_factory.mktemp("keys")
-    cq = SigningKey.generate("cq-test-1", "/cq/test")
-    cd = SigningKey.generate("cd-test-1", "/cd/test")
-    cq.write_json_file(folder / "cq.json")
-    cd.write_json_file(folder / "cd.json")
-    KeyRegistry([cq.public_entry(), cd.public_entry()]).write_json_file(folder / "registry.json")
-    return KeyFiles(folder / "cq.json", folder / "cd.json", folder / "registry.json", cq, cd)
-
-
-async def create_topics(bootstrap: str, *topics: str, partitions: int = 3) -> None:
-    """Create ``topics`` and their dead-letter topics."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        names = [*topics, *(dead_letter_topic(t) for t in topics)]
-        await admin.create_topics(
-            [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in names]
-        )
-    finally:
-        await admin.close()
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
-from chengyu_ops.postgres import LocalPostgres
-from tests.conftest import PROJECT_ROOT, KeyFiles, create_topics, service_settings, tally_runtime
+from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
+from chengyu_kit.local.postgres import LocalPostgres
+from chengyu_kit.testing import KeyFiles, create_topics
+from tests.conftest import PROJECT_ROOT, service_settings, tally_runtime
 from tests.support.tally import request_increment, tally_registry
 from tests.support.waiting import wait_for
 

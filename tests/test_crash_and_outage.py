@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from chengyu_contracts.registry import Registry
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.runtime import ServiceRuntime
-from chengyu_ops.postgres import LocalPostgres
+from chengyu_kit.testing import KeyFiles
 from tests.conftest import (
-    KeyFiles,
     service_settings,
     start_service_process,
     tally_runtime,

@@ -14,7 +14,8 @@ from chengyu_contracts.registry import EventData, EventSpec, Registry, dead_lett
 from chengyu_contracts.signing import sign_event, signing_input
 from chengyu_kit import dead_letter
 from chengyu_kit.runtime import ServiceRuntime
-from tests.conftest import KeyFiles, service_settings, tally_runtime
+from chengyu_kit.testing import KeyFiles
+from tests.conftest import service_settings, tally_runtime
 from tests.support.kafka_io import publish_raw, read_all
 from tests.support.tally import TALLY_TYPE, TallyIncremented, tally_of
 from tests.support.waiting import wait_for

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chengyu_ops.postgres import LocalPostgres
-from tests.conftest import KeyFiles
+from chengyu_kit.local.postgres import LocalPostgres
+from chengyu_kit.testing import KeyFiles
 from tests.support.fund import (
     FundCity,
     fund_settings,

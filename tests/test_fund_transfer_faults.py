@@ -41,8 +41,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from chengyu_contracts.events.fund import ACCOUNT_TOPIC, TRANSFER_TOPIC
 from chengyu_contracts.registry import dead_letter_topic
-from chengyu_ops.postgres import LocalPostgres
-from tests.conftest import KeyFiles
+from chengyu_kit.local.postgres import LocalPostgres
+from chengyu_kit.testing import KeyFiles
 from tests.support.fund import (
     TERMINAL,
     FundCity,

@@ -10,9 +10,10 @@ import asyncpg
 import httpx
 import pytest
 
+from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.settings import ServiceSettings
-from chengyu_ops.kafka import free_port_block
-from tests.conftest import KeyFiles, service_settings, start_service_process
+from chengyu_kit.testing import KeyFiles
+from tests.conftest import service_settings, start_service_process
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration

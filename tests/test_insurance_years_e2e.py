@@ -44,9 +44,9 @@ from chengyu_insurance_years.cities import CITIES, City
 from chengyu_insurance_years.ledger import build_ledger, totals
 from chengyu_insurance_years.periods import ContributionPeriod, PeriodKind
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.outbox import OutgoingRecord
-from chengyu_ops.postgres import LocalPostgres
-from tests.conftest import KeyFiles
+from chengyu_kit.testing import KeyFiles
 from tests.support.insurance import (
     InsuranceCity,
     in_chunks,

@@ -13,10 +13,11 @@ from chengyu_contracts.registry import Registry, dead_letter_topic
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.testing import KeyFiles
 from chengyu_ops.cli_dlq import parked_entry, parked_records, redrive
 from chengyu_ops.cli_events import describe
 from chengyu_ops.reading import read_records
-from tests.conftest import PROJECT_ROOT, KeyFiles, service_settings, tally_runtime
+from tests.conftest import PROJECT_ROOT, service_settings, tally_runtime
 from tests.support.kafka_io import publish_raw
 from tests.support.tally import TallyIncremented, tally_of
 from tests.support.waiting import wait_for

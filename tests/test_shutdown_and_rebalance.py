@@ -12,8 +12,8 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from chengyu_contracts.registry import Registry
+from chengyu_kit.testing import KeyFiles
 from tests.conftest import (
-    KeyFiles,
     service_settings,
     start_service_process,
     tally_runtime,

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from chengyu_ops._proc import pid_alive
+from chengyu_kit.local.kafka import free_port_block
+from chengyu_kit.local.processes import pid_alive
 from chengyu_ops.cli import app
-from chengyu_ops.kafka import free_port_block
 from chengyu_ops.paths import find_project_root
 from chengyu_ops.services import ServiceSpec
 from chengyu_ops.stack import Stack

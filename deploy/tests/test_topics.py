@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
+from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
 from chengyu_ops.paths import find_project_root
 from chengyu_ops.topics import (
     TopicSpec,

@@ -12,8 +12,8 @@ import httpx
 
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_fund_transfer.app import FundSettings
-from chengyu_ops.kafka import free_port_block
-from tests.conftest import KeyFiles
+from chengyu_kit.local.kafka import free_port_block
+from chengyu_kit.testing import KeyFiles
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 

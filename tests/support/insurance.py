@@ -14,10 +14,10 @@ from aiokafka import AIOKafkaProducer
 
 from chengyu_contracts.cities import City
 from chengyu_contracts.resident_id import synthesize_resident_id
+from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.settings import ServiceSettings
-from chengyu_ops.kafka import free_port_block
-from tests.conftest import KeyFiles
+from chengyu_kit.testing import KeyFiles
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
+from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
 from chengyu_ops.topics import apply_topics, load_topic_specs
 from tests.conftest import PROJECT_ROOT
 

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from chengyu_ops.kafka import KafkaError
-from chengyu_ops.postgres import PostgresError
+from chengyu_kit.local.kafka import KafkaError
+from chengyu_kit.local.postgres import PostgresError
 from chengyu_ops.stack import ComponentStatus, Stack, StackError
 from chengyu_ops.topics import TopicSpecError
 

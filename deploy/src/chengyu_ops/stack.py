@@ -21,12 +21,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from chengyu_ops import _proc
-from chengyu_ops._aio import run_sync
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars
+from chengyu_kit.local import processes as _proc
+from chengyu_kit.local.aio import run_sync
+from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars
+from chengyu_kit.local.postgres import LocalPostgres, ensure_database
 from chengyu_ops.keys import LocalKeys, ensure_local_keys
 from chengyu_ops.paths import find_project_root, state_home
-from chengyu_ops.postgres import LocalPostgres, ensure_database
 from chengyu_ops.services import ServiceSpec, discover_services
 from chengyu_ops.topics import TopicChange, apply_topics, load_topic_specs
 
@@ -114,7 +114,7 @@ class Stack:
 
     def service_dsn(self, spec: ServiceSpec) -> str:
         if self.database_url:
-            from chengyu_ops.postgres import with_database
+            from chengyu_kit.local.postgres import with_database
 
             return with_database(self.database_url, spec.database_name)
         assert self.postgres is not None

@@ -21,7 +21,7 @@ from chengyu_kit.clock import FixedClock
 from chengyu_kit.db import create_pool
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.migrations import apply_migrations, kit_migrations
-from tests.support.stand_in import StandInRuntime, stand_in_app, stand_in_settings
+from chengyu_kit.testing.stand_in import StandInRuntime, stand_in_app, stand_in_settings
 
 TODAY = date(2026, 10, 15)
 # Noon in China on TODAY.

@@ -22,8 +22,8 @@ from chengyu_fund_transfer.store import StoredAccount
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.db import Connection
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.outbox import add_to_outbox
-from chengyu_ops.postgres import LocalPostgres
 
 E = TypeVar("E", bound=EventData)
 

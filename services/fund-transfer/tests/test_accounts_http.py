@@ -20,7 +20,7 @@ from fund_transfer_http import (
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_fund_transfer.migrations import fund_migrations
-from chengyu_ops.postgres import LocalPostgres
+from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
 

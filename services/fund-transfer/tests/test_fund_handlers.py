@@ -20,7 +20,7 @@ from chengyu_fund_transfer.handlers import fund_handlers
 from chengyu_fund_transfer.policy import default_policy_book
 from chengyu_kit.dead_letter import ReceivedRecord
 from chengyu_kit.inbox import EventContext, Rejected
-from chengyu_ops.postgres import LocalPostgres
+from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
 

@@ -26,7 +26,7 @@ from chengyu_contracts.person_ref import person_ref
 from chengyu_contracts.resident_id import parse_resident_id
 from chengyu_fund_transfer import saga, usecases
 from chengyu_fund_transfer.sweep import sweep_overdue
-from chengyu_ops.postgres import LocalPostgres
+from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
 

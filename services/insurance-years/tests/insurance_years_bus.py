@@ -1,26 +1,22 @@
 """Both cities on real PostgreSQL and a log kept by hand: the flow tests' bus.
 
-Each city has its own database, clock, issuer and the kit's real :class:`Inbox` with the
-service's handlers (signatures verified, inbox table, outbox, dead letters), exactly as
-its consumer would run them; only Kafka is replaced by a list. A test moves what a city
-wrote to its outbox onto the log (:meth:`Bus.publish`) and hands log records to a city
-(:meth:`Bus.deliver`) in any order it likes, so each interleaving of the two cities can be
-played on purpose.
+The kit's two-city harness (:mod:`chengyu_kit.testing.bus`: each city's database, clock,
+issuer and real :class:`~chengyu_kit.inbox.Inbox`, only Kafka replaced by a list) with
+insurance-years' handlers and policy book, and a clerk's actions on each city through the
+use cases.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
 import asyncpg
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
-from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.registry import REGISTRY, EventData
 from chengyu_contracts.resident_id import synthesize_resident_id
@@ -33,14 +29,10 @@ from chengyu_insurance_years.periods import ContributionPeriod
 from chengyu_insurance_years.policy import PolicyBook, default_policy_book
 from chengyu_insurance_years.retirement_store import Claim
 from chengyu_kit.clock import FixedClock
-from chengyu_kit.crypto_pool import ThreadCryptoPool
-from chengyu_kit.db import create_pool
-from chengyu_kit.dead_letter import REASON, ReceivedRecord
-from chengyu_kit.inbox import BatchOutcome, Inbox
+from chengyu_kit.dead_letter import ReceivedRecord
 from chengyu_kit.issuer import EventIssuer
-from chengyu_kit.metrics import KitMetrics
-from chengyu_kit.migrations import apply_migrations, kit_migrations
-from chengyu_ops.postgres import LocalPostgres
+from chengyu_kit.local.postgres import LocalPostgres
+from chengyu_kit.testing import bus
 
 E = TypeVar("E", bound=EventData)
 
@@ -51,7 +43,14 @@ RETIREMENT_DAY = "2026-10-01"
 # The inter-city person_ref key both cities share.
 KEY = PersonRefKey.from_hex(secrets.token_hex(32))
 SIGNING = {city: SigningKey.generate(f"{city}-mi-test", f"/{city}/mi") for city in ("cq", "cd")}
-KEYS = KeyRegistry([key.public_entry() for key in SIGNING.values()])
+SERVICE = bus.BusService(
+    name="insurance-years",
+    agency="mi",
+    registry=REGISTRY,
+    signing=SIGNING,
+    migrations=insurance_migrations(),
+)
+CITIES: dict[str, City] = {"cq": "cq", "cd": "cd"}
 
 
 def resident(serial: int, sex: str = "male", region: str = "500101") -> str:
@@ -70,48 +69,20 @@ def ref(resident_id: str) -> str:
 
 def issuer_of(city: City, clock: FixedClock) -> EventIssuer:
     """The signing issuer of ``city``'s medical-insurance bureau."""
-    return EventIssuer(
-        source=f"/{city}/mi/insurance-years",
-        signing_key=SIGNING[city],
-        registry=REGISTRY,
-        clock=clock,
-    )
+    return SERVICE.issuer(city, clock)
 
 
 async def migrated_pool(database_url: str) -> asyncpg.Pool:
     """A pool on ``database_url`` with the kit's and the service's tables."""
-    pool = await create_pool(database_url)
-    await apply_migrations(pool, [*kit_migrations(), *insurance_migrations()])
-    return pool
+    return await bus.migrated_pool(database_url, SERVICE.migrations)
 
 
-@dataclass
-class MedCity:
-    """One city's service without Kafka: its database, clock, issuer, policy and inbox."""
+@dataclass(kw_only=True)
+class MedCity(bus.BusCity):
+    """One city's service without Kafka (the kit's bus city) with its policy book."""
 
     city: City
-    pool: asyncpg.Pool
-    clock: FixedClock
     book: PolicyBook
-    issuer: EventIssuer = field(init=False)
-    inbox: Inbox = field(init=False)
-    crypto: ThreadCryptoPool = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.issuer = issuer_of(self.city, self.clock)
-        self.crypto = ThreadCryptoPool(REGISTRY, KEYS, self.issuer)
-        self.inbox = Inbox(
-            consumer=f"insurance-years.{self.city}",
-            pool=self.pool,
-            handlers={
-                REGISTRY.spec_for_model(model).type: handler
-                for model, handler in insurance_handlers(self.city, self.book).items()
-            },
-            metrics=KitMetrics(),
-            crypto=self.crypto,
-            issuer=self.issuer,
-            clock=self.clock,
-        )
 
     def set_day(self, day: date) -> None:
         """Move this city's clock to noon in China on ``day``."""
@@ -215,102 +186,43 @@ class MedCity:
         return int(value)
 
 
-@dataclass
-class Bus:
-    """The log both cities read, in publication order; dead letters kept apart."""
-
-    cities: dict[str, MedCity]
-    log: list[ReceivedRecord] = field(default_factory=list)
-    dead: list[ReceivedRecord] = field(default_factory=list)
-    read: dict[str, int] = field(default_factory=dict)
-
-    async def publish(self, city: MedCity) -> list[ReceivedRecord]:
-        """Move ``city``'s unpublished outbox rows onto the log (as its relay would); the
-        records appended."""
-        rows = await city.pool.fetch(
-            "UPDATE outbox SET published_at = clock_timestamp() WHERE published_at IS NULL"
-            " RETURNING id, topic, key, value, header_names, header_values"
-        )
-        added: list[ReceivedRecord] = []
-        for row in sorted(rows, key=lambda r: r["id"]):
-            record = ReceivedRecord(
-                topic=row["topic"],
-                partition=0,
-                offset=len(self.log) + len(self.dead) + len(added),
-                key=row["key"],
-                value=row["value"],
-                headers=tuple(zip(row["header_names"], row["header_values"], strict=True)),
-            )
-            if record.topic.endswith(".dlq"):
-                self.dead.append(record)
-            else:
-                added.append(record)
-        self.log.extend(added)
-        return added
-
-    async def deliver(
-        self, city: MedCity, records: Sequence[ReceivedRecord] | None = None
-    ) -> BatchOutcome:
-        """Apply ``records`` in ``city`` as one batch (default: every log record it has not
-        read yet, in log order)."""
-        if records is None:
-            start = self.read.get(city.city, 0)
-            records = self.log[start:]
-            self.read[city.city] = len(self.log)
-        return await city.inbox.process(list(records))
-
-    async def settle(self) -> None:
-        """Publish and deliver in log order until nothing new happens."""
-        while True:
-            for city in self.cities.values():
-                await self.publish(city)
-            pending = [c for c in self.cities.values() if self.read.get(c.city, 0) < len(self.log)]
-            if not pending:
-                return
-            for city in pending:
-                await self.deliver(city)
-
-    def dead_reasons(self) -> list[str]:
-        """The reason header of every dead letter."""
-        return [(record.header(REASON) or b"").decode() for record in self.dead]
+# The bus between the two cities, as the flow tests name it.
+Bus = bus.Bus[MedCity]
 
 
 def payloads(records: Sequence[ReceivedRecord], model: type[E]) -> list[E]:
     """The payloads of ``model`` among ``records``, in order."""
-    spec = REGISTRY.spec_for_model(model)
-    found: list[E] = []
-    for record in records:
-        assert record.value is not None
-        envelope = json.loads(record.value)
-        if envelope["type"] == spec.type:
-            found.append(model.model_validate(envelope["data"]))
-    return found
+    return bus.payloads(REGISTRY, records, model)
 
 
 def of_type(records: Sequence[ReceivedRecord], model: type[EventData]) -> list[ReceivedRecord]:
     """The records among ``records`` that carry a ``model`` event."""
-    spec = REGISTRY.spec_for_model(model)
-    return [r for r in records if r.value is not None and json.loads(r.value)["type"] == spec.type]
+    return bus.of_type(REGISTRY, records, model)
 
 
 async def city_on(
     postgres: LocalPostgres, city: City, *, book: PolicyBook | None = None
 ) -> MedCity:
     """A city with a fresh, migrated database, its clock at ``NOW``."""
-    name = f"iy_{city}_{secrets.token_hex(5)}"
-    await postgres.ensure_database(name)
-    pool = await migrated_pool(postgres.dsn(name))
-    return MedCity(city, pool, FixedClock(NOW), book or default_policy_book())
+    book = book or default_policy_book()
+    return await bus.open_city(
+        postgres,
+        SERVICE,
+        city,
+        handlers=insurance_handlers(city, book),
+        clock=FixedClock(NOW),
+        make=MedCity,
+        book=book,
+    )
 
 
 async def two_cities(
     postgres: LocalPostgres, *, book: PolicyBook | None = None
 ) -> AsyncIterator[tuple[MedCity, MedCity, Bus]]:
     """Chongqing, Chengdu and the bus between them; pools closed after."""
-    cq, cd = await city_on(postgres, "cq", book=book), await city_on(postgres, "cd", book=book)
-    try:
-        yield cq, cd, Bus({"cq": cq, "cd": cd})
-    finally:
-        for city in (cq, cd):
-            await city.pool.close()
-            city.crypto.close()
+
+    async def open_one(city: str) -> MedCity:
+        return await city_on(postgres, CITIES[city], book=book)
+
+    async for trio in bus.two_cities(open_one):
+        yield trio

@@ -14,7 +14,7 @@ from insurance_years_bus import NOW, issuer_of, migrated_pool
 from chengyu_insurance_years.api import REFUSAL_STATUSES, insurance_router
 from chengyu_insurance_years.cities import City
 from chengyu_kit.clock import FixedClock
-from tests.support.stand_in import StandInRuntime, stand_in_app, stand_in_settings
+from chengyu_kit.testing.stand_in import StandInRuntime, stand_in_app, stand_in_settings
 
 
 @dataclass(frozen=True)

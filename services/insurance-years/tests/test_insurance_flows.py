@@ -31,7 +31,7 @@ from chengyu_contracts.events.medins import (
 )
 from chengyu_insurance_years import usecases
 from chengyu_insurance_years.cities import City
-from chengyu_ops.postgres import LocalPostgres
+from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from chengyu_ops._proc import pid_alive
-from chengyu_ops.kafka import KafkaCluster, ensure_kafka_jars, free_port_block, kafka_version
-from chengyu_ops.paths import find_project_root
+from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars, free_port_block, kafka_version
+from chengyu_kit.local.paths import find_project_root
+from chengyu_kit.local.processes import pid_alive
 
 ROOT = find_project_root(Path(__file__))
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from chengyu_ops._proc import pid_alive
-from chengyu_ops.postgres import LocalPostgres, ensure_database, with_database
+from chengyu_kit.local.postgres import LocalPostgres, ensure_database, with_database
+from chengyu_kit.local.processes import pid_alive
 
 
 def test_dsn_points_at_the_socket_folder(tmp_path: Path) -> None:

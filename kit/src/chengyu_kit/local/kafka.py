@@ -5,7 +5,7 @@
 * :class:`KafkaCluster` formats, starts, stops and reattaches to 1 or more combined
   broker+controller nodes on loopback, tracked by pid files in its data folder.
 
-Run ``python -m chengyu_ops.kafka`` to fetch the jars and print their folder.
+Run ``python -m chengyu_kit.local.kafka`` to fetch the jars and print their folder.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from chengyu_ops import _proc
-from chengyu_ops._aio import run_sync
-from chengyu_ops.paths import find_project_root
+from chengyu_kit.local import processes as _proc
+from chengyu_kit.local.aio import run_sync
+from chengyu_kit.local.paths import find_project_root
 
 __all__ = [
     "KafkaCluster",
@@ -190,7 +190,7 @@ class _Layout:
 
 
 _LOG4J2 = """\
-# Written by chengyu_ops.kafka for node {node_id}; rewritten on every start.
+# Written by chengyu_kit.local.kafka for node {node_id}; rewritten on every start.
 status = warn
 name = chengyu-kafka-node-{node_id}
 
@@ -504,7 +504,7 @@ class KafkaCluster:
             "group.initial.rebalance.delay.ms": 0,
             "log.retention.check.interval.ms": 300000,
         }
-        lines = [f"# Written by chengyu_ops.kafka for node {i}; rewritten on every start."]
+        lines = [f"# Written by chengyu_kit.local.kafka for node {i}; rewritten on every start."]
         lines += [f"{key}={value}" for key, value in settings.items()]
         return "\n".join(lines) + "\n"
 

@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
-from chengyu_ops import _proc
+from chengyu_kit.local import processes as _proc
 
 with warnings.catch_warnings():
     # Importing the wheel touches platformdirs' runtime folder, which warns without XDG_RUNTIME_DIR.

@@ -1,0 +1,24 @@
+"""Where the workspace is: its root holds ``deploy/kafka/pom.xml`` (the Kafka jars' pom)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["find_project_root"]
+
+_MARKER = Path("deploy") / "kafka" / "pom.xml"
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """Return the workspace root: the nearest folder (from `start`, the current folder,
+    then this package's own location) that holds ``deploy/kafka/pom.xml``."""
+    candidates = [start] if start is not None else [Path.cwd(), Path(__file__).resolve()]
+    for candidate in candidates:
+        here = candidate.resolve()
+        for folder in (here, *here.parents):
+            if (folder / _MARKER).is_file():
+                return folder
+    where = start if start is not None else Path.cwd()
+    raise FileNotFoundError(
+        f"cannot find the Chengyu project root (a folder with {_MARKER}) from {where}"
+    )
