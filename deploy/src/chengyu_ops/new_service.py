@@ -78,7 +78,7 @@ def scaffold_service(root: Path, name: str, domain: str, agency: str) -> list[Pa
     templates = resources.files("chengyu_ops") / "scaffold"
     written: list[Path] = []
     for source, relative in _templates(Path(str(templates / "service"))):
-        target = service_dir / str(relative).replace("PACKAGE", spec.package)
+        target = service_dir / Template(str(relative)).substitute(values)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(Template(source.read_text()).substitute(values))
         written.append(target)

@@ -130,17 +130,29 @@ class ServiceRuntime:
         stopped first on stop)."""
         self._periodic.append(PeriodicTask(name, interval, job))
 
-    async def start(self) -> None:
-        """Open the pool, migrate, start the relay and the consumers."""
+    async def open_database(self) -> asyncpg.Pool:
+        """Open the pool and apply the migrations (the first step of :meth:`start`; alone,
+        it serves HTTP without Kafka, as the tests' stand-in app does)."""
         self._pool = await create_pool(self.settings.database_url)
         await apply_migrations(self._pool, self._migrations)
         self.readiness.set("database", True, "reachable")
+        return self._pool
+
+    async def close_database(self) -> None:
+        """Close the pool (the last step of :meth:`stop`)."""
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def start(self) -> None:
+        """Open the pool, migrate, start the relay and the consumers."""
+        await self.open_database()
         self._crypto = self._crypto_pool()
         for topics, handlers, group_id in self._pending:
             group = group_id or self.settings.consumer_group
             inbox = Inbox(
                 consumer=group,
-                pool=self._pool,
+                pool=self.pool,
                 handlers=handlers,
                 metrics=self.metrics,
                 crypto=self._crypto,
@@ -179,8 +191,7 @@ class ServiceRuntime:
         except TimeoutError:
             log.warning("consumers did not stop in time; uncommitted batches will be redelivered")
         await self.relay.stop()
-        if self._pool is not None:
-            await self._pool.close()
+        await self.close_database()
         if self._crypto is not None:
             self._crypto.close()
         log.info("service stopped")

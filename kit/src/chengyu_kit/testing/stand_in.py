@@ -1,20 +1,35 @@
-"""A service's clerks' API on a real database without Kafka, for HTTP tests: a stand-in
-for ``app.state.runtime`` (events go to the outbox table and stay there) and the app."""
+"""A service's clerks' API on a real database without Kafka, for HTTP tests.
+
+:func:`serve_without_bus` builds the service exactly as it runs (its declared
+``SERVICE``, the real :class:`~chengyu_kit.runtime.ServiceRuntime`, its routers, the
+kit's platform routes and error handling) but opens only the database: events go to the
+outbox table and stay there, where a test can read them. :class:`StandInRuntime` is the
+lighter form for a router alone.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import httpx
 from fastapi import APIRouter, FastAPI
 
-from chengyu_kit.clock import FixedClock
+from chengyu_contracts.cities import City
+from chengyu_kit.clock import Clock, FixedClock
 from chengyu_kit.health import Readiness
 from chengyu_kit.http import add_platform_routes
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.metrics import KitMetrics
+from chengyu_kit.runtime import ServiceRuntime
+from chengyu_kit.service import Service
 from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.testing.keys import KeyFiles
 
 
 @dataclass(frozen=True)
@@ -49,3 +64,47 @@ def stand_in_app(runtime: StandInRuntime, router: APIRouter) -> FastAPI:
     add_platform_routes(app, readiness=Readiness(), metrics=KitMetrics())
     app.include_router(router)
     return app
+
+
+@contextlib.asynccontextmanager
+async def serve_without_bus(
+    service: Service[Any],
+    settings: ServiceSettings,
+    *,
+    clock: Clock | None = None,
+    policy: Any = None,
+) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
+    """An HTTP client of ``service``'s real app for ``settings`` (its database migrated,
+    Kafka never contacted) and the runtime behind it; the pool is closed after."""
+    runtime = service.runtime(settings, clock=clock, policy=policy)
+    app = runtime.http_app(title=settings.source, routers=service.routers(runtime.policy))
+    await runtime.open_database()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client, runtime
+    finally:
+        await runtime.close_database()
+
+
+def settings_for(
+    service: Service[Any],
+    city: City,
+    *,
+    database_url: str,
+    keys: KeyFiles,
+    person_ref_key: str | None = None,
+    **extra: Any,
+) -> ServiceSettings:
+    """Settings of ``service``'s instance in ``city`` (its own settings class), signing with
+    the test key of that city; ``extra`` sets any other field."""
+    return service.settings(
+        city=city,
+        service_name=service.name,
+        agency=service.agency,
+        database_url=database_url,
+        signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
+        key_registry_file=keys.registry,
+        person_ref_key=person_ref_key or secrets.token_hex(32),
+        **extra,
+    )
