@@ -5,6 +5,8 @@ the new service's folder but its events module ``contracts/.../events/<domain>.p
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -93,7 +95,16 @@ def scaffold_service(root: Path, name: str, domain: str, agency: str) -> list[Pa
             f"(events/{domain}.py)\n  - name: {values['topic']}\n"
         )
     written.append(topics)
+    _tidy(root, [path for path in written if path.suffix == ".py"])
     return written
+
+
+def _tidy(root: Path, files: list[Path]) -> None:
+    """Sort the imports of the written files and format them as the workspace does (the
+    order of imports depends on the new package's name, which no template can know)."""
+    names = [str(path) for path in files]
+    for args in (["check", "--select", "I", "--fix", "--quiet"], ["format", "--quiet"]):
+        subprocess.run([sys.executable, "-m", "ruff", *args, *names], cwd=root, check=True)
 
 
 def _templates(folder: Path) -> list[tuple[Path, Path]]:

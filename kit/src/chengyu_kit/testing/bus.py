@@ -253,7 +253,7 @@ class Bus(Generic[C]):
 
 
 async def two_cities(
-    open_one: Callable[[str], Awaitable[C]],
+    open_one: Callable[[City], Awaitable[C]],
 ) -> AsyncIterator[tuple[C, C, Bus[C]]]:
     """Chongqing and Chengdu (each from ``open_one(city)``) and the bus between them;
     both closed after."""

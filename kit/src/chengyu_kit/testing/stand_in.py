@@ -21,6 +21,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 
 from chengyu_contracts.cities import City
+from chengyu_contracts.keys import SigningKey
 from chengyu_kit.clock import Clock, FixedClock
 from chengyu_kit.health import Readiness
 from chengyu_kit.http import add_platform_routes
@@ -29,7 +30,7 @@ from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.service import Service
 from chengyu_kit.settings import ServiceSettings
-from chengyu_kit.testing.keys import KeyFiles
+from chengyu_kit.testing.keys import KeyFiles, write_key_files
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,14 @@ def settings_for(
     city: City,
     *,
     database_url: str,
-    keys: KeyFiles,
+    key_folder: Path,
     person_ref_key: str | None = None,
     **extra: Any,
 ) -> ServiceSettings:
     """Settings of ``service``'s instance in ``city`` (its own settings class), signing with
-    the test key of that city; ``extra`` sets any other field."""
+    a test key of the service's agency in that city (written into ``key_folder`` unless
+    there); ``extra`` sets any other field."""
+    keys = _agency_keys(key_folder, service.agency)
     return service.settings(
         city=city,
         service_name=service.name,
@@ -108,3 +111,15 @@ def settings_for(
         person_ref_key=person_ref_key or secrets.token_hex(32),
         **extra,
     )
+
+
+def _agency_keys(folder: Path, agency: str) -> KeyFiles:
+    if (folder / "registry.json").exists():
+        return KeyFiles(
+            folder / "cq.json",
+            folder / "cd.json",
+            folder / "registry.json",
+            SigningKey.from_json_file(folder / "cq.json"),
+            SigningKey.from_json_file(folder / "cd.json"),
+        )
+    return write_key_files(folder, agency=agency)
