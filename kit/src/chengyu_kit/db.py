@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import TypeVar, cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -14,6 +15,8 @@ Connection = asyncpg.Connection | PoolConnectionProxy
 # What a use case runs on: the pool (it borrows a connection) or the caller's connection
 # (inside the caller's transaction).
 Database = asyncpg.Pool | Connection
+
+T = TypeVar("T", bound=str)
 
 # Errors after which the same work may succeed later: the server is down, restarting,
 # overloaded, or the transaction lost a race. Anything else is a bug or bad data.
@@ -81,3 +84,15 @@ async def transaction(db: Database) -> AsyncIterator[Connection]:
     """A transaction (a savepoint inside the caller's) on a borrowed or given connection."""
     async with connection(db) as conn, conn.transaction():
         yield conn
+
+
+def one_of(value: str, allowed: Sequence[T], what: str) -> T:
+    """``value``, read from a column whose CHECK constraint allows only ``allowed``, as that
+    literal type; ``ValueError`` naming ``what`` if it is anything else.
+
+    A corruption guard, not input validation: the database already refused such values,
+    so finding one means the schema and the code disagree.
+    """
+    if value not in allowed:
+        raise ValueError(f"unexpected {what} {value!r} in the database")
+    return cast(T, value)
