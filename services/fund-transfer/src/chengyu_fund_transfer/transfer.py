@@ -20,11 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from chengyu_contracts.cities import CITY_NAMES, City
 from chengyu_contracts.domain_error import DomainError
 
 from .account import Account, transfer_blocker
 from .money import Fen, non_negative_fen, yuan_text
-from .policy import CITY_NAMES, City, CityPolicy
+from .policy import CityPolicy
 
 TransferState = Literal[
     "requested", "rejected", "funds_sent", "credited", "completed", "reverted", "overdue"
