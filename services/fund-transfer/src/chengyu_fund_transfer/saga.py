@@ -61,6 +61,7 @@ from .transfer import (
     is_overdue,
 )
 from .transfer_store import (
+    ReportedDeposit,
     StoredTransfer,
     close_reported_account,
     insert_transfer,
@@ -308,12 +309,11 @@ async def mark_overdue(unit: Unit, transfer_id: str) -> bool:
 
 async def handle_deposit_reported(unit: Unit, event: AccountDepositRecorded) -> None:
     """Remember a deposit the other city recorded, for loan eligibility here."""
-    await save_reported_deposit(
-        unit.conn,
+    report = ReportedDeposit(
         account_id=event.account_id,
         person_ref=event.person_ref,
-        city=event.city,
         deposit=Deposit(Month.parse(event.month), Fen(event.amount_fen), event.city),
         balance_after_fen=Fen(event.balance_after_fen),
         account_version=event.account_version,
     )
+    await save_reported_deposit(unit.conn, report)

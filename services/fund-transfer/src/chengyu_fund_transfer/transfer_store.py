@@ -197,18 +197,23 @@ class ReportedAccounts:
     balance_fen: Fen
 
 
-async def save_reported_deposit(
-    conn: Connection,
-    *,
-    account_id: str,
-    person_ref: str,
-    city: City,
-    deposit: Deposit,
-    balance_after_fen: Fen,
-    account_version: int,
-) -> None:
+@dataclass(frozen=True)
+class ReportedDeposit:
+    """A deposit the other city reported: on which of its accounts and whose, and the
+    account's balance and version after it (the deposit's city is the reporting city)."""
+
+    account_id: str
+    person_ref: str
+    deposit: Deposit
+    balance_after_fen: Fen
+    account_version: int
+
+
+async def save_reported_deposit(conn: Connection, report: ReportedDeposit) -> None:
     """Record a deposit the other city reported, and its account's balance if newer than
     what is known (reports may arrive out of order; a closed account stays closed)."""
+    account_id, person_ref, deposit = report.account_id, report.person_ref, report.deposit
+    city = deposit.city
     await conn.execute(
         "INSERT INTO reported_deposit (account_id, month, person_ref, city, amount_fen)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, month) DO NOTHING",
@@ -227,8 +232,8 @@ async def save_reported_deposit(
         account_id,
         person_ref,
         city,
-        balance_after_fen,
-        account_version,
+        report.balance_after_fen,
+        report.account_version,
     )
 
 

@@ -211,12 +211,7 @@ async def request_transfer(
     source = _known_city(command.from_city, "from_city")
     policy = policy_book.policy_for(unit.city, unit.today)
     transfer = saga.request_transfer(
-        new_transfer_id(unit.city),
-        unit.person_ref(resident),
-        source,
-        unit.city,
-        unit.now,
-        policy,
+        new_transfer_id(unit.city), unit.person_ref(resident), source, unit.now, policy
     )
     stored = StoredTransfer("receiving", transfer, full_name=full_name)
     try:
