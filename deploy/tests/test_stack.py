@@ -21,7 +21,8 @@ from chengyu_ops.stack import Stack
 
 ROOT = find_project_root(Path(__file__))
 
-# A stand-in for a service: answers /readyz and echoes the environment the stack gave it.
+# A stand-in for a service (run as the runner of its own package): answers /readyz and
+# echoes the environment the stack gave it.
 FAKE_SERVICE = textwrap.dedent(
     """
     import json, os
@@ -61,6 +62,7 @@ async def test_up_twice_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         http_port=http_port,
         agency="test",
         env={"PYTHONPATH": str(tmp_path / "pkg")},
+        runner="fake_service",
     )
     home = tmp_path / "home"
 

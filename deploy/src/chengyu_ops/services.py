@@ -4,10 +4,11 @@ Each entry is one service in one city. The stack gives every process the environ
 ``chengyu_kit.settings.ServiceSettings`` reads — ``CITY``, ``SERVICE_NAME``, ``AGENCY``,
 ``KAFKA_BOOTSTRAP``, ``DATABASE_URL`` (its own database, created by the stack),
 ``HTTP_HOST``, ``HTTP_PORT`` — plus the entry's own ``env``; it runs
-``python -m <module>`` with the workspace's interpreter, writes ``.chengyu/run/<id>.pid`` and
+``python -m chengyu_kit.run <package>`` with the workspace's interpreter (the kit runs
+the service that ``<package>.service`` declares), writes ``.chengyu/run/<id>.pid`` and
 ``.chengyu/logs/<id>.log`` and waits until ``GET http://HTTP_HOST:HTTP_PORT/readyz`` answers 200.
 
-Services add themselves to :data:`SERVICES` in their own issues. The service's module
+Services add themselves to :data:`SERVICES` in their own issues. The service's package
 must be importable by the workspace's interpreter (every workspace member is installed in
 ``.venv`` by ``uv sync --all-packages``), since the stack runs it with that interpreter.
 
@@ -21,11 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+
+from chengyu_contracts.cities import City
 
 __all__ = ["SERVICES", "City", "ServiceSpec", "find_service"]
-
-City = Literal["cq", "cd"]
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,14 @@ class ServiceSpec:
 
     name: str  # e.g. "fund-transfer"
     city: City
-    module: str  # run as `python -m <module>`
+    package: str  # run as `python -m chengyu_kit.run <package>`
     http_port: int
     agency: str = ""  # issuing agency, e.g. "hpf"
     env: Mapping[str, str] = field(default_factory=dict)
     database: str | None = None  # default "<name>_<city>" with '-' as '_'
+    # The module run with the package as its one argument: the kit's runner, except for
+    # the stack's own tests, whose stand-in is no kit service.
+    runner: str = "chengyu_kit.run"
 
     @property
     def id(self) -> str:

@@ -126,7 +126,7 @@ class Stack:
         return self.logs_dir / f"{spec.id}.log"
 
     def service_pid(self, spec: ServiceSpec) -> int | None:
-        return _proc.running_pid(self._pid_file(spec), spec.module)
+        return _proc.running_pid(self._pid_file(spec), spec.package)
 
     # -- up --------------------------------------------------------------------------------
 
@@ -214,7 +214,7 @@ class Stack:
                 echo(f"{spec.id}: already running (pid {pid})")
                 continue
             _proc.spawn_detached(
-                [sys.executable, "-m", spec.module],
+                [sys.executable, "-m", spec.runner, spec.package],
                 log_file=self._log_file(spec),
                 pid_file=self._pid_file(spec),
                 cwd=self.root,
@@ -263,7 +263,7 @@ class Stack:
             pid = self.service_pid(spec)
             if pid is None:
                 continue
-            _proc.terminate(pid, marker=spec.module, timeout=timeout)
+            _proc.terminate(pid, marker=spec.package, timeout=timeout)
             self._pid_file(spec).unlink(missing_ok=True)
             echo(f"{spec.id}: stopped (pid {pid})")
         # Service pid files of entries no longer in the registry: stop them too.
