@@ -3,8 +3,9 @@ time from request to completion, at a steady rate and at saturation.
 
 Run from the workspace root: ``uv run python -m benchmarks.fund_saga`` (``--help``).
 It starts its own Kafka and PostgreSQL in a temporary folder on free ports, runs both
-cities' fund-transfer service processes (``python -m chengyu_fund_transfer``), opens
-accounts with deposits in Chongqing over HTTP, then has Chengdu request their transfers:
+cities' fund-transfer service processes (``python -m chengyu_kit.run
+chengyu_fund_transfer``), opens accounts with deposits in Chongqing over HTTP, then has
+Chengdu request their transfers:
 
 1. ``steady``: requests at a fixed rate for a fixed time, each for a different person;
 2. ``saturation``: every remaining request at once (bounded HTTP concurrency).
@@ -79,7 +80,8 @@ def write_keys(folder: Path) -> tuple[Path, Path, Path]:
     paths = []
     keys = []
     for city in ("cq", "cd"):
-        key = SigningKey.generate(f"{city}-bench-1", f"/{city}/bench")
+        # The service declares its agency (hpf): its events are signed by that agency's key.
+        key = SigningKey.generate(f"{city}-hpf-bench-1", f"/{city}/hpf")
         path = folder / f"{city}.json"
         key.write_json_file(path)
         paths.append(path)
@@ -99,7 +101,7 @@ async def service(
         **os.environ,
         "CITY": city,
         "SERVICE_NAME": "fund-transfer",
-        "AGENCY": "bench",
+        "AGENCY": "hpf",
         "KAFKA_BOOTSTRAP": kafka,
         "DATABASE_URL": dsn,
         "HTTP_HOST": "127.0.0.1",
@@ -114,6 +116,7 @@ async def service(
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
+            "chengyu_kit.run",
             "chengyu_fund_transfer",
             cwd=ROOT,
             env=env,

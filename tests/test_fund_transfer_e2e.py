@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from chengyu_kit.local.postgres import LocalPostgres
-from chengyu_kit.testing import KeyFiles
 from tests.support.fund import (
     FundCity,
     fund_settings,
+    hpf_key_files,
     resident_id,
     running_city,
 )
@@ -31,9 +31,8 @@ class TwoCities:
 
 
 @pytest.fixture
-async def cities(
-    tmp_path: Path, postgres: LocalPostgres, key_files: KeyFiles
-) -> AsyncIterator[TwoCities]:
+async def cities(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[TwoCities]:
+    keys = hpf_key_files(tmp_path / "keys")
     with fresh_kafka(tmp_path / "kafka") as cluster:
         await apply_project_topics(cluster.bootstrap_servers)
         person_ref_key = secrets.token_hex(32)
@@ -45,7 +44,7 @@ async def cities(
                 city,
                 kafka=cluster.bootstrap_servers,
                 database_url=postgres.dsn(name),
-                keys=key_files,
+                keys=keys,
                 person_ref_key=person_ref_key,
             )
         async with running_city(settings["cq"]) as cq, running_city(settings["cd"]) as cd:

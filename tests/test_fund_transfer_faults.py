@@ -39,14 +39,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from chengyu_contracts.cities import CITIES, City, other_city
 from chengyu_contracts.events.fund import ACCOUNT_TOPIC, TRANSFER_TOPIC
 from chengyu_contracts.registry import dead_letter_topic
 from chengyu_kit.local.postgres import LocalPostgres
-from chengyu_kit.testing import KeyFiles
 from tests.support.fund import (
     TERMINAL,
     FundCity,
     fund_settings,
+    hpf_key_files,
     resident_id,
     running_city,
 )
@@ -55,9 +56,7 @@ from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
-City = Literal["cq", "cd"]
 Kind = Literal["moves", "no-account", "conflict"]
-CITIES: tuple[City, City] = ("cq", "cd")
 CONSUMED_TOPICS = (TRANSFER_TOPIC, ACCOUNT_TOPIC)
 DEAD_LETTER_TOPICS = tuple(dead_letter_topic(t) for t in CONSUMED_TOPICS)
 # How each kind of transfer must end, in both cities: state and reason code.
@@ -74,10 +73,6 @@ PER_BATCH = 40  # 240 transfers in all
 CHUNK = 20  # concurrent clerk requests to one city
 
 T = TypeVar("T")
-
-
-def other(city: City) -> City:
-    return "cd" if city == "cq" else "cq"
 
 
 # ---- both cities, their databases and their bus ------------------------------------------
@@ -101,9 +96,8 @@ class TwoCities:
 
 
 @pytest.fixture
-async def cities(
-    tmp_path: Path, postgres: LocalPostgres, key_files: KeyFiles
-) -> AsyncIterator[TwoCities]:
+async def cities(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[TwoCities]:
+    keys = hpf_key_files(tmp_path / "keys")
     with fresh_kafka(tmp_path / "kafka") as cluster:
         await apply_project_topics(cluster.bootstrap_servers)
         person_ref_key = secrets.token_hex(32)
@@ -115,7 +109,7 @@ async def cities(
                 city,
                 kafka=cluster.bootstrap_servers,
                 database_url=postgres.dsn(name),
-                keys=key_files,
+                keys=keys,
                 person_ref_key=person_ref_key,
             )
         async with running_city(settings["cq"]) as cq, running_city(settings["cd"]) as cd:
@@ -168,7 +162,7 @@ def plan_batches(rng: random.Random) -> list[list[Person]]:
             serial += 1
             draw = rng.random()
             kind: Kind = "no-account" if draw < 0.2 else "conflict" if draw < 0.4 else "moves"
-            batch.append(plan_person(rng, serial, kind, other(to_city), to_city))
+            batch.append(plan_person(rng, serial, kind, other_city(to_city), to_city))
         batches.append(batch)
     return batches
 

@@ -21,7 +21,8 @@ from chengyu_ops.stack import Stack
 
 ROOT = find_project_root(Path(__file__))
 
-# A stand-in for a service: answers /readyz and echoes the environment the stack gave it.
+# A stand-in for a service (run as the runner of its own package): answers /readyz and
+# echoes the environment the stack gave it.
 FAKE_SERVICE = textwrap.dedent(
     """
     import json, os

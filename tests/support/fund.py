@@ -6,18 +6,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from chengyu_contracts.resident_id import synthesize_resident_id
-from chengyu_fund_transfer.app import FundSettings
+from chengyu_contracts.signing import KeyRegistry, SigningKey
+from chengyu_fund_transfer.service import SERVICE, FundSettings
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.testing import KeyFiles
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
-MODULE = "chengyu_fund_transfer"
+PACKAGE = SERVICE.package
 TERMINAL = ("completed", "rejected", "reverted")
 # Region codes of the two cities (Chongqing Yuzhong, Chengdu Jinjiang).
 REGION = {"cq": "500103", "cd": "510104"}
@@ -82,6 +84,19 @@ class FundCity(ServiceProcess):
         return body
 
 
+def hpf_key_files(folder: Path) -> KeyFiles:
+    """Keys of both cities' provident-fund centres (``/cq/hpf``, ``/cd/hpf``), written as
+    the services read them: the service declares its agency, so its events must be signed
+    by a key of that agency."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cq = SigningKey.generate("cq-hpf-test-1", "/cq/hpf")
+    cd = SigningKey.generate("cd-hpf-test-1", "/cd/hpf")
+    cq.write_json_file(folder / "cq.json")
+    cd.write_json_file(folder / "cd.json")
+    KeyRegistry([cq.public_entry(), cd.public_entry()]).write_json_file(folder / "registry.json")
+    return KeyFiles(folder / "cq.json", folder / "cd.json", folder / "registry.json", cq, cd)
+
+
 def fund_settings(
     city: str,
     *,
@@ -92,11 +107,12 @@ def fund_settings(
     **extra: object,
 ) -> FundSettings:
     """Settings of one city's fund-transfer process on a free port; both cities must share
-    ``person_ref_key`` (the inter-city pseudonym key)."""
+    ``person_ref_key`` (the inter-city pseudonym key), and ``keys`` must be the
+    provident-fund centres' (:func:`hpf_key_files`)."""
     return FundSettings(
         city=city,
-        service_name="fund-transfer",
-        agency="test",
+        service_name=SERVICE.name,
+        agency=SERVICE.agency,
         kafka_bootstrap=kafka,
         database_url=database_url,
         http_port=free_port_block(1),
@@ -112,7 +128,7 @@ async def running_city(settings: FundSettings, **env: str) -> AsyncIterator[Fund
     """A started service process of ``settings.city``; stopped (SIGTERM) after."""
     base = f"http://{settings.http_host}:{settings.http_port}"
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        city = FundCity(MODULE, settings.city, settings, client, env=dict(env))
+        city = FundCity(PACKAGE, settings.city, settings, client, env=dict(env))
         await city.start()
         try:
             yield city

@@ -1,5 +1,6 @@
-"""A service of one city run as a real process for the end-to-end and fault tests: start
-it and wait until it is ready, SIGKILL or SIGTERM it, keep its output for failures."""
+"""A service of one city run as a real process for the end-to-end and fault tests (``python
+-m chengyu_kit.run <package>``, as the stack runs it): start it and wait until it is ready,
+SIGKILL or SIGTERM it, keep its output for failures."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from tests.support.waiting import wait_for
 
 @dataclass
 class ServiceProcess:
-    """One city's service process (``python -m module``) and a client of its API."""
+    """One city's service process (``python -m chengyu_kit.run <package>``) and a client of
+    its API."""
 
-    module: str
+    package: str
     city: str
     settings: ServiceSettings
     client: httpx.AsyncClient
@@ -29,7 +31,9 @@ class ServiceProcess:
 
     async def start(self) -> None:
         """Start the process and wait until it is ready."""
-        self.process = await start_service_process(self.module, self.settings, **self.env)
+        self.process = await start_service_process(
+            "chengyu_kit.run", self.settings, arguments=[self.package], **self.env
+        )
         self._drain = asyncio.create_task(self._read_output(self.process))
         await wait_for(self._ready, bool, timeout=60)
 
@@ -41,7 +45,7 @@ class ServiceProcess:
     async def _ready(self) -> bool:
         if self.process is not None and self.process.returncode is not None:
             tail = b"".join(self.output[-30:]).decode(errors="replace")
-            raise AssertionError(f"{self.module} ({self.city}) exited early:\n{tail}")
+            raise AssertionError(f"{self.package} ({self.city}) exited early:\n{tail}")
         try:
             return (await self.client.get("/readyz")).status_code == 200
         except httpx.TransportError:

@@ -16,6 +16,8 @@ Connection = asyncpg.Connection | PoolConnectionProxy
 # (inside the caller's transaction).
 Database = asyncpg.Pool | Connection
 
+T = TypeVar("T", bound=str)
+
 # Errors after which the same work may succeed later: the server is down, restarting,
 # overloaded, or the transaction lost a race. Anything else is a bug or bad data.
 _TRANSIENT_SQLSTATES = {
@@ -84,12 +86,13 @@ async def transaction(db: Database) -> AsyncIterator[Connection]:
         yield conn
 
 
-T = TypeVar("T", bound=str)
-
-
 def one_of(value: str, allowed: Sequence[T], what: str) -> T:
-    """``value`` read from a column whose CHECK constraint allows only ``allowed``, typed
-    as such; anything else is a corrupted row (ValueError), not bad input."""
+    """``value``, read from a column whose CHECK constraint allows only ``allowed``, as that
+    literal type; ``ValueError`` naming ``what`` if it is anything else.
+
+    A corruption guard, not input validation: the database already refused such values,
+    so finding one means the schema and the code disagree.
+    """
     if value not in allowed:
         raise ValueError(f"unexpected {what} {value!r} in the database")
     return cast(T, value)

@@ -92,7 +92,9 @@ class StoredAnswer:
 async def lock_and_find(conn: Connection, scope: str, key: str) -> StoredAnswer | None:
     """Serialise requests with this key (until the transaction ends) and return the stored
     answer, if any. A concurrent retry waits here for the first one and then replays it."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", f"{scope} {key}")
+    # A newline parts scope and key (a key is visible ASCII only); PostgreSQL text cannot
+    # hold the NUL that parted them before, so every keyed write failed.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", f"{scope}\n{key}")
     row = await conn.fetchrow(
         "SELECT fingerprint, method, path, status, media_type, body FROM idempotency_key"
         " WHERE scope = $1 AND idempotency_key = $2",

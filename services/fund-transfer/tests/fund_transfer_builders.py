@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.months import Month, month_range
 from chengyu_fund_transfer.account import Account, AccountKind, Deposit, open_account
 from chengyu_fund_transfer.money import Fen
-from chengyu_fund_transfer.policy import City, CityPolicy
+from chengyu_fund_transfer.policy import CityPolicy
 
 PERSON = "pr1_" + "ab" * 32
 TODAY = date(2026, 10, 15)

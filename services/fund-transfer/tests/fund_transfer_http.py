@@ -11,12 +11,13 @@ import asyncpg
 import httpx
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
+from chengyu_contracts.cities import City
 from chengyu_contracts.registry import REGISTRY
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_contracts.signing import SigningKey
-from chengyu_fund_transfer.api import REFUSAL_STATUSES, fund_router
-from chengyu_fund_transfer.migrations import fund_migrations
-from chengyu_fund_transfer.policy import City
+from chengyu_fund_transfer.api import fund_router
+from chengyu_fund_transfer.policy import default_policy_book
+from chengyu_fund_transfer.service import SERVICE
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.db import create_pool
 from chengyu_kit.issuer import EventIssuer
@@ -44,7 +45,7 @@ def test_issuer(city: City, clock: FixedClock) -> EventIssuer:
 async def migrated_pool(database_url: str) -> asyncpg.Pool:
     """A pool on ``database_url`` with the kit's and the service's tables."""
     pool = await create_pool(database_url)
-    await apply_migrations(pool, [*kit_migrations(), *fund_migrations()])
+    await apply_migrations(pool, [*kit_migrations(), *SERVICE.migrations()])
     return pool
 
 
@@ -72,7 +73,7 @@ async def running_fund_service(
     )
     clock = FixedClock(NOW)
     runtime = StandInRuntime(pool, settings, clock, test_issuer(city, clock))
-    app = stand_in_app(runtime, fund_router(), REFUSAL_STATUSES)
+    app = stand_in_app(runtime, fund_router(default_policy_book()))
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://fund") as client:

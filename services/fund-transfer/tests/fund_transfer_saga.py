@@ -3,29 +3,32 @@ one city to the other by hand (no Kafka), so each step can be checked on its own
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
 import asyncpg
-from fund_transfer_http import NOW, TODAY, migrated_pool, test_issuer
+from fund_transfer_http import NOW, migrated_pool, test_issuer
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.person_ref import PersonRefKey
 from chengyu_contracts.registry import REGISTRY, EventData
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_fund_transfer import usecases
-from chengyu_fund_transfer.policy import City, PolicyBook, default_policy_book
+from chengyu_fund_transfer.policy import PolicyBook, default_policy_book
 from chengyu_fund_transfer.store import StoredAccount
+from chengyu_fund_transfer.transfer_store import StoredTransfer
 from chengyu_kit.clock import FixedClock
-from chengyu_kit.db import Connection
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.local.postgres import LocalPostgres
-from chengyu_kit.outbox import add_to_outbox
+from chengyu_kit.unit import Unit, open_unit
 
 E = TypeVar("E", bound=EventData)
+R = TypeVar("R")
 
 
 @dataclass
@@ -38,15 +41,26 @@ class SagaCity:
     issuer: EventIssuer
     book: PolicyBook = field(default_factory=default_policy_book)
 
-    async def run(
-        self, step: Callable[[Connection], Awaitable[Sequence[EventData] | None]]
-    ) -> list[EventData]:
-        """Run one saga step in a transaction, its events written to the outbox as the
-        consumer would; the events."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            emitted = list(await step(conn) or ())
-            await add_to_outbox(conn, [self.issuer.issue(e) for e in emitted])
+    def unit(self) -> contextlib.AbstractAsyncContextManager[Unit]:
+        """A unit of work here at the clock's time, as the runtime opens one (what
+        ``sweep_overdue`` uses)."""
+        return open_unit(
+            self.pool, clock=self.clock, city=self.city, person_ref_key=KEY, issuer=self.issuer
+        )
+
+    async def run(self, step: Callable[[Unit], Awaitable[object]]) -> list[EventData]:
+        """Run one saga step in its own unit, its events written to the outbox as the
+        consumer would; the events it emitted."""
+        async with self.unit() as unit:
+            await step(unit)
+            # The unit writes (and forgets) its pending events as it commits.
+            emitted = [pending.data for pending in unit.pending]
         return emitted
+
+    async def within(self, use_case: Callable[[Unit], Awaitable[R]]) -> R:
+        """Run one use case in its own unit; its answer."""
+        async with self.unit() as unit:
+            return await use_case(unit)
 
     async def outbox(self, model: type[E]) -> list[E]:
         """The payloads of ``model`` this city wrote to its outbox, oldest first."""
@@ -67,37 +81,28 @@ class SagaCity:
 
     async def open_account(self, resident: str, kind: str = "flexible") -> StoredAccount:
         """Open an account for ``resident`` here."""
-        opened = await usecases.open_account(
-            self.pool,
-            resident_id_raw=resident,
-            name="测试人",
-            kind=kind,  # type: ignore[arg-type]
-            city=self.city,
-            today=TODAY,
-            person_ref_key=KEY,
-        )
+        command = usecases.OpenAccount(resident, "测试人", kind)  # type: ignore[arg-type]
+        opened = await self.within(lambda unit: usecases.open_account(command, unit))
         return opened.stored
 
     async def deposit(self, account_id: str, month: str, amount_fen: int = 50_000) -> None:
         """Record a deposit here (and its report in the outbox)."""
-        await usecases.record_deposit(
-            self.pool, account_id, month, amount_fen, TODAY, self.book, self.issuer
-        )
+        command = usecases.RecordDeposit(account_id, month, amount_fen)
+        await self.within(lambda unit: usecases.record_deposit(command, unit, self.book))
 
     async def request_transfer(self, resident: str, from_city: str) -> str:
         """Request a transfer of ``resident``'s account from ``from_city``; its id."""
-        stored = await usecases.request_transfer(
-            self.pool,
-            resident_id_raw=resident,
-            name="测试人",
-            from_city=from_city,
-            city=self.city,
-            now=self.clock.now(),
-            policy_book=self.book,
-            person_ref_key=KEY,
-            issuer=self.issuer,
-        )
+        command = usecases.RequestTransfer(resident, "测试人", from_city)
+        stored = await self.within(lambda unit: usecases.request_transfer(command, unit, self.book))
         return stored.transfer.transfer_id
+
+    async def account(self, account_id: str) -> StoredAccount:
+        """An account here, as the clerks' API reads it."""
+        return await self.within(lambda unit: usecases.get_account(account_id, unit))
+
+    async def transfer(self, transfer_id: str) -> StoredTransfer:
+        """A transfer here, as the clerks' API reads it."""
+        return await self.within(lambda unit: usecases.get_transfer(transfer_id, unit))
 
     async def balance(self, account_id: str) -> int:
         """The balance of an account here."""

@@ -1,4 +1,5 @@
-"""Accounts and deposits over HTTP on a real PostgreSQL: the first I/O slice of one city."""
+"""Accounts and deposits over HTTP on a real PostgreSQL, each request in one unit of work of
+one city's service; writes retried with an ``Idempotency-Key`` take effect once."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from fund_transfer_http import (
 
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.resident_id import synthesize_resident_id
-from chengyu_fund_transfer.migrations import fund_migrations
+from chengyu_fund_transfer.service import SERVICE
 from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
@@ -57,7 +58,7 @@ async def balance(service: FundService, account_id: object) -> int:
 
 
 def test_the_migrations_ship_inside_the_package_in_their_own_namespace() -> None:
-    migrations = fund_migrations()
+    migrations = SERVICE.migrations()
     assert [(m.namespace, m.version, m.name) for m in migrations] == [
         ("fund-transfer", 1, "accounts"),
         ("fund-transfer", 2, "transfers"),
@@ -312,3 +313,52 @@ async def test_the_raw_resident_id_appears_in_no_answer_and_nowhere_in_the_datab
     assert account_id in everything  # the dump does see the rows
     for number in (ALICE_ID, BOB_ID, ALICE_ID.lower()):
         assert number not in everything
+
+
+# ---- idempotent writes (Idempotency-Key) -----------------------------------------------------
+
+ALICE_ACCOUNT = {"resident_id": ALICE_ID, "name": "张三丰", "kind": "flexible"}
+
+
+async def test_an_account_opened_twice_with_one_key_is_opened_once_and_answered_alike(
+    service: FundService,
+) -> None:
+    key = {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+    first = await service.client.post("/accounts", json=ALICE_ACCOUNT, headers=key)
+    again = await service.client.post("/accounts", json=ALICE_ACCOUNT, headers=key)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert await service.pool.fetchval("SELECT count(*) FROM account") == 1
+
+
+async def test_a_key_reused_for_another_request_is_422_and_writes_nothing(
+    service: FundService,
+) -> None:
+    key = {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+    first = await service.client.post("/accounts", json=ALICE_ACCOUNT, headers=key)
+    assert first.status_code == 201, first.text
+    other = {"resident_id": BOB_ID, "name": "李四", "kind": "employee"}
+    reused = await service.client.post("/accounts", json=other, headers=key)
+    assert reused.status_code == 422, reused.text
+    assert reused.json()["error"] == "idempotency-key-reused"
+    assert await service.pool.fetchval("SELECT count(*) FROM account") == 1
+    assert await service.pool.fetchval("SELECT count(*) FROM idempotency_key") == 1
+
+
+async def test_a_deposit_retried_with_its_key_is_recorded_and_reported_once(
+    service: FundService,
+) -> None:
+    account_id = (await open_alice(service))["account_id"]
+    key = {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+    body = {"month": "2026-09", "amount_fen": 150_000}
+    path = f"/accounts/{account_id}/deposits"
+    first = await service.client.post(path, json=body, headers=key)
+    again = await service.client.post(path, json=body, headers=key)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert await balance(service, account_id) == 150_000
+    assert await service.pool.fetchval("SELECT count(*) FROM deposit") == 1
+    assert await service.pool.fetchval("SELECT count(*) FROM outbox") == 1

@@ -1,5 +1,5 @@
 """Routing of fund events: each city acts only on its turn, and only on events signed by
-the city whose turn it was."""
+the city whose turn it was (the declared handlers' ``issued_by`` and ``acts``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fund_transfer_http import NOW
-from fund_transfer_saga import SagaCity, two_cities
+from fund_transfer_saga import KEY, SagaCity, two_cities
 
 from chengyu_contracts.decode import decode_event
 from chengyu_contracts.encode import encode_event
@@ -53,14 +53,16 @@ async def deliver(city: SagaCity, data: EventData, *, signed_by: str) -> EventCo
     )
     record = to_kafka_record(envelope)
     verified = decode_event(record.value, record.key, REGISTRY, REGISTRY_OF_KEYS)
-    handler = fund_handlers(city.city, default_policy_book())[type(data)]
+    handler = fund_handlers(default_policy_book()).by_type(REGISTRY)[verified.envelope.type]
     async with city.pool.acquire() as conn, conn.transaction():
         context = EventContext(
             conn=conn,
+            now=city.clock.now(),
+            city=city.city,
+            person_ref_key=KEY,
+            issuer=city.issuer,
             event=verified,
             record=ReceivedRecord("fund.transfer", 0, 0, record.key, record.value, ()),
-            clock=city.clock,
-            issuer=city.issuer,
         )
         await handler(context, verified.data)
     return context

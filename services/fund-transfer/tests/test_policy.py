@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from fund_transfer_builders import policy
 
+from chengyu_contracts.cities import CITIES
 from chengyu_contracts.domain_error import DomainError
 from chengyu_fund_transfer.money import Fen
 from chengyu_fund_transfer.policy import (
-    CITIES,
     PolicyBook,
     default_policies,
     default_policy_book,

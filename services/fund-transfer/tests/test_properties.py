@@ -6,6 +6,7 @@ from fund_transfer_builders import PERSON, policy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.months import Month
 from chengyu_fund_transfer.account import (
     Account,
@@ -16,7 +17,6 @@ from chengyu_fund_transfer.account import (
     restore_after_failed_transfer,
 )
 from chengyu_fund_transfer.money import Fen
-from chengyu_fund_transfer.policy import City
 
 month_strategy = st.builds(Month, st.integers(2000, 2030), st.integers(1, 12))
 

@@ -24,7 +24,7 @@ from chengyu_contracts.events.fund import (
 )
 from chengyu_contracts.person_ref import person_ref
 from chengyu_contracts.resident_id import parse_resident_id
-from chengyu_fund_transfer import saga, usecases
+from chengyu_fund_transfer import saga
 from chengyu_fund_transfer.sweep import sweep_overdue
 from chengyu_kit.local.postgres import LocalPostgres
 
@@ -53,23 +53,15 @@ async def requested(receiving: SagaCity, from_city: str) -> TransferRequested:
 
 
 async def send(sending: SagaCity, request: TransferRequested) -> list[object]:
-    return list(
-        await sending.run(
-            lambda c: saga.handle_request(c, request, sending.book, sending.clock.now())
-        )
-    )
+    return list(await sending.run(lambda unit: saga.handle_request(unit, request, sending.book)))
 
 
 async def credit(receiving: SagaCity, funds: TransferFundsSent) -> list[object]:
-    return list(
-        await receiving.run(
-            lambda c: saga.handle_funds_sent(c, funds, receiving.city, receiving.clock.now())
-        )
-    )
+    return list(await receiving.run(lambda unit: saga.handle_funds_sent(unit, funds)))
 
 
 async def report_to(city: SagaCity, report: AccountDepositRecorded) -> None:
-    await city.run(lambda c: saga.handle_deposit_reported(c, report))
+    await city.run(lambda unit: saga.handle_deposit_reported(unit, report))
 
 
 async def state(city: SagaCity, transfer_id: str) -> str:
@@ -127,7 +119,7 @@ async def test_no_account_in_the_sending_city_rejects_the_transfer(
     [rejection] = await send(cq, request)
     assert isinstance(rejection, TransferRejected)
     assert rejection.reason_code == "no-such-account"
-    await cd.run(lambda c: saga.handle_rejected(c, rejection, cd.clock.now()))
+    await cd.run(lambda unit: saga.handle_rejected(unit, rejection))
     assert await state(cd, request.transfer_id) == "rejected"
     assert await state(cq, request.transfer_id) == "rejected"
 
@@ -211,14 +203,14 @@ async def test_the_whole_saga_moves_the_balance_and_history_and_closes_the_old_a
     assert isinstance(credited, TransferCredited)
     assert await cd.balance(credited.receiving_account_id) == 150_000
 
-    [completed] = await cq.run(lambda c: saga.handle_credited(c, credited, cq.clock.now()))
+    [completed] = await cq.run(lambda unit: saga.handle_credited(unit, credited))
     assert isinstance(completed, TransferCompleted) and completed.amount_fen == 150_000
     assert await cq.balance(in_cq) == 0
-    await cd.run(lambda c: saga.handle_completed(c, completed, cd.clock.now()))
+    await cd.run(lambda unit: saga.handle_completed(unit, completed))
 
     assert await state(cq, request.transfer_id) == "completed"
     assert await state(cd, request.transfer_id) == "completed"
-    view = await usecases.get_transfer(cd.pool, request.transfer_id)
+    view = await cd.transfer(request.transfer_id)
     assert [s.state for s in view.transfer.history] == [
         "requested",
         "funds_sent",
@@ -239,7 +231,7 @@ async def test_funds_are_credited_into_the_persons_existing_account_with_its_mon
     [credited] = await credit(cd, funds)
     assert isinstance(credited, TransferCredited)
     assert credited.receiving_account_id == existing.account_id
-    stored = await usecases.get_account(cd.pool, existing.account_id)
+    stored = await cd.account(existing.account_id)
     assert [(str(d.month), d.city) for d in stored.account.deposits] == [
         ("2026-01", "cq"),
         ("2026-02", "cq"),
@@ -286,7 +278,7 @@ async def test_a_refused_credit_restores_the_sending_account_exactly_and_reverts
 ) -> None:
     cq, cd = cities
     in_cq = await alice_in(cq, months=3)
-    before = await usecases.get_account(cq.pool, in_cq)
+    before = await cq.account(in_cq)
     clash = await cd.open_account(ALICE)
     await cd.deposit(clash.account_id, "2026-02", 40_000)
     request = await requested(cd, "cq")
@@ -298,11 +290,11 @@ async def test_a_refused_credit_restores_the_sending_account_exactly_and_reverts
     assert refusal.reason_code == "history-conflict"
     assert await cd.balance(clash.account_id) == 40_000
 
-    [reverted] = await cq.run(lambda c: saga.handle_credit_refused(c, refusal, cq.clock.now()))
+    [reverted] = await cq.run(lambda unit: saga.handle_credit_refused(unit, refusal))
     assert isinstance(reverted, TransferReverted)
-    after = await usecases.get_account(cq.pool, in_cq)
+    after = await cq.account(in_cq)
     assert after.account == before.account
-    await cd.run(lambda c: saga.handle_reverted(c, reverted, cd.clock.now()))
+    await cd.run(lambda unit: saga.handle_reverted(unit, reverted))
     assert await state(cd, request.transfer_id) == "reverted"
     assert await state(cq, request.transfer_id) == "reverted"
 
@@ -316,10 +308,10 @@ async def test_a_transfer_is_overdue_only_after_its_deadline_and_escalated_once(
     _, cd = cities
     request = await requested(cd, "cq")
     cd.clock.advance(timedelta(days=10))
-    assert await sweep_overdue(cd.pool, cd.issuer, cd.clock.now()) == 0
+    assert await sweep_overdue(cd) == 0
     cd.clock.advance(timedelta(seconds=1))
-    assert await sweep_overdue(cd.pool, cd.issuer, cd.clock.now()) == 1
-    assert await sweep_overdue(cd.pool, cd.issuer, cd.clock.now()) == 0
+    assert await sweep_overdue(cd) == 1
+    assert await sweep_overdue(cd) == 0
     [notice] = await cd.outbox(TransferOverdue)
     assert (notice.transfer_id, notice.waiting_in) == (request.transfer_id, "requested")
     assert await state(cd, request.transfer_id) == "overdue"
@@ -332,7 +324,7 @@ async def test_an_overdue_transfer_is_never_credited_without_funds_and_still_tak
     await alice_in(cq)
     request = await requested(cd, "cq")
     cd.clock.advance(timedelta(days=11))
-    await sweep_overdue(cd.pool, cd.issuer, cd.clock.now())
+    await sweep_overdue(cd)
     assert await cd.pool.fetchval("SELECT count(*) FROM account") == 0
 
     [funds] = await send(cq, request)
@@ -350,11 +342,11 @@ async def test_the_sending_city_mirrors_an_overdue_notice_unless_it_has_finished
     request = await requested(cd, "cq")
     await send(cq, request)
     cd.clock.advance(timedelta(days=11))
-    await sweep_overdue(cd.pool, cd.issuer, cd.clock.now())
+    await sweep_overdue(cd)
     notice = await cd.last(TransferOverdue)
-    await cq.run(lambda c: saga.handle_overdue_notice(c, notice))
+    await cq.run(lambda unit: saga.handle_overdue_notice(unit, notice))
     assert await state(cq, request.transfer_id) == "overdue"
-    await cq.run(lambda c: saga.handle_overdue_notice(c, notice))  # again: no change
+    await cq.run(lambda unit: saga.handle_overdue_notice(unit, notice))  # again: no change
     assert await state(cq, request.transfer_id) == "overdue"
 
 

@@ -31,7 +31,7 @@ NO_ROOM = Reason("history-conflict", "Deposits for 2026-03 exist in both cities.
 
 def requested() -> Transfer:
     """A transfer from Chongqing to Chengdu, requested in Chengdu at NOW."""
-    return request_transfer("tr-1", PERSON, "cq", "cd", NOW, policy("cd"))
+    return request_transfer("tr-1", PERSON, "cq", NOW, policy("cd"))
 
 
 def sent() -> Transfer:
@@ -53,13 +53,13 @@ def test_a_new_transfer_is_requested_with_a_deadline_from_the_receiving_city() -
 
 def test_a_transfer_within_one_city_is_refused_at_request() -> None:
     with pytest.raises(DomainError) as refused:
-        request_transfer("tr-1", PERSON, "cd", "cd", NOW, policy("cd"))
+        request_transfer("tr-1", PERSON, "cd", NOW, policy("cd"))
     assert refused.value.code == "same-city"
 
 
 def test_a_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        request_transfer("tr-1", PERSON, "cq", "cd", datetime(2026, 10, 15), policy("cd"))
+        request_transfer("tr-1", PERSON, "cq", datetime(2026, 10, 15), policy("cd"))
 
 
 # --- the sending side's checks ---------------------------------------------------------

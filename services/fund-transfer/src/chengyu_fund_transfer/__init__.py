@@ -1,7 +1,10 @@
 """fund-transfer: provident-fund accounts, the cross-city transfer saga, mutual loan recognition.
 
-The pure domain layer (value objects, per-city policy, the account aggregate, the transfer
-saga, loan eligibility) does no I/O. The first I/O slice sits beside it: ``migrations``
-and ``store`` (PostgreSQL), ``usecases`` (one transaction each) and ``api`` (the clerks'
-HTTP routes) for accounts and deposits in one city.
+The pure domain layer (``money``, ``policy``, ``account``, ``transfer``, ``eligibility``)
+does no I/O. Around it: ``store`` and ``transfer_store`` (PostgreSQL, tables in
+``migrations/``), ``usecases`` (each ``(command, unit)`` in the caller's unit of work),
+``api`` (the clerks' HTTP routes), ``saga`` and ``handlers`` (this city's steps of the
+transfer saga, one declared handler per event), ``sweep`` (overdue escalation), and
+``service`` (the declaration the kit runs: ``python -m chengyu_kit.run
+chengyu_fund_transfer``).
 """

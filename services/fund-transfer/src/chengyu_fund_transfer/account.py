@@ -11,23 +11,27 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
-from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.cities import CITY_NAMES, City
+from chengyu_contracts.domain_error import Conflict, DomainError
 from chengyu_contracts.months import Month
 
 from .money import Fen, non_negative_fen, positive_fen, yuan_text
-from .policy import CITY_NAMES, City, CityPolicy
+from .policy import CityPolicy
 
 AccountKind = Literal["employee", "flexible"]
 AccountStatus = Literal["active", "sealed", "transferring", "closed"]
 
-_STATUS_REFUSALS: dict[AccountStatus, tuple[str, str]] = {
-    "active": ("account-active", "The account is active."),
-    "sealed": ("account-sealed", "The account is sealed (封存); unseal it first."),
+# An operation the account's status forbids is a conflict with its state; only "active"
+# (an unseal of an active account) stays a plain refusal, as it always answered 422.
+_STATUS_REFUSALS: dict[AccountStatus, tuple[type[DomainError], str, str]] = {
+    "active": (DomainError, "account-active", "The account is active."),
+    "sealed": (Conflict, "account-sealed", "The account is sealed (封存); unseal it first."),
     "transferring": (
+        Conflict,
         "account-transferring",
         "The account is frozen while a transfer to the other city is under way.",
     ),
-    "closed": ("account-closed", "The account is closed."),
+    "closed": (Conflict, "account-closed", "The account is closed."),
 }
 
 
@@ -79,7 +83,8 @@ def open_account(person_ref: str, city: City, kind: AccountKind) -> Account:
 
 def _refuse_unless(account: Account, *allowed: AccountStatus) -> None:
     if account.status not in allowed:
-        raise DomainError(*_STATUS_REFUSALS[account.status])
+        refusal, code, sentence = _STATUS_REFUSALS[account.status]
+        raise refusal(code, sentence)
 
 
 def _same_city(account: Account, policy: CityPolicy) -> None:
@@ -120,7 +125,7 @@ def record_deposit(
         )
     existing = account.deposit_for(month)
     if existing is not None:
-        raise DomainError(
+        raise Conflict(
             "duplicate-month",
             f"{month} already has a deposit (made in {CITY_NAMES[existing.city]}).",
         )
@@ -147,9 +152,9 @@ def transfer_blocker(account: Account, policy: CityPolicy) -> DomainError | None
     if account.status == "transferring":
         return DomainError("already-transferring", "The account is already being transferred.")
     if account.status == "closed":
-        return DomainError("account-closed", "The account is closed; there is nothing to send.")
+        return Conflict("account-closed", "The account is closed; there is nothing to send.")
     if account.status == "sealed" and not policy.sealed_accounts_may_transfer:
-        return DomainError(
+        return Conflict(
             "account-sealed",
             f"{CITY_NAMES[policy.city]} does not transfer sealed (封存) accounts; unseal it first.",
         )

@@ -1,55 +1,31 @@
 """The clerks' HTTP API of one city's service: accounts, deposits, transfers, loans.
 
 Resident ID numbers are accepted only here, checked, turned into ``person_ref`` and never
-returned, stored or logged; answers show them masked. A rule's refusal raised
-by a route becomes an answer with its code and sentence; :data:`REFUSAL_STATUSES` gives the
-status (the kit's handler, 422 for codes not listed).
+returned, stored or logged; answers show them masked. Every route runs in one unit of
+work (``service_router``): a write commits its changes and events together, answers a
+retry with the same ``Idempotency-Key`` again without writing, and a rule's refusal
+becomes an answer with its code and sentence, its status given by the refusal's kind.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from chengyu_contracts.masking import mask_name
-from chengyu_contracts.policy_book import policy_day
-from chengyu_kit.http import runtime_of
+from chengyu_kit.web import UnitOfWork, service_router
 
 from . import usecases
 from .eligibility import Eligibility
-from .policy import PolicyBook, default_policy_book
+from .policy import PolicyBook
 from .store import StoredAccount
 from .transfer_store import StoredTransfer
 
 # A bound far above any monthly deposit, so no sum can overflow the bigint columns.
 MAX_AMOUNT_FEN = 10_000_000_000
-
-# The HTTP status of each refusal code that is not about the input itself (those are
-# 422): unknown things are 404, conflicts with the current state 409.
-REFUSAL_STATUSES: dict[str, int] = {
-    **dict.fromkeys(
-        (
-            "unknown-account",
-            "unknown-transfer",
-        ),
-        404,
-    ),
-    **dict.fromkeys(
-        (
-            "transfer-in-progress",
-            "duplicate-transfer",
-            "duplicate-month",
-            "already-has-account",
-            "account-sealed",
-            "account-transferring",
-            "account-closed",
-        ),
-        409,
-    ),
-}
 
 
 class OpenAccountBody(BaseModel):
@@ -225,92 +201,49 @@ def _view(stored: StoredAccount) -> AccountView:
     )
 
 
-def fund_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
-    """The clerks' routes. Time comes from the runtime's clock (the day is China's), so
-    tests move it with a fixed clock."""
-    book = policy_book if policy_book is not None else default_policy_book()
-    router = APIRouter()
-
-    def today(request: Request) -> date:
-        return policy_day(runtime_of(request).clock.now())
+def fund_router(policy_book: PolicyBook) -> APIRouter:
+    """The clerks' routes, judging by ``policy_book``. Time is the unit's (the runtime's
+    clock; the day is China's), so tests move it with a fixed clock."""
+    router = service_router()
 
     @router.post("/accounts", status_code=201, tags=["accounts"])
-    async def open_account(body: OpenAccountBody, request: Request) -> OpenedAccountView:
+    async def open_account(body: OpenAccountBody, unit: UnitOfWork) -> OpenedAccountView:
         """Open a provident-fund account in this city for a person."""
-        runtime = runtime_of(request)
-        opened = await usecases.open_account(
-            runtime.pool,
-            resident_id_raw=body.resident_id,
-            name=body.name,
-            kind=body.kind,
-            city=runtime.settings.city,
-            today=today(request),
-            person_ref_key=runtime.settings.person_ref_hmac_key(),
-        )
+        command = usecases.OpenAccount(body.resident_id, body.name, body.kind)
+        opened = await usecases.open_account(command, unit)
         return OpenedAccountView(
             **_view(opened.stored).model_dump(), resident_id_masked=opened.resident_id_masked
         )
 
     @router.post("/accounts/{account_id}/deposits", status_code=201, tags=["accounts"])
-    async def record_deposit(account_id: str, body: DepositBody, request: Request) -> AccountView:
+    async def record_deposit(account_id: str, body: DepositBody, unit: UnitOfWork) -> AccountView:
         """Record one month's deposit (reported to the other city for loans); answers the
         account after it."""
-        runtime = runtime_of(request)
-        stored = await usecases.record_deposit(
-            runtime.pool,
-            account_id,
-            body.month,
-            body.amount_fen,
-            today(request),
-            book,
-            runtime.issuer,
-        )
-        return _view(stored)
+        command = usecases.RecordDeposit(account_id, body.month, body.amount_fen)
+        return _view(await usecases.record_deposit(command, unit, policy_book))
 
     @router.get("/accounts/{account_id}", tags=["accounts"])
-    async def get_account(account_id: str, request: Request) -> AccountView:
+    async def get_account(account_id: str, unit: UnitOfWork) -> AccountView:
         """An account with its balance and deposit history."""
-        stored = await usecases.get_account(runtime_of(request).pool, account_id)
-        return _view(stored)
+        return _view(await usecases.get_account(account_id, unit))
 
     @router.post("/transfers", status_code=202, tags=["transfers"])
-    async def request_transfer(body: TransferBody, request: Request) -> TransferView:
+    async def request_transfer(body: TransferBody, unit: UnitOfWork) -> TransferView:
         """Receiving city: ask the other city to send the person's account here. The saga
         runs on the bus; follow it with ``GET /transfers/{transfer_id}``."""
-        runtime = runtime_of(request)
-        stored = await usecases.request_transfer(
-            runtime.pool,
-            resident_id_raw=body.resident_id,
-            name=body.name,
-            from_city=body.from_city,
-            city=runtime.settings.city,
-            now=runtime.clock.now(),
-            policy_book=book,
-            person_ref_key=runtime.settings.person_ref_hmac_key(),
-            issuer=runtime.issuer,
-        )
-        return _transfer_view(stored)
+        command = usecases.RequestTransfer(body.resident_id, body.name, body.from_city)
+        return _transfer_view(await usecases.request_transfer(command, unit, policy_book))
 
     @router.get("/transfers/{transfer_id}", tags=["transfers"])
-    async def get_transfer(transfer_id: str, request: Request) -> TransferView:
+    async def get_transfer(transfer_id: str, unit: UnitOfWork) -> TransferView:
         """A transfer this city takes part in: its state and every step with its time."""
-        stored = await usecases.get_transfer(runtime_of(request).pool, transfer_id)
-        return _transfer_view(stored)
+        return _transfer_view(await usecases.get_transfer(transfer_id, unit))
 
     @router.post("/loan-eligibility", tags=["loans"])
-    async def loan_eligibility(body: EligibilityBody, request: Request) -> EligibilityView:
+    async def loan_eligibility(body: EligibilityBody, unit: UnitOfWork) -> EligibilityView:
         """Whether the person may take a provident-fund loan in this city, and the ceiling,
         counting deposits in both cities (互认互贷), with the rules and figures."""
-        runtime = runtime_of(request)
-        answer = await usecases.loan_eligibility(
-            runtime.pool,
-            resident_id_raw=body.resident_id,
-            application_month=body.application_month,
-            city=runtime.settings.city,
-            today=today(request),
-            policy_book=book,
-            person_ref_key=runtime.settings.person_ref_hmac_key(),
-        )
-        return _eligibility_view(answer)
+        command = usecases.AssessLoan(body.resident_id, body.application_month)
+        return _eligibility_view(await usecases.loan_eligibility(command, unit, policy_book))
 
     return router

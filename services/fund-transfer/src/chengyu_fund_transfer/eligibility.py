@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chengyu_contracts.cities import CITY_NAMES, City
 from chengyu_contracts.months import Month
 
 from .account import Deposit
 from .money import Fen, non_negative_fen
-from .policy import CITY_NAMES, City, CityPolicy
+from .policy import CityPolicy
 
 
 def consecutive_months_up_to(months: Iterable[Month], last: Month) -> int:

@@ -1,10 +1,13 @@
-"""The fund-transfer consumers: each event of ``fund.transfer`` and ``fund.account`` is
-routed to this city's part of the saga, or ignored when it is not this city's turn.
+"""The fund-transfer consumers: one declared handler per event of ``fund.transfer`` and
+``fund.account``, each the step of this city's part of the saga.
 
-Both cities read the whole topic (one ordered log per transfer). Each event type has
-one issuing side; an event whose signed source is another city is refused, so one
-city cannot play the other's part. Saga refusals that are legal outcomes become events
-(see :mod:`saga`); a step the saga forbids is dead-lettered with its code.
+Both cities read the whole topic (one ordered log per transfer). Each event type has one
+issuing side (``issued_by``): an event whose signed source is another city is
+dead-lettered, so one city cannot play the other's part. The saga alternates, so every
+step is the turn of the city that did not issue the event (``acts="other"``); the issuing
+city records its own event in the inbox and changes nothing. Saga refusals that are legal
+outcomes become events (see :mod:`saga`); a step the saga forbids raises and the event is
+dead-lettered with its code.
 """
 
 from __future__ import annotations
@@ -14,80 +17,65 @@ from chengyu_contracts.events.fund import (
     TransferCompleted,
     TransferCredited,
     TransferCreditRefused,
-    TransferEvent,
     TransferFundsSent,
     TransferOverdue,
     TransferRejected,
     TransferRequested,
     TransferReverted,
 )
-from chengyu_contracts.registry import EventData
-from chengyu_kit.handling import require_issuer, run_step
-from chengyu_kit.inbox import EventContext, Handler
+from chengyu_kit.handling import EventHandlers
+from chengyu_kit.inbox import EventContext
 
 from . import saga
-from .policy import City, PolicyBook
+from .policy import PolicyBook
 
 
-def _my_turn(context: EventContext, event: TransferEvent, issuer: City, me: City) -> bool:
-    """Check who issued ``event`` and tell whether this city acts on it: the sending city
-    acts on what the receiving city issues and the other way round."""
-    require_issuer(context, issuer, event)
-    other = event.from_city if issuer == event.to_city else event.to_city
-    return other == me
+def fund_handlers(policy_book: PolicyBook) -> EventHandlers:
+    """The handler of every fund event type, judging requests by ``policy_book``."""
+    handlers = EventHandlers()
 
+    # ---- the sending city's turns: the receiving city issued these -------------------------
 
-def fund_handlers(city: City, policy_book: PolicyBook) -> dict[type[EventData], Handler]:
-    """The handler of every fund event type for the service instance of ``city``."""
+    @handlers.on(TransferRequested, issued_by=lambda e: e.to_city, acts="other")
+    async def on_transfer_requested(event: TransferRequested, unit: EventContext) -> None:
+        await saga.handle_request(unit, event, policy_book)
 
-    async def requested(context: EventContext, event: TransferRequested) -> None:
-        if _my_turn(context, event, event.to_city, city):
-            now = context.clock.now()
-            await run_step(context, saga.handle_request(context.conn, event, policy_book, now))
+    @handlers.on(TransferCredited, issued_by=lambda e: e.to_city, acts="other")
+    async def on_transfer_credited(event: TransferCredited, unit: EventContext) -> None:
+        await saga.handle_credited(unit, event)
 
-    async def funds_sent(context: EventContext, event: TransferFundsSent) -> None:
-        if _my_turn(context, event, event.from_city, city):
-            now = context.clock.now()
-            await run_step(context, saga.handle_funds_sent(context.conn, event, city, now))
+    @handlers.on(TransferCreditRefused, issued_by=lambda e: e.to_city, acts="other")
+    async def on_transfer_credit_refused(event: TransferCreditRefused, unit: EventContext) -> None:
+        await saga.handle_credit_refused(unit, event)
 
-    async def rejected(context: EventContext, event: TransferRejected) -> None:
-        if _my_turn(context, event, event.from_city, city):
-            await run_step(context, saga.handle_rejected(context.conn, event, context.clock.now()))
+    @handlers.on(TransferOverdue, issued_by=lambda e: e.to_city, acts="other")
+    async def on_transfer_overdue(event: TransferOverdue, unit: EventContext) -> None:
+        await saga.handle_overdue_notice(unit, event)
 
-    async def credited(context: EventContext, event: TransferCredited) -> None:
-        if _my_turn(context, event, event.to_city, city):
-            await run_step(context, saga.handle_credited(context.conn, event, context.clock.now()))
+    # ---- the receiving city's turns: the sending city issued these -------------------------
 
-    async def credit_refused(context: EventContext, event: TransferCreditRefused) -> None:
-        if _my_turn(context, event, event.to_city, city):
-            now = context.clock.now()
-            await run_step(context, saga.handle_credit_refused(context.conn, event, now))
+    @handlers.on(TransferFundsSent, issued_by=lambda e: e.from_city, acts="other")
+    async def on_transfer_funds_sent(event: TransferFundsSent, unit: EventContext) -> None:
+        await saga.handle_funds_sent(unit, event)
 
-    async def reverted(context: EventContext, event: TransferReverted) -> None:
-        if _my_turn(context, event, event.from_city, city):
-            await run_step(context, saga.handle_reverted(context.conn, event, context.clock.now()))
+    @handlers.on(TransferRejected, issued_by=lambda e: e.from_city, acts="other")
+    async def on_transfer_rejected(event: TransferRejected, unit: EventContext) -> None:
+        await saga.handle_rejected(unit, event)
 
-    async def completed(context: EventContext, event: TransferCompleted) -> None:
-        if _my_turn(context, event, event.from_city, city):
-            await run_step(context, saga.handle_completed(context.conn, event, context.clock.now()))
+    @handlers.on(TransferReverted, issued_by=lambda e: e.from_city, acts="other")
+    async def on_transfer_reverted(event: TransferReverted, unit: EventContext) -> None:
+        await saga.handle_reverted(unit, event)
 
-    async def overdue(context: EventContext, event: TransferOverdue) -> None:
-        if _my_turn(context, event, event.to_city, city):
-            await run_step(context, saga.handle_overdue_notice(context.conn, event))
+    @handlers.on(TransferCompleted, issued_by=lambda e: e.from_city, acts="other")
+    async def on_transfer_completed(event: TransferCompleted, unit: EventContext) -> None:
+        await saga.handle_completed(unit, event)
 
-    async def deposit_reported(context: EventContext, event: AccountDepositRecorded) -> None:
-        require_issuer(context, event.city, event)
-        if event.city != city:
-            await run_step(context, saga.handle_deposit_reported(context.conn, event))
+    # ---- deposits: the city keeping the account reports them to the other --------------------
 
-    return {
-        TransferRequested: requested,
-        TransferFundsSent: funds_sent,
-        TransferRejected: rejected,
-        TransferCredited: credited,
-        TransferCreditRefused: credit_refused,
-        TransferReverted: reverted,
-        TransferCompleted: completed,
-        TransferOverdue: overdue,
-        AccountDepositRecorded: deposit_reported,
-    }
+    @handlers.on(AccountDepositRecorded, issued_by=lambda e: e.city, acts="other")
+    async def on_account_deposit_recorded(
+        event: AccountDepositRecorded, unit: EventContext
+    ) -> None:
+        await saga.handle_deposit_reported(unit, event)
+
+    return handlers

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
+from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.policy_book import PolicyBook as DatedPolicyBook
 
 from .money import Fen, non_negative_fen, positive_fen
-
-City = Literal["cq", "cd"]
-CITIES: tuple[City, ...] = ("cq", "cd")
-CITY_NAMES: dict[City, str] = {"cq": "Chongqing", "cd": "Chengdu"}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""The transfer saga's steps in one city: each takes the event that moves it on, changes
-this city's state under row locks on the caller's transaction, and returns the events to
-publish (the caller writes them to the outbox in the same transaction).
+"""The transfer saga's steps in one city: each takes the unit of work it runs in (a
+consumer's :class:`~chengyu_kit.inbox.EventContext`, or the sweep's unit) and the event
+that moves it on, changes this city's state under row locks in the unit's transaction at
+``unit.now``, and emits the events that move the other city on (written to the outbox in
+the same transaction).
 
 Rule refusals that are part of the saga (the sending city refuses the request, the
 receiving city cannot credit) become events. A step the saga forbids (a credit for an
@@ -11,9 +13,9 @@ the event, since something upstream is wrong.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
-from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.cities import CITY_NAMES
+from chengyu_contracts.domain_error import Conflict, DomainError, NotFound
 from chengyu_contracts.events.fund import (
     AccountDepositRecorded,
     CarriedDeposit,
@@ -27,14 +29,13 @@ from chengyu_contracts.events.fund import (
     TransferReverted,
 )
 from chengyu_contracts.months import Month
-from chengyu_contracts.policy_book import policy_day
-from chengyu_contracts.registry import EventData
 from chengyu_kit.db import Connection
+from chengyu_kit.unit import Unit
 
 from . import account as accounts
 from .account import Deposit
 from .money import Fen
-from .policy import CITY_NAMES, City, PolicyBook
+from .policy import PolicyBook
 from .store import (
     StoredAccount,
     insert_account,
@@ -60,6 +61,7 @@ from .transfer import (
     is_overdue,
 )
 from .transfer_store import (
+    ReportedDeposit,
     StoredTransfer,
     close_reported_account,
     insert_transfer,
@@ -78,8 +80,8 @@ def _ids(transfer: Transfer) -> dict[str, str]:
     }
 
 
-def _unknown_transfer(transfer_id: str, role: str) -> DomainError:
-    return DomainError(
+def _unknown_transfer(transfer_id: str, role: str) -> NotFound:
+    return NotFound(
         "unknown-transfer", f"This city has no transfer {transfer_id} in which it is {role}."
     )
 
@@ -91,19 +93,9 @@ async def _locked(conn: Connection, transfer_id: str, role: str) -> StoredTransf
     return stored
 
 
-async def _advance(
-    conn: Connection,
-    transfer_id: str,
-    role: str,
-    step: TransferStep,
-    now: datetime,
-    *,
-    account_id: str | None = None,
-) -> StoredTransfer:
-    stored = await _locked(conn, transfer_id, role)
-    return await save_transfer(
-        conn, stored, apply(stored.transfer, step, now), account_id=account_id
-    )
+async def _advance(unit: Unit, transfer_id: str, role: str, step: TransferStep) -> None:
+    stored = await _locked(unit.conn, transfer_id, role)
+    await save_transfer(unit.conn, stored, apply(stored.transfer, step, unit.now))
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,33 +117,33 @@ def transfer_from_request(event: TransferRequested) -> Transfer:
     )
 
 
-async def handle_request(
-    conn: Connection, event: TransferRequested, policy_book: PolicyBook, now: datetime
-) -> list[EventData]:
+async def handle_request(unit: Unit, event: TransferRequested, policy_book: PolicyBook) -> None:
     """Sending city: check the person's account; reject, or freeze it and send the balance
     and the full deposit history."""
+    conn, now = unit.conn, unit.now
     requested = StoredTransfer("sending", transfer_from_request(event))
     if not await insert_transfer(conn, requested):
-        raise DomainError(
-            "duplicate-transfer", f"Transfer {event.transfer_id} was already requested."
-        )
+        raise Conflict("duplicate-transfer", f"Transfer {event.transfer_id} was already requested.")
     stored = await load_account_by_person_ref(conn, event.person_ref, for_update=True)
     transfer = requested.transfer
     try:
-        policy = policy_book.policy_for(event.from_city, policy_day(now))
+        policy = policy_book.policy_for(event.from_city, unit.today)
         reason = check_sending_side(None if stored is None else stored.account, transfer, policy)
     except DomainError as refusal:
         reason = Reason.of(refusal)
     if reason is not None or stored is None:
         assert reason is not None  # check_sending_side refuses a missing account
         await save_transfer(conn, requested, apply(transfer, Reject(reason), now))
-        return [TransferRejected(**_ids(transfer), reason_code=reason.code, reason=reason.sentence)]
+        unit.emit(
+            TransferRejected(**_ids(transfer), reason_code=reason.code, reason=reason.sentence)
+        )
+        return
 
     frozen = accounts.freeze_for_transfer(stored.account, transfer.transfer_id, policy)
     await save_account(conn, stored, frozen)
     sent = apply(transfer, SendFunds(frozen.balance_fen, len(frozen.deposits)), now)
     await save_transfer(conn, requested, sent, account_id=stored.account_id)
-    return [
+    unit.emit(
         TransferFundsSent(
             **_ids(transfer),
             sending_account_id=stored.account_id,
@@ -162,7 +154,7 @@ async def handle_request(
                 for d in frozen.deposits
             ],
         )
-    ]
+    )
 
 
 async def _frozen_account(conn: Connection, stored: StoredTransfer) -> StoredAccount:
@@ -175,10 +167,9 @@ async def _frozen_account(conn: Connection, stored: StoredTransfer) -> StoredAcc
     return account
 
 
-async def handle_credited(
-    conn: Connection, event: TransferCredited, now: datetime
-) -> list[EventData]:
+async def handle_credited(unit: Unit, event: TransferCredited) -> None:
     """Sending city: the other city credited the balance; close the account, complete."""
+    conn, now = unit.conn, unit.now
     stored = await _locked(conn, event.transfer_id, "sending")
     credited = apply(stored.transfer, Credit(), now)
     account = await _frozen_account(conn, stored)
@@ -186,14 +177,13 @@ async def handle_credited(
     await save_account(conn, account, closed)
     completed = apply(credited, Complete(), now)
     await save_transfer(conn, stored, completed)
-    return [TransferCompleted(**_ids(completed), amount_fen=account.account.balance_fen)]
+    unit.emit(TransferCompleted(**_ids(completed), amount_fen=account.account.balance_fen))
 
 
-async def handle_credit_refused(
-    conn: Connection, event: TransferCreditRefused, now: datetime
-) -> list[EventData]:
+async def handle_credit_refused(unit: Unit, event: TransferCreditRefused) -> None:
     """Sending city: the other city could not credit; restore the account exactly as it
     was before the freeze (compensation) and revert."""
+    conn, now = unit.conn, unit.now
     stored = await _locked(conn, event.transfer_id, "sending")
     reason = Reason(event.reason_code, event.reason)
     reverted = apply(stored.transfer, Revert(reason), now)
@@ -201,12 +191,13 @@ async def handle_credit_refused(
     restored = accounts.restore_after_failed_transfer(account.account, event.transfer_id)
     await save_account(conn, account, restored)
     await save_transfer(conn, stored, reverted)
-    return [TransferReverted(**_ids(reverted), reason_code=reason.code, reason=reason.sentence)]
+    unit.emit(TransferReverted(**_ids(reverted), reason_code=reason.code, reason=reason.sentence))
 
 
-async def handle_overdue_notice(conn: Connection, event: TransferOverdue) -> None:
+async def handle_overdue_notice(unit: Unit, event: TransferOverdue) -> None:
     """Sending city: mirror the receiving city's escalation on its own copy, unless that
     copy has already moved past it (the notice is informative, never a step of money)."""
+    conn = unit.conn
     stored = await load_transfer(conn, event.transfer_id, for_update=True)
     if stored is None or stored.role != "sending":
         return
@@ -225,11 +216,10 @@ def _carried(event: TransferFundsSent) -> tuple[Deposit, ...]:
     return tuple(Deposit(Month.parse(d.month), Fen(d.amount_fen), d.city) for d in event.deposits)
 
 
-async def handle_funds_sent(
-    conn: Connection, event: TransferFundsSent, city: City, now: datetime
-) -> list[EventData]:
+async def handle_funds_sent(unit: Unit, event: TransferFundsSent) -> None:
     """Receiving city: credit the balance and merge the history into the person's active
     account (opening one if they have none), or refuse the credit with the reason."""
+    conn, now, city = unit.conn, unit.now, unit.city
     stored = await _locked(conn, event.transfer_id, "receiving")
     arrived = apply(stored.transfer, SendFunds(Fen(event.amount_fen), len(event.deposits)), now)
     existing = await load_account_by_person_ref(conn, event.person_ref, for_update=True)
@@ -244,11 +234,12 @@ async def handle_funds_sent(
         )
     except DomainError as refusal:
         await save_transfer(conn, stored, arrived)
-        return [
+        unit.emit(
             TransferCreditRefused(
                 **_ids(arrived), reason_code=refusal.code, reason=refusal.sentence
             )
-        ]
+        )
+        return
 
     if existing is None:
         account_id = new_account_id(city)
@@ -268,60 +259,61 @@ async def handle_funds_sent(
     )
     done = apply(arrived, Credit(), now)
     await save_transfer(conn, stored, done, account_id=account_id)
-    return [
+    unit.emit(
         TransferCredited(**_ids(done), receiving_account_id=account_id, amount_fen=event.amount_fen)
-    ]
+    )
 
 
-async def handle_rejected(conn: Connection, event: TransferRejected, now: datetime) -> None:
+async def handle_rejected(unit: Unit, event: TransferRejected) -> None:
     """Receiving city: the sending city refused; the transfer ends rejected."""
     reason = Reason(event.reason_code, event.reason)
-    await _advance(conn, event.transfer_id, "receiving", Reject(reason), now)
+    await _advance(unit, event.transfer_id, "receiving", Reject(reason))
 
 
-async def handle_reverted(conn: Connection, event: TransferReverted, now: datetime) -> None:
+async def handle_reverted(unit: Unit, event: TransferReverted) -> None:
     """Receiving city: the sending city restored its account; the transfer ends reverted."""
     reason = Reason(event.reason_code, event.reason)
-    await _advance(conn, event.transfer_id, "receiving", Revert(reason), now)
+    await _advance(unit, event.transfer_id, "receiving", Revert(reason))
 
 
-async def handle_completed(conn: Connection, event: TransferCompleted, now: datetime) -> None:
+async def handle_completed(unit: Unit, event: TransferCompleted) -> None:
     """Receiving city: the sending city closed its account; the transfer is complete."""
-    await _advance(conn, event.transfer_id, "receiving", Complete(), now)
+    await _advance(unit, event.transfer_id, "receiving", Complete())
 
 
-async def mark_overdue(conn: Connection, transfer_id: str, now: datetime) -> list[EventData]:
+async def mark_overdue(unit: Unit, transfer_id: str) -> bool:
     """Receiving city (which owns the saga): mark the transfer overdue if it still waits
-    past its deadline at ``now``, and return the escalation event; nothing otherwise."""
-    stored = await load_transfer(conn, transfer_id, for_update=True)
+    past its deadline at ``unit.now`` and emit the escalation event; whether it did."""
+    now = unit.now
+    stored = await load_transfer(unit.conn, transfer_id, for_update=True)
     if stored is None or stored.role != "receiving":
         raise _unknown_transfer(transfer_id, "receiving")
     waiting_in = stored.transfer.state
     if waiting_in not in ("requested", "funds_sent", "credited"):
-        return []  # finished or already escalated since it was picked
+        return False  # finished or already escalated since it was picked
     if not is_overdue(stored.transfer, now):
-        return []
+        return False
     overdue = apply(stored.transfer, MarkOverdue(), now)
-    await save_transfer(conn, stored, overdue)
-    return [
+    await save_transfer(unit.conn, stored, overdue)
+    unit.emit(
         TransferOverdue(
             **_ids(overdue), waiting_in=waiting_in, deadline=overdue.deadline, detected_at=now
         )
-    ]
+    )
+    return True
 
 
 # --------------------------------------------------------------------------------------------
 # deposits reported by the other city
 
 
-async def handle_deposit_reported(conn: Connection, event: AccountDepositRecorded) -> None:
+async def handle_deposit_reported(unit: Unit, event: AccountDepositRecorded) -> None:
     """Remember a deposit the other city recorded, for loan eligibility here."""
-    await save_reported_deposit(
-        conn,
+    report = ReportedDeposit(
         account_id=event.account_id,
         person_ref=event.person_ref,
-        city=event.city,
         deposit=Deposit(Month.parse(event.month), Fen(event.amount_fen), event.city),
         balance_after_fen=Fen(event.balance_after_fen),
         account_version=event.account_version,
     )
+    await save_reported_deposit(unit.conn, report)

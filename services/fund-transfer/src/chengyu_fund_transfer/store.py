@@ -10,16 +10,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import asyncpg
 
+from chengyu_contracts.cities import CITIES
 from chengyu_contracts.months import Month
-from chengyu_kit.db import Connection
+from chengyu_kit.db import Connection, one_of
 
 from .account import Account, AccountKind, AccountStatus, Deposit
 from .money import Fen
-from .policy import CITIES
 
 _KINDS: tuple[AccountKind, ...] = ("employee", "flexible")
 _STATUSES: tuple[AccountStatus, ...] = ("active", "sealed", "transferring", "closed")
@@ -28,8 +28,6 @@ _ACCOUNT_COLUMNS = (
     "account_id, person_ref, full_name, city, kind, status, balance_fen,"
     " transfer_id, status_before_transfer, opened_at, version"
 )
-
-T = TypeVar("T", bound=str)
 
 
 @dataclass(frozen=True)
@@ -49,18 +47,11 @@ def new_account_id(city: str) -> str:
     return f"{city}-{uuid.uuid4().hex}"
 
 
-def _one_of(value: str, allowed: Sequence[T], what: str) -> T:
-    # The table's CHECK constraints make this a corruption guard, not input validation.
-    if value not in allowed:
-        raise ValueError(f"unexpected {what} {value!r} in the database")
-    return cast(T, value)
-
-
 def _deposit_from_row(row: asyncpg.Record) -> Deposit:
     return Deposit(
         month=Month.parse(row["month"]),
         amount_fen=Fen(row["amount_fen"]),
-        city=_one_of(row["city_of_origin"], CITIES, "city"),
+        city=one_of(row["city_of_origin"], CITIES, "city"),
     )
 
 
@@ -70,13 +61,13 @@ def _account_from_rows(
     before = row["status_before_transfer"]
     account = Account(
         person_ref=row["person_ref"],
-        city=_one_of(row["city"], CITIES, "city"),
-        kind=_one_of(row["kind"], _KINDS, "kind"),
-        status=_one_of(row["status"], _STATUSES, "status"),
+        city=one_of(row["city"], CITIES, "city"),
+        kind=one_of(row["kind"], _KINDS, "kind"),
+        status=one_of(row["status"], _STATUSES, "status"),
         balance_fen=Fen(row["balance_fen"]),
         deposits=tuple(sorted((_deposit_from_row(d) for d in deposits), key=lambda d: d.month)),
         transfer_id=row["transfer_id"],
-        status_before_transfer=None if before is None else _one_of(before, _STATUSES, "status"),
+        status_before_transfer=None if before is None else one_of(before, _STATUSES, "status"),
         credited_transfer_ids=frozenset(c["transfer_id"] for c in credited),
     )
     return StoredAccount(

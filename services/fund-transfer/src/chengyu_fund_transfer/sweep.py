@@ -3,12 +3,11 @@ wait past their deadline. Run periodically by the service on its clock."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import contextlib
+from typing import Protocol
 
-import asyncpg
-
-from chengyu_kit.issuer import EventIssuer
-from chengyu_kit.outbox import add_to_outbox
+from chengyu_kit.runtime import ServiceRuntime
+from chengyu_kit.unit import Unit
 
 from .saga import mark_overdue
 from .transfer_store import overdue_candidates
@@ -16,18 +15,33 @@ from .transfer_store import overdue_candidates
 SWEEP_BATCH = 500
 
 
-async def sweep_overdue(
-    pool: asyncpg.Pool, issuer: EventIssuer, now: datetime, *, limit: int = SWEEP_BATCH
-) -> int:
-    """Mark every receiving transfer past its deadline at ``now`` overdue, each in its own
-    transaction with its escalation event (one row lock at a time, so the sweep never
-    deadlocks with a consumer's batch); how many were marked."""
-    async with pool.acquire() as conn:
-        candidates = await overdue_candidates(conn, "receiving", now, limit)
+class UnitSource(Protocol):
+    """Where the sweep opens its units: the service's runtime, or a test's stand-in."""
+
+    def unit(self) -> contextlib.AbstractAsyncContextManager[Unit]: ...
+
+
+async def sweep_overdue(units: UnitSource, *, limit: int = SWEEP_BATCH) -> int:
+    """Mark every receiving transfer past its deadline overdue, each in its own unit (its
+    own transaction, with its escalation event) so that only one row lock is held at a
+    time and the sweep never deadlocks with a consumer's batch; how many were marked."""
+    async with units.unit() as picking:
+        candidates = await overdue_candidates(picking.conn, "receiving", picking.now, limit)
     marked = 0
     for transfer_id in candidates:
-        async with pool.acquire() as conn, conn.transaction():
-            events = await mark_overdue(conn, transfer_id, now)
-            await add_to_outbox(conn, [issuer.issue(e) for e in events])
-        marked += len(events)
+        async with units.unit() as unit:
+            # The unit's own instant: mark_overdue checks the deadline again under the lock.
+            if await mark_overdue(unit, transfer_id):
+                marked += 1
     return marked
+
+
+def schedule_overdue_sweep(runtime: ServiceRuntime, _: object) -> None:
+    """Register the sweep with ``runtime``, every ``OVERDUE_SWEEP_SECONDS`` (the service's
+    settings) or every minute under the kit's plain settings."""
+    interval = getattr(runtime.settings, "overdue_sweep_seconds", 60.0)
+
+    async def sweep() -> int:
+        return await sweep_overdue(runtime)
+
+    runtime.every(interval, "overdue-sweep", sweep)

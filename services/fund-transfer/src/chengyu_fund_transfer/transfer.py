@@ -20,11 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from chengyu_contracts.cities import CITY_NAMES, City
 from chengyu_contracts.domain_error import DomainError
 
 from .account import Account, transfer_blocker
 from .money import Fen, non_negative_fen, yuan_text
-from .policy import CITY_NAMES, City, CityPolicy
+from .policy import CityPolicy
 
 TransferState = Literal[
     "requested", "rejected", "funds_sent", "credited", "completed", "reverted", "overdue"
@@ -142,20 +143,15 @@ def _same_city_error() -> DomainError:
 
 
 def request_transfer(
-    transfer_id: str,
-    person_ref: str,
-    from_city: City,
-    to_city: City,
-    now: datetime,
-    policy: CityPolicy,
+    transfer_id: str, person_ref: str, from_city: City, now: datetime, policy: CityPolicy
 ) -> Transfer:
-    """A new transfer, requested in the receiving city ``to_city`` at ``now``.
+    """A new transfer from ``from_city``, requested at ``now`` in the receiving city, whose
+    ``policy`` it is (``policy.city``).
 
-    The deadline comes from the receiving city's ``policy`` (the saga starts there and the
+    The deadline comes from the receiving city's policy (the saga starts there and the
     requested event carries it), so both cities judge overdue against the same instant.
     """
-    if policy.city != to_city:
-        raise ValueError("the deadline comes from the receiving city's policy")
+    to_city = policy.city
     if from_city == to_city:
         raise _same_city_error()
     at = _aware(now)

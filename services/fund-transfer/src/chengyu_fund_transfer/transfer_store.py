@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypeVar, cast
+from typing import Literal
 
 import asyncpg
 
+from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.months import Month
-from chengyu_kit.db import Connection
+from chengyu_kit.db import Connection, one_of
 
 from .account import Deposit
 from .money import Fen
-from .policy import CITIES, City
 from .transfer import Reason, Step, Transfer, TransferState
 
 Role = Literal["receiving", "sending"]
@@ -35,8 +35,6 @@ _COLUMNS = (
     " deadline, amount_fen, months_sent, reason_code, reason, account_id, full_name"
 )
 
-T = TypeVar("T", bound=str)
-
 
 @dataclass(frozen=True)
 class StoredTransfer:
@@ -50,13 +48,6 @@ class StoredTransfer:
     full_name: str | None = None
 
 
-def _one_of(value: str, allowed: Sequence[T], what: str) -> T:
-    # CHECK constraints make this a corruption guard, not input validation.
-    if value not in allowed:
-        raise ValueError(f"unexpected {what} {value!r} in the database")
-    return cast(T, value)
-
-
 def _transfer_from_rows(row: asyncpg.Record, steps: Sequence[asyncpg.Record]) -> StoredTransfer:
     reason = None
     if row["reason_code"] is not None:
@@ -65,21 +56,21 @@ def _transfer_from_rows(row: asyncpg.Record, steps: Sequence[asyncpg.Record]) ->
     transfer = Transfer(
         transfer_id=row["transfer_id"],
         person_ref=row["person_ref"],
-        from_city=_one_of(row["from_city"], CITIES, "city"),
-        to_city=_one_of(row["to_city"], CITIES, "city"),
-        state=_one_of(row["state"], _STATES, "state"),
+        from_city=one_of(row["from_city"], CITIES, "city"),
+        to_city=one_of(row["to_city"], CITIES, "city"),
+        state=one_of(row["state"], _STATES, "state"),
         requested_at=row["requested_at"],
         deadline=row["deadline"],
         history=tuple(
-            Step(_one_of(s["state"], _STATES, "state"), s["at"], s["detail"]) for s in steps
+            Step(one_of(s["state"], _STATES, "state"), s["at"], s["detail"]) for s in steps
         ),
         amount_fen=None if row["amount_fen"] is None else Fen(row["amount_fen"]),
         months_sent=row["months_sent"],
         reason=reason,
-        overdue_from=None if overdue_from is None else _one_of(overdue_from, _STATES, "state"),
+        overdue_from=None if overdue_from is None else one_of(overdue_from, _STATES, "state"),
     )
     return StoredTransfer(
-        role=_one_of(row["role"], _ROLES, "role"),
+        role=one_of(row["role"], _ROLES, "role"),
         transfer=transfer,
         account_id=row["account_id"],
         full_name=row["full_name"],
@@ -206,18 +197,23 @@ class ReportedAccounts:
     balance_fen: Fen
 
 
-async def save_reported_deposit(
-    conn: Connection,
-    *,
-    account_id: str,
-    person_ref: str,
-    city: City,
-    deposit: Deposit,
-    balance_after_fen: Fen,
-    account_version: int,
-) -> None:
+@dataclass(frozen=True)
+class ReportedDeposit:
+    """A deposit the other city reported: on which of its accounts and whose, and the
+    account's balance and version after it (the deposit's city is the reporting city)."""
+
+    account_id: str
+    person_ref: str
+    deposit: Deposit
+    balance_after_fen: Fen
+    account_version: int
+
+
+async def save_reported_deposit(conn: Connection, report: ReportedDeposit) -> None:
     """Record a deposit the other city reported, and its account's balance if newer than
     what is known (reports may arrive out of order; a closed account stays closed)."""
+    account_id, person_ref, deposit = report.account_id, report.person_ref, report.deposit
+    city = deposit.city
     await conn.execute(
         "INSERT INTO reported_deposit (account_id, month, person_ref, city, amount_fen)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, month) DO NOTHING",
@@ -236,8 +232,8 @@ async def save_reported_deposit(
         account_id,
         person_ref,
         city,
-        balance_after_fen,
-        account_version,
+        report.balance_after_fen,
+        report.account_version,
     )
 
 
@@ -271,7 +267,7 @@ async def load_reported(conn: Connection, person_ref: str) -> ReportedAccounts:
     return ReportedAccounts(
         deposits=tuple(
             Deposit(
-                Month.parse(r["month"]), Fen(r["amount_fen"]), _one_of(r["city"], CITIES, "city")
+                Month.parse(r["month"]), Fen(r["amount_fen"]), one_of(r["city"], CITIES, "city")
             )
             for r in deposits
         ),
