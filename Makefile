@@ -25,13 +25,13 @@ sync: tools ## Install the workspace from uv.lock
 kafka-jars: sync ## Fetch the Apache Kafka jars (deploy/kafka/pom.xml) into .cache/kafka once
 	$(RUN) python -m chengyu_kit.local.kafka
 
-# `make up DEMO=0` starts the stack without running `chengyu demo` on it.
+# `make up DEMO=0` starts the stack without running `chengyu-demo` on it.
 DEMO ?= 1
 
-up: kafka-jars ## Start the local stack (idempotent), then `chengyu demo` unless DEMO=0
+up: kafka-jars ## Start the local stack (idempotent), then `chengyu-demo` unless DEMO=0
 	$(RUN) chengyu stack up
 	@# The demo runs each seed once per stack: a second `make up` only shows its summary.
-	@if [ "$(DEMO)" = "0" ]; then echo "demo: skipped (DEMO=0)"; else $(RUN) chengyu demo; fi
+	@if [ "$(DEMO)" = "0" ]; then echo "demo: skipped (DEMO=0)"; else $(RUN) chengyu-demo; fi
 
 down: tools ## Stop everything the local stack started (data kept)
 	$(RUN) chengyu stack down
@@ -42,8 +42,8 @@ lint: sync ## ruff and mypy over every package
 	@# A service's folders need no entry in pyproject.toml's mypy_path: its hyphenated
 	@# folder names no module, so mypy takes its src/ and tests/ as the bases of their files
 	@# (and finds the tests' sibling helper modules there).
-	$(RUN) mypy contracts/src kit/src deploy/src services/*/src benchmarks
-	$(RUN) mypy contracts/tests kit/tests deploy/tests tests services/*/tests
+	$(RUN) mypy contracts/src kit/src deploy/src demo/src services/*/src benchmarks
+	$(RUN) mypy contracts/tests kit/tests deploy/tests demo/tests tests services/*/tests
 
 contracts: sync ## Fail if committed schemas differ from the code or a change breaks consumers
 	$(RUN) chengyu contracts check

@@ -2,8 +2,8 @@
 
 Each command group lives in its own module as a ``typer.Typer`` named ``app`` and is added
 below with ``app.add_typer``. Add new groups (contracts, keys, dlq, events, ...) the same way.
-A single command without subcommands (``demo``) is a function registered with
-``app.command``.
+The demo workload is no part of it: it is its own command, ``chengyu-demo`` (package
+``chengyu_demo``), since it uses the services' rules and ops must not depend on any service.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import typer
 
 from chengyu_ops import (
     cli_contracts,
-    cli_demo,
     cli_dlq,
     cli_events,
     cli_keys,
@@ -37,7 +36,6 @@ app.add_typer(cli_dlq.app, name="dlq")
 app.add_typer(cli_events.app, name="events")
 
 # --- single commands -----------------------------------------------------------------------
-app.command("demo")(cli_demo.demo_command)
 app.command("new-service")(cli_new_service.new_service_command)
 
 

@@ -1,7 +1,7 @@
-"""The workload of ``chengyu demo``, as pure data: people, accounts, deposits, transfers.
+"""The workload of ``chengyu-demo``, as pure data: people, accounts, deposits, transfers.
 
 :func:`generate_workload` turns a seed (and the day it runs on) into the same workload every
-time; nothing here does I/O. ``chengyu_ops.cli_demo`` drives it against the two cities'
+time; nothing here does I/O. ``chengyu_demo.cli`` drives it against the two cities'
 fund-transfer services over HTTP.
 
 Everyone is synthetic: resident ID numbers are made with
@@ -39,6 +39,7 @@ from typing import Literal
 from chengyu_contracts.masking import mask_name, mask_resident_id
 from chengyu_contracts.months import Month, month_range
 from chengyu_contracts.resident_id import Sex, synthesize_resident_id
+from chengyu_demo.stack import CITIES, City, other_city
 from chengyu_fund_transfer.policy import CityPolicy, PolicyBook, default_policies
 
 __all__ = [
@@ -59,8 +60,6 @@ __all__ = [
     "scenario_counts",
 ]
 
-City = Literal["cq", "cd"]
-CITIES: tuple[City, City] = ("cq", "cd")
 Kind = Literal["employee", "flexible"]
 Outcome = Literal["completed", "rejected", "reverted"]
 Scenario = Literal["stay", "move", "merge", "round-trip", "no-account", "conflict"]
@@ -111,11 +110,6 @@ _SHARES: dict[Scenario, float] = {
 }
 # Below this many transfers the shares round to nothing; from it on each scenario occurs.
 _ALL_SCENARIOS_FROM = len(_SHARES) + 1
-
-
-def other_city(city: City) -> City:
-    """The other one of the two cities."""
-    return "cd" if city == "cq" else "cq"
 
 
 @dataclass(frozen=True)
@@ -178,7 +172,7 @@ class PlannedTransfer:
 
 @dataclass(frozen=True)
 class Workload:
-    """Everything ``chengyu demo`` does, in order: open the accounts with their deposits,
+    """Everything ``chengyu-demo`` does, in order: open the accounts with their deposits,
     then request the transfers wave by wave."""
 
     seed: int

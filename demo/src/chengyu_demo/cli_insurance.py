@@ -1,7 +1,7 @@
-"""The insurance part of ``chengyu demo``: drive a seeded workload through both cities'
+"""The insurance part of ``chengyu-demo``: drive a seeded workload through both cities'
 insurance-years services.
 
-The workload comes from :mod:`chengyu_ops.demo_insurance` (pure); this module only speaks
+The workload comes from :mod:`chengyu_demo.insurance` (pure); this module only speaks
 HTTP to the clerks' API, as a clerk's client would: record contribution periods in each
 city (and correct or cancel some), wait until both cities' ledgers hold every version and
 compare them, request retirement cities (both cities at once for some people) and follow
@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from rich.progress import Progress, TaskID
 
-from chengyu_ops.demo_driver import DemoDriver
-from chengyu_ops.services import City
+from chengyu_demo.driver import DemoDriver
+from chengyu_demo.stack import City
 
 if TYPE_CHECKING:
-    from chengyu_ops.demo_insurance import (
+    from chengyu_demo.insurance import (
         InsuranceWorkload,
         InsuredPerson,
         PlannedAssessment,
@@ -152,16 +152,11 @@ class _Driver(DemoDriver):
     ) -> View | None:
         """POST ``body`` (GET when None) in ``city``; the answer, or None after noting
         the problem."""
-        client = self.clients[city]
-        try:
-            answer = await self._limited(
-                lambda: client.get(path) if body is None else client.post(path, json=body)
-            )
-        except httpx.HTTPError as error:
-            self._problem(what, None, type(error).__name__)
-            return None
-        if answer.status_code != expect:
-            self._problem(what, answer)
+        answer = await self.send(city, "GET" if body is None else "POST", path, body)
+        if answer.status != expect:
+            # After a lost answer the refusal may be of our own first attempt: say so.
+            lost = " (after a lost answer)" if answer.maybe_applied_before else ""
+            self._problem(what + lost, answer)
             return None
         view: View = answer.json()
         return view
@@ -174,11 +169,8 @@ class _Driver(DemoDriver):
         loop = asyncio.get_running_loop()
         last: View | None = None
         while True:
-            try:
-                answer = await self._limited(lambda: self.clients[city].get(path))
-            except httpx.HTTPError:
-                answer = None  # a restarting service: keep asking until the deadline
-            if answer is not None and answer.status_code == 200:
+            answer = await self.send(city, "GET", path)
+            if answer.status == 200:
                 last = answer.json()
                 if done(last):
                     return last, True

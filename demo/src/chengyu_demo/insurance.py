@@ -1,14 +1,14 @@
-"""The insurance-years workload of ``chengyu demo``, as pure data: people whose careers
+"""The insurance-years workload of ``chengyu-demo``, as pure data: people whose careers
 span both cities, their contribution periods, corrections, retirement-city requests and
 long-term-care assessments, each with the outcome the domain rules predict.
 
 :func:`generate_insurance_workload` turns a seed (and the day it runs on) into the same
-workload every time; nothing here does I/O. ``chengyu_ops.cli_demo_insurance`` drives it
+workload every time; nothing here does I/O. ``chengyu_demo.cli_insurance`` drives it
 against both cities' insurance-years services over HTTP.
 
 Everyone is synthetic: resident ID numbers are made with
 :func:`chengyu_contracts.resident_id.synthesize_resident_id` from the cities' county codes
-(:data:`chengyu_ops.demo.CITY_REGIONS`). The insurance API takes no names (a person is
+(:data:`chengyu_demo.fund.CITY_REGIONS`). The insurance API takes no names (a person is
 their ID number at the edge and their ``person_ref`` inside), so the plan has none.
 
 Every person worked in both cities, in two to four spells that alternate between them;
@@ -51,6 +51,7 @@ from typing import Literal
 from chengyu_contracts.masking import mask_resident_id
 from chengyu_contracts.months import Month
 from chengyu_contracts.resident_id import Sex, synthesize_resident_id
+from chengyu_demo.fund import CITIES, CITY_REGIONS, City, other_city
 from chengyu_insurance_years.care import CareAssessment, Recognition, recognise
 from chengyu_insurance_years.ledger import build_ledger, totals
 from chengyu_insurance_years.periods import ContributionPeriod, PeriodKind
@@ -67,7 +68,6 @@ from chengyu_insurance_years.retirement import (
     RetirementRequest,
     decide_retirement_city,
 )
-from chengyu_ops.demo import CITIES, CITY_REGIONS, City, other_city
 
 __all__ = [
     "CARE_CASES",
@@ -215,7 +215,7 @@ class PlannedAssessment:
 
 @dataclass(frozen=True)
 class InsuranceWorkload:
-    """Everything the insurance part of ``chengyu demo`` does, in order: record the
+    """Everything the insurance part of ``chengyu-demo`` does, in order: record the
     periods (and correct or cancel some), check the ledgers, request the retirement cities,
     record the care assessments."""
 

@@ -1,4 +1,4 @@
-"""The pure part of ``chengyu demo``: the seeded workload (people, accounts, deposits,
+"""The pure part of ``chengyu-demo``: the seeded workload (people, accounts, deposits,
 transfers) and its summary. The HTTP driving is exercised by running the demo on the stack."""
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ import pytest
 
 from chengyu_contracts.months import Month
 from chengyu_contracts.resident_id import parse_resident_id
-from chengyu_fund_transfer.policy import default_policy_book
-from chengyu_ops.cli_demo import DemoReport, summary_lines
-from chengyu_ops.demo import (
+from chengyu_demo.cli import DemoReport, summary_lines
+from chengyu_demo.fund import (
     CITY_REGIONS,
     GIVEN_NAMES,
     SURNAMES,
@@ -22,6 +21,7 @@ from chengyu_ops.demo import (
     other_city,
     scenario_counts,
 )
+from chengyu_fund_transfer.policy import default_policy_book
 
 # Chengdu's default policy raises the flexible maximum on 2026-01-01: test both sides.
 DAYS = (date(2025, 3, 15), date(2026, 11, 29))
@@ -206,6 +206,7 @@ def test_summary_counts_outcomes_by_reason_and_checks_conservation() -> None:
         {"completed": 2, "rejected/no-such-account": 1, "reverted/history-conflict": 1}
     )
     report.balances_fen.update({"cq": 100_000, "cd": 23_456})
+    report.recorded_fen.update({"cq": 80_000, "cd": 43_456})  # some moved to the other city
     text = "\n".join(summary_lines(report, workload))
     assert "2 completed" in text
     assert "1 rejected (no-such-account 1)" in text
@@ -215,3 +216,26 @@ def test_summary_counts_outcomes_by_reason_and_checks_conservation() -> None:
     report.balances_fen["cd"] -= 1
     assert not report.conserved
     assert "DIFFERS" in "\n".join(summary_lines(report, workload))
+
+
+def test_money_is_not_said_to_differ_when_a_lost_answer_hides_an_account() -> None:
+    workload = generate_workload(3, today=DAYS[1], people=20)
+    report = DemoReport(seed=3, day="2026-11-29", people=20)
+    report.requested = 1
+    report.balances_fen.update({"cq": 0, "cd": 0})
+    report.recorded_fen.update({"cq": 5_000, "cd": 0})  # moved where the demo cannot see
+    report.unconfirmed["request transfer: answer lost, transfer id unknown"] += 1
+    text = "\n".join(summary_lines(report, workload))
+    assert "DIFFERS" not in text
+    assert "NOT CONFIRMED" in text
+    assert "1 x request transfer: answer lost" in text
+
+
+def test_the_money_check_uses_what_the_services_hold_not_the_demos_bookkeeping() -> None:
+    workload = generate_workload(3, today=DAYS[1], people=20)
+    report = DemoReport(seed=3, day="2026-11-29", people=20)
+    report.deposited_fen = 1_000  # the demo's own count missed a deposit whose answer was lost
+    report.balances_fen.update({"cq": 1_500, "cd": 0})
+    report.recorded_fen.update({"cq": 1_500, "cd": 0})
+    assert report.conserved
+    assert "conserved" in "\n".join(summary_lines(report, workload))

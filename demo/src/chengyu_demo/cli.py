@@ -1,8 +1,8 @@
-"""``chengyu demo``: drive seeded workloads through both cities' services: the fund part
-here, the insurance part in :mod:`chengyu_ops.cli_demo_insurance`; the command runs both
+"""``chengyu-demo``: drive seeded workloads through both cities' services: the fund part
+here, the insurance part in :mod:`chengyu_demo.cli_insurance`; the command runs both
 (or one, ``--only``) and records each seed's runs.
 
-The fund workload comes from :mod:`chengyu_ops.demo` (pure); this module only speaks HTTP to
+The fund workload comes from :mod:`chengyu_demo.fund` (pure); this module only speaks HTTP to
 the clerks' API, exactly as a clerk's client would: open accounts, record deposits, request
 transfers in the receiving city, follow them until they end, then read the balances.
 
@@ -18,9 +18,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import typer
@@ -34,22 +33,36 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from chengyu_ops.demo_driver import DemoDriver
-from chengyu_ops.keys import CITIES
-from chengyu_ops.paths import find_project_root, state_home
-from chengyu_ops.services import City, find_service
+from chengyu_contracts.policy_book import policy_day
+from chengyu_demo.cli_insurance import SERVICE as INSURANCE
+from chengyu_demo.cli_insurance import (
+    InsuranceDemoError,
+    insurance_summary_lines,
+    run_insurance_demo,
+)
+from chengyu_demo.driver import DemoDriver, RetryPolicy
+from chengyu_demo.fund import generate_workload
+from chengyu_demo.insurance import generate_insurance_workload
+from chengyu_demo.stack import CITIES, City, default_url, find_project_root, state_home
 
 if TYPE_CHECKING:
-    from chengyu_ops.demo import PlannedAccount, PlannedTransfer, Workload
+    from chengyu_demo.fund import PlannedAccount, PlannedTransfer, Workload
 
-__all__ = ["DemoReport", "Part", "demo_command", "read_marker", "run_demo", "write_marker"]
+__all__ = [
+    "DemoReport",
+    "Part",
+    "demo_command",
+    "main",
+    "read_marker",
+    "run_demo",
+    "summary_lines",
+    "write_marker",
+]
 
 SERVICE = "fund-transfer"
 DEFAULT_SEED = 2025
 TERMINAL = frozenset({"completed", "rejected", "reverted"})
 POLL_SECONDS = 0.5
-
-_T = TypeVar("_T")
 
 
 class DemoError(RuntimeError):
@@ -66,6 +79,7 @@ class DemoReport:
     accounts_opened: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CITIES, 0))
     # Accounts the receiving city opened when crediting a person who had none there.
     opened_by_transfers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CITIES, 0))
+    # The deposits the demo made (its own bookkeeping, for the summary's counts).
     deposits: int = 0
     deposited_fen: int = 0
     requested: int = 0
@@ -76,13 +90,31 @@ class DemoReport:
     skipped_people: int = 0
     skipped_transfers: int = 0
     problems: Counter[str] = field(default_factory=Counter)
+    # What the services' databases hold at the end, read back over HTTP: every balance,
+    # and every deposit once (by person, city and month, wherever its history now is).
     balances_fen: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CITIES, 0))
+    recorded_fen: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CITIES, 0))
+    unread_accounts: int = 0
+    # Calls that were made but whose outcome the demo could not learn (an answer lost to a
+    # killed service and nothing to look it up by), by what they were.
+    unconfirmed: Counter[str] = field(default_factory=Counter)
+    # Lost answers whose outcome a lookup (GET) confirmed, and attempts repeated.
+    looked_up: int = 0
+    retries: int = 0
     example_transfer: str = ""
 
     @property
     def conserved(self) -> bool:
-        """Whether both cities together hold exactly what was deposited."""
-        return sum(self.balances_fen.values()) == self.deposited_fen
+        """Whether both cities together hold exactly the deposits they recorded."""
+        return sum(self.balances_fen.values()) == sum(self.recorded_fen.values())
+
+    @property
+    def money_confirmed(self) -> bool:
+        """Whether the demo saw every account its calls made: each one was read, and no
+        transfer's answer was lost (its receiving account may be one the demo cannot see)."""
+        return self.unread_accounts == 0 and not any(
+            what.startswith("request transfer") for what in self.unconfirmed
+        )
 
     @property
     def ok(self) -> bool:
@@ -94,6 +126,7 @@ class DemoReport:
         data = asdict(self)
         data["outcomes"] = dict(self.outcomes)
         data["problems"] = dict(self.problems)
+        data["unconfirmed"] = dict(self.unconfirmed)
         data["conserved"] = self.conserved
         return data
 
@@ -107,6 +140,12 @@ class _Settled:
     account_id: str | None
 
 
+# What an answer lost to a killed service, then retried, may say about the first attempt.
+_LOST_OPEN = "open account: answer lost, account id unknown"
+_LOST_TRANSFER = "request transfer: answer lost, transfer id unknown"
+_LOST_THEN_OTHERWISE = "request transfer: answer lost, retry ended otherwise than planned"
+
+
 class _Driver(DemoDriver):
     """The HTTP side of one demo run."""
 
@@ -118,6 +157,7 @@ class _Driver(DemoDriver):
         *,
         concurrency: int,
         wait_seconds: float,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.workload = workload
         self.report = DemoReport(
@@ -129,6 +169,7 @@ class _Driver(DemoDriver):
             self.report.problems,
             concurrency=concurrency,
             wait_seconds=wait_seconds,
+            retry=retry,
         )
         self.skipped: set[str] = set()  # people whose accounts could not all be opened
         self.accounts: set[tuple[City, str]] = set()  # every account the demo touched
@@ -142,28 +183,31 @@ class _Driver(DemoDriver):
         deposits_task = self.progress.add_task("record deposits", total=self.workload.deposit_count)
         await asyncio.gather(
             *(
-                self._limited(partial(self._open, account, accounts_task, deposits_task))
+                self._open(account, accounts_task, deposits_task)
                 for account in self.workload.accounts
             )
         )
 
     async def _open(self, planned: PlannedAccount, accounts: TaskID, deposits: TaskID) -> None:
         person = self.workload.person(planned.person)
-        client = self.clients[planned.city]
-        try:
-            answer = await client.post(
-                "/accounts",
-                json={"resident_id": person.resident_id, "name": person.name, "kind": planned.kind},
-            )
-        except httpx.HTTPError as error:
-            self._problem("open account", None, type(error).__name__)
-            answer = None
+        answer = await self.send(
+            planned.city,
+            "POST",
+            "/accounts",
+            {"resident_id": person.resident_id, "name": person.name, "kind": planned.kind},
+        )
         self.progress.advance(accounts)
-        if answer is None or answer.status_code != 201:
-            # A 409 (already-has-account) means an earlier, unfinished run created this
-            # person: not a fault, but their plan no longer holds. Either way, leave the
-            # person's transfers out.
-            if answer is not None and answer.status_code != 409:
+        if answer.status != 201:
+            if answer.code == "already-has-account" and answer.maybe_applied_before:
+                # Our own first attempt opened it and its answer was lost: made, but
+                # without its id no deposit can go to it (a service that honours the
+                # Idempotency-Key replays the 201 instead).
+                self.report.accounts_opened[planned.city] += 1
+                self.report.unconfirmed[_LOST_OPEN] += 1
+            elif answer.status != 409:
+                # A 409 (already-has-account) without a lost answer means an earlier,
+                # unfinished run created this person: not a fault, but their plan no
+                # longer holds. Either way, leave the person's transfers out.
                 self._problem("open account", answer)
             self.skipped.add(person.key)
             self.progress.advance(deposits, len(planned.deposits))
@@ -172,20 +216,28 @@ class _Driver(DemoDriver):
         self.accounts.add((planned.city, account_id))
         self.report.accounts_opened[planned.city] += 1
         for deposit in planned.deposits:
-            try:
-                answer = await client.post(
-                    f"/accounts/{account_id}/deposits",
-                    json={"month": deposit.month, "amount_fen": deposit.amount_fen},
-                )
-            except httpx.HTTPError as error:
-                self._problem("record deposit", None, type(error).__name__)
-            else:
-                if answer.status_code == 201:
-                    self.report.deposits += 1
-                    self.report.deposited_fen += deposit.amount_fen
-                else:
-                    self._problem("record deposit", answer)
+            if await self._deposit(planned.city, account_id, deposit.month, deposit.amount_fen):
+                self.report.deposits += 1
+                self.report.deposited_fen += deposit.amount_fen
             self.progress.advance(deposits)
+
+    async def _deposit(self, city: City, account_id: str, month: str, amount_fen: int) -> bool:
+        """Record one deposit; whether the account holds it afterwards."""
+        path = f"/accounts/{account_id}/deposits"
+        answer = await self.send(city, "POST", path, {"month": month, "amount_fen": amount_fen})
+        if answer.status == 201:
+            return True
+        if answer.code == "duplicate-month" and answer.maybe_applied_before:
+            # The first attempt's answer was lost: the account says whether it was ours.
+            account = await self.send(city, "GET", f"/accounts/{account_id}")
+            if account.status == 200 and any(
+                d["month"] == month and d["amount_fen"] == amount_fen and d["city"] == city
+                for d in account.json()["deposits"]
+            ):
+                self.report.looked_up += 1
+                return True
+        self._problem("record deposit", answer)
+        return False
 
     # -- transfers ---------------------------------------------------------------------
 
@@ -210,20 +262,20 @@ class _Driver(DemoDriver):
 
     async def _transfer(self, planned: PlannedTransfer, task: TaskID, deadline: float) -> None:
         person = self.workload.person(planned.person)
-        client = self.clients[planned.to_city]
         body = {
             "resident_id": person.resident_id,
             "name": person.name,
             "from_city": planned.from_city,
         }
-        try:
-            answer = await self._limited(lambda: client.post("/transfers", json=body))
-        except httpx.HTTPError as error:
-            self._problem("request transfer", None, type(error).__name__)
-            self.progress.advance(task)
-            return
-        if answer.status_code != 202:
-            self._problem("request transfer", answer)
+        answer = await self.send(planned.to_city, "POST", "/transfers", body)
+        if answer.status != 202:
+            if answer.code == "transfer-in-progress" and answer.maybe_applied_before:
+                # Our first attempt started it and its answer (with its id) was lost.
+                self.report.requested += 1
+                self.report.unconfirmed[_LOST_TRANSFER] += 1
+                self.ended.setdefault(planned.person, []).append("unknown")
+            else:
+                self._problem("request transfer", answer)
             self.progress.advance(task)
             return
         self.report.requested += 1
@@ -241,27 +293,27 @@ class _Driver(DemoDriver):
         self.report.outcomes[label] += 1
         self.ended.setdefault(planned.person, []).append(settled.state)
         if (settled.state, settled.reason_code) != (planned.expected, planned.expected_reason):
-            self.report.not_as_planned += 1
+            if answer.maybe_applied_before:
+                # The lost first attempt may have been applied (and this is a second
+                # transfer of an account that already left): not known to differ.
+                self.report.unconfirmed[_LOST_THEN_OTHERWISE] += 1
+            else:
+                self.report.not_as_planned += 1
         if settled.account_id is not None:
             if (planned.to_city, settled.account_id) not in self.accounts:
                 # The person had no open account there: the credit opened one.
                 self.report.opened_by_transfers[planned.to_city] += 1
             self.accounts.add((planned.to_city, settled.account_id))
         if settled.state == "completed" and not self.report.example_transfer:
-            url = str(client.base_url).rstrip("/")
+            url = str(self.clients[planned.to_city].base_url).rstrip("/")
             self.report.example_transfer = f"{url}/transfers/{transfer_id}"
 
     async def _settle(self, city: City, transfer_id: str, deadline: float) -> _Settled | None:
         """Poll the receiving city until the transfer ends; None past ``deadline``."""
         loop = asyncio.get_running_loop()
         while True:
-            try:
-                answer = await self._limited(
-                    lambda: self.clients[city].get(f"/transfers/{transfer_id}")
-                )
-            except httpx.HTTPError:
-                answer = None  # a restarting service: keep asking until the deadline
-            if answer is not None and answer.status_code == 200:
+            answer = await self.send(city, "GET", f"/transfers/{transfer_id}")
+            if answer.status == 200:
                 view = answer.json()
                 if view["state"] in TERMINAL:
                     return _Settled(view["state"], view["reason_code"], view["account_id"])
@@ -269,27 +321,30 @@ class _Driver(DemoDriver):
                 return None
             await asyncio.sleep(POLL_SECONDS)
 
-    # -- balances ----------------------------------------------------------------------
+    # -- what the services hold ----------------------------------------------------------
 
     async def read_balances(self) -> None:
-        """Sum the balances of every account the demo opened or a transfer credited."""
+        """Read every account the demo opened or a transfer credited: its balance, and each
+        deposit once (a transferred history appears in the closed account and in the one
+        it moved to; a month is paid once per person and city)."""
         task = self.progress.add_task("read balances", total=len(self.accounts))
+        recorded: dict[tuple[str, str, str], int] = {}
 
         async def one(city: City, account_id: str) -> None:
-            try:
-                answer = await self._limited(
-                    lambda: self.clients[city].get(f"/accounts/{account_id}")
-                )
-            except httpx.HTTPError as error:
-                self._problem("read account", None, type(error).__name__)
+            answer = await self.send(city, "GET", f"/accounts/{account_id}")
+            if answer.status == 200:
+                view = answer.json()
+                self.report.balances_fen[city] += int(view["balance_fen"])
+                for d in view["deposits"]:
+                    recorded[(view["person_ref"], d["city"], d["month"])] = int(d["amount_fen"])
             else:
-                if answer.status_code == 200:
-                    self.report.balances_fen[city] += int(answer.json()["balance_fen"])
-                else:
-                    self._problem("read account", answer)
+                self.report.unread_accounts += 1
+                self._problem("read account", answer)
             self.progress.advance(task)
 
         await asyncio.gather(*(one(city, account_id) for city, account_id in self.accounts))
+        for (_, city, _), amount in recorded.items():
+            self.report.recorded_fen[city] = self.report.recorded_fen.get(city, 0) + amount
 
 
 async def run_demo(
@@ -299,6 +354,7 @@ async def run_demo(
     progress: Progress,
     concurrency: int = 8,
     wait_seconds: float = 180.0,
+    retry: RetryPolicy | None = None,
 ) -> DemoReport:
     """Drive ``workload`` through the services at ``urls`` and report what happened."""
     async with (
@@ -308,12 +364,20 @@ async def run_demo(
         clients: dict[City, httpx.AsyncClient] = {"cq": cq, "cd": cd}
         await _check_ready(clients)
         driver = _Driver(
-            workload, clients, progress, concurrency=concurrency, wait_seconds=wait_seconds
+            workload,
+            clients,
+            progress,
+            concurrency=concurrency,
+            wait_seconds=wait_seconds,
+            retry=retry,
         )
-        await driver.open_accounts()
-        for wave in sorted({t.wave for t in workload.transfers}):
-            await driver.run_wave(wave)
-        await driver.read_balances()
+        try:
+            await driver.open_accounts()
+            for wave in sorted({t.wave for t in workload.transfers}):
+                await driver.run_wave(wave)
+            await driver.read_balances()
+        finally:
+            driver.report.retries = sum(driver.retries.values())
         driver.report.skipped_people = len(driver.skipped)
         return driver.report
 
@@ -368,6 +432,8 @@ def summary_lines(report: DemoReport, workload: Workload) -> list[str]:
     ]
     if report.unfinished:
         lines.append(f"                      {report.unfinished} NOT ENDED within the wait")
+    for what, count in sorted(report.unconfirmed.items()):
+        lines.append(f"  NOT CONFIRMED       {count} x {what} (a service was killed?)")
     if report.not_as_planned:
         lines.append(f"                      {report.not_as_planned} ended otherwise than planned")
     elif report.requested and not report.unfinished:
@@ -380,10 +446,26 @@ def summary_lines(report: DemoReport, workload: Workload) -> list[str]:
     for city in CITIES:
         lines.append(
             f"  balance in {city}       {report.balances_fen[city]:,} fen"
-            f" ({_yuan(report.balances_fen[city])})"
+            f" ({_yuan(report.balances_fen[city])}); deposits recorded there"
+            f" {report.recorded_fen[city]:,} fen"
         )
-    verdict = "equals the deposits: conserved" if report.conserved else "DIFFERS from deposits"
+    recorded = sum(report.recorded_fen.values())
+    if report.conserved:
+        verdict = "equals the deposits both cities recorded: conserved"
+    elif not report.money_confirmed:
+        # Some account the calls made could not be read or found: no verdict either way.
+        verdict = (
+            f"vs {recorded:,} fen of deposits: NOT CONFIRMED ({report.unread_accounts}"
+            " accounts unread, transfers' answers lost)"
+        )
+    else:
+        verdict = f"DIFFERS from the {recorded:,} fen of deposits both cities recorded"
     lines.append(f"  both cities         {total:,} fen, {verdict}")
+    if report.retries or report.looked_up:
+        lines.append(
+            f"  retried             {report.retries} calls while a service did not answer;"
+            f" {report.looked_up} lost answers confirmed by a lookup"
+        )
     for problem, count in sorted(report.problems.items()):
         lines.append(f"  PROBLEM             {count} x {problem}")
     if report.example_transfer:
@@ -442,7 +524,7 @@ def write_marker(path: Path, runs: dict[str, dict[str, Any]]) -> None:
 
 
 def _url(service: str, city: City, given: str | None) -> str:
-    return (given or find_service(service, city).url).rstrip("/")
+    return (given or default_url(service, city)).rstrip("/")
 
 
 @dataclass
@@ -464,11 +546,6 @@ def _run_fund(
     concurrency: int,
     wait: float,
 ) -> _PartRun:
-    # Imported here, not at the top: the other `chengyu` commands must work without the
-    # services' packages (the workspace installs them).
-    from chengyu_contracts.policy_book import policy_day
-    from chengyu_ops.demo import generate_workload
-
     today = policy_day(datetime.now(UTC))
     workload = generate_workload(seed, today=today, people=people, transfer_share=transfers)
     report = asyncio.run(
@@ -490,10 +567,6 @@ def _run_insurance(
     concurrency: int,
     wait: float,
 ) -> _PartRun:
-    from chengyu_contracts.policy_book import policy_day
-    from chengyu_ops.cli_demo_insurance import insurance_summary_lines, run_insurance_demo
-    from chengyu_ops.demo_insurance import generate_insurance_workload
-
     today = policy_day(datetime.now(UTC))
     workload = generate_insurance_workload(seed, today=today, people=people)
     report = asyncio.run(
@@ -556,9 +629,6 @@ def demo_command(
     Each part of a seed runs once per stack: run again, it shows where its summary is
     (pass another --seed for more).
     """
-    from chengyu_ops.cli_demo_insurance import SERVICE as INSURANCE
-    from chengyu_ops.cli_demo_insurance import InsuranceDemoError
-
     urls: dict[Part, dict[City, str]] = {
         Part.fund: {"cq": _url(SERVICE, "cq", cq_url), "cd": _url(SERVICE, "cd", cd_url)},
         Part.insurance: {
@@ -607,3 +677,12 @@ def demo_command(
         failed = failed or not run.ok
     if failed:
         raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point of the ``chengyu-demo`` console script."""
+    typer.run(demo_command)
+
+
+if __name__ == "__main__":
+    main()

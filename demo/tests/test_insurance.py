@@ -1,4 +1,4 @@
-"""The pure part of the insurance half of ``chengyu demo``: the seeded workload (people,
+"""The pure part of the insurance half of ``chengyu-demo``: the seeded workload (people,
 periods, corrections, retirements, care assessments), its summary, and the seed marker
 that now records both parts. The HTTP driving is exercised by running the demo on the
 stack."""
@@ -14,17 +14,17 @@ import pytest
 
 from chengyu_contracts.months import Month
 from chengyu_contracts.resident_id import parse_resident_id
-from chengyu_insurance_years.policy import default_policy_book
-from chengyu_ops.cli_demo import read_marker, write_marker
-from chengyu_ops.cli_demo_insurance import InsuranceReport, insurance_summary_lines
-from chengyu_ops.demo import CITY_REGIONS, other_city
-from chengyu_ops.demo_insurance import (
+from chengyu_demo.cli import read_marker, write_marker
+from chengyu_demo.cli_insurance import InsuranceReport, insurance_summary_lines
+from chengyu_demo.fund import CITY_REGIONS, other_city
+from chengyu_demo.insurance import (
     CARE_CASES,
     SCHEME_FROM,
     InsuranceWorkload,
     generate_insurance_workload,
     insurance_scenario_counts,
 )
+from chengyu_insurance_years.policy import default_policy_book
 
 # Before and after the moderate level's recognition took effect in both cities
 # (Chongqing 2025-07-01, Chengdu 2025-10-01), and the day the demo was written.

@@ -1,0 +1,1 @@
+"""chengyu_demo: seeded workloads driven through both cities' services (``chengyu-demo``)."""
