@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import TypeVar, cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
+
+T = TypeVar("T", bound=str)
 
 # A connection as handlers and use cases see it: plain, or borrowed from the pool.
 Connection = asyncpg.Connection | PoolConnectionProxy
@@ -81,3 +84,12 @@ async def transaction(db: Database) -> AsyncIterator[Connection]:
     """A transaction (a savepoint inside the caller's) on a borrowed or given connection."""
     async with connection(db) as conn, conn.transaction():
         yield conn
+
+
+def one_of(value: str, allowed: Sequence[T], what: str) -> T:
+    """``value`` as one of ``allowed`` (a column's closed vocabulary: cities, kinds,
+    states). The tables' CHECK constraints make this a guard against corruption, not input
+    validation."""
+    if value not in allowed:
+        raise ValueError(f"unexpected {what} {value!r} in the database")
+    return cast(T, value)
