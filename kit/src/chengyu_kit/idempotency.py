@@ -92,7 +92,9 @@ class StoredAnswer:
 async def lock_and_find(conn: Connection, scope: str, key: str) -> StoredAnswer | None:
     """Serialise requests with this key (until the transaction ends) and return the stored
     answer, if any. A concurrent retry waits here for the first one and then replays it."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", f"{scope}\0{key}")
+    # A newline joins scope and key: PostgreSQL text cannot carry NUL, and a key (visible
+    # ASCII) never contains a newline, so no two (scope, key) pairs give the same text.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", f"{scope}\n{key}")
     row = await conn.fetchrow(
         "SELECT fingerprint, method, path, status, media_type, body FROM idempotency_key"
         " WHERE scope = $1 AND idempotency_key = $2",
