@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from itertools import count
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.months import Month
 from chengyu_insurance_years.care import CareAssessment
-from chengyu_insurance_years.cities import City
 from chengyu_insurance_years.ledger import Ledger, build_ledger
 from chengyu_insurance_years.periods import ContributionPeriod, PeriodKind
 from chengyu_insurance_years.policy import CityPolicy, DisabilityLevel, PolicyBook, Sex

@@ -10,6 +10,7 @@ played on purpose.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator, Sequence
@@ -20,18 +21,20 @@ from typing import TypeVar
 import asyncpg
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
+from chengyu_contracts.cities import City
 from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.registry import REGISTRY, EventData
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_contracts.signing import SigningKey
 from chengyu_insurance_years import usecases
-from chengyu_insurance_years.cities import City
+from chengyu_insurance_years.care_store import StoredAssessment
 from chengyu_insurance_years.handlers import insurance_handlers
-from chengyu_insurance_years.migrations import insurance_migrations
 from chengyu_insurance_years.periods import ContributionPeriod
 from chengyu_insurance_years.policy import PolicyBook, default_policy_book
 from chengyu_insurance_years.retirement_store import Claim
+from chengyu_insurance_years.service import SERVICE
+from chengyu_insurance_years.store import ReceivedVersion
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.crypto_pool import ThreadCryptoPool
 from chengyu_kit.db import create_pool
@@ -40,6 +43,7 @@ from chengyu_kit.inbox import BatchOutcome, Inbox
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.migrations import apply_migrations, kit_migrations
+from chengyu_kit.unit import Unit, open_unit
 from chengyu_ops.postgres import LocalPostgres
 
 E = TypeVar("E", bound=EventData)
@@ -81,7 +85,7 @@ def issuer_of(city: City, clock: FixedClock) -> EventIssuer:
 async def migrated_pool(database_url: str) -> asyncpg.Pool:
     """A pool on ``database_url`` with the kit's and the service's tables."""
     pool = await create_pool(database_url)
-    await apply_migrations(pool, [*kit_migrations(), *insurance_migrations()])
+    await apply_migrations(pool, [*kit_migrations(), *SERVICE.migrations()])
     return pool
 
 
@@ -103,12 +107,11 @@ class MedCity:
         self.inbox = Inbox(
             consumer=f"insurance-years.{self.city}",
             pool=self.pool,
-            handlers={
-                REGISTRY.spec_for_model(model).type: handler
-                for model, handler in insurance_handlers(self.city, self.book).items()
-            },
+            handlers=insurance_handlers(self.book).by_type(REGISTRY),
             metrics=KitMetrics(),
             crypto=self.crypto,
+            city=self.city,
+            person_ref_key=KEY,
             issuer=self.issuer,
             clock=self.clock,
         )
@@ -118,96 +121,85 @@ class MedCity:
         noon = datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)
         self.clock.advance(noon - self.clock.now())
 
+    def unit(self) -> contextlib.AbstractAsyncContextManager[Unit]:
+        """A unit of work of this city, as a route gets one: commits (with its events) when
+        the block ends, writes nothing when it raises."""
+        return open_unit(
+            self.pool, clock=self.clock, city=self.city, person_ref_key=KEY, issuer=self.issuer
+        )
+
     # ---- a clerk's actions, through the use cases ------------------------------------------
 
     async def record(
         self, resident_id: str, start: str, end: str, kind: str = "actual"
     ) -> ContributionPeriod:
         """Record a period here; the version recorded."""
-        result = await usecases.record_period(
-            self.pool,
-            resident_id_raw=resident_id,
-            start_month=start,
-            end_month=end,
-            kind=kind,
-            city=self.city,
-            now=self.clock.now(),
-            book=self.book,
-            person_ref_key=KEY,
-            issuer=self.issuer,
-        )
+        command = usecases.RecordPeriod(resident_id, start, end, kind)
+        async with self.unit() as unit:
+            result = await usecases.record_period(command, unit, self.book)
         return result.period
 
     async def correct(
         self, period_id: str, start: str, end: str, kind: str = "actual"
     ) -> usecases.ContributionPeriodResult:
         """Correct a period recorded here."""
-        return await usecases.correct_period(
-            self.pool,
-            period_id=period_id,
-            start_month=start,
-            end_month=end,
-            kind=kind,
-            city=self.city,
-            now=self.clock.now(),
-            book=self.book,
-            issuer=self.issuer,
-        )
+        command = usecases.CorrectPeriod(period_id, start, end, kind)
+        async with self.unit() as unit:
+            return await usecases.correct_period(command, unit, self.book)
 
     async def cancel(self, period_id: str) -> usecases.ContributionPeriodResult:
         """Cancel a period recorded here."""
-        return await usecases.cancel_period(
-            self.pool,
-            period_id=period_id,
-            city=self.city,
-            now=self.clock.now(),
-            book=self.book,
-            issuer=self.issuer,
-        )
+        async with self.unit() as unit:
+            return await usecases.cancel_period(usecases.CancelPeriod(period_id), unit, self.book)
 
     async def request_retirement(
         self, resident_id: str, chosen: str, retirement_date: str = RETIREMENT_DAY
     ) -> str:
         """Ask here that ``chosen`` become the retirement city; the request id."""
-        claim = await usecases.request_retirement_city(
-            self.pool,
-            resident_id_raw=resident_id,
-            sex=None,
-            retirement_date=retirement_date,
-            chosen_city=chosen,
-            city=self.city,
-            now=self.clock.now(),
-            book=self.book,
-            person_ref_key=KEY,
-            issuer=self.issuer,
-        )
+        command = usecases.RequestRetirementCity(resident_id, retirement_date, chosen)
+        async with self.unit() as unit:
+            claim = await usecases.request_retirement_city(command, unit, self.book)
         return claim.request_id
 
     async def claim(self, request_id: str) -> Claim:
         """A retirement-city request as this city knows it."""
-        return await usecases.get_retirement_request(self.pool, request_id)
+        async with self.unit() as unit:
+            return await usecases.get_retirement_request(request_id, unit)
 
     async def ledger(self, resident_id: str) -> usecases.LedgerReport:
         """The person's ledger here."""
-        return await usecases.ledger_of(self.pool, ref(resident_id), TODAY, self.book)
+        async with self.unit() as unit:
+            return await usecases.ledger_of(ref(resident_id), unit, self.book)
 
     async def assess(
         self, resident_id: str, level: str, concluded_on: date, valid_until: date
     ) -> str:
         """Record an assessment concluded here; its id."""
-        assessment = await usecases.record_assessment(
-            self.pool,
-            resident_id_raw=resident_id,
+        command = usecases.RecordAssessment(
+            resident_id=resident_id,
             level=level,
             scale_version="nhsa-ltc-2021",
             concluded_on=concluded_on.isoformat(),
             valid_until=valid_until.isoformat(),
-            city=self.city,
-            now=self.clock.now(),
-            person_ref_key=KEY,
-            issuer=self.issuer,
         )
+        async with self.unit() as unit:
+            assessment = await usecases.record_assessment(command, unit)
         return assessment.assessment_id
+
+    async def history(self, period_id: str) -> list[ReceivedVersion]:
+        """Every version of a period this city received."""
+        async with self.unit() as unit:
+            return await usecases.get_period_history(period_id, unit)
+
+    async def assessment(self, assessment_id: str) -> StoredAssessment:
+        """An assessment as this city knows it, with the recognition decision."""
+        async with self.unit() as unit:
+            return await usecases.get_assessment(assessment_id, unit)
+
+    async def recognitions(self, resident_id: str) -> tuple[str, list[StoredAssessment]]:
+        """The person's ref and every assessment of theirs known here."""
+        async with self.unit() as unit:
+            return await usecases.recognitions_of_resident(resident_id, unit)
 
     async def count(self, table: str) -> int:
         """Rows of one of the service's tables."""

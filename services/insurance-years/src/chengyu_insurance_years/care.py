@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from chengyu_contracts.cities import CITIES, CITY_NAMES, City
 from chengyu_contracts.domain_error import DomainError
 
-from .cities import CITIES, CITY_NAMES, City
 from .policy import LEVELS, DisabilityLevel, PolicyBook
 
 

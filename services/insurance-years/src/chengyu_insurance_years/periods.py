@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
-from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.cities import CITIES, CITY_NAMES, City
+from chengyu_contracts.domain_error import Conflict, DomainError
 from chengyu_contracts.months import Month
 
-from .cities import CITIES, CITY_NAMES, City
 from .spans import MonthSpan
 
 PeriodKind = Literal["actual", "deemed"]
@@ -102,12 +102,12 @@ def record_period(
 
 def _correctable_by(current: ContributionPeriod, by: City) -> None:
     if current.cancelled:
-        raise DomainError(
+        raise Conflict(
             "period-cancelled", f"Period {current.period_id} is cancelled; record a new one."
         )
     # Each bureau answers for its own records; the other city's copy is read-only.
     if by != current.city:
-        raise DomainError(
+        raise Conflict(
             "not-recording-city",
             f"Period {current.period_id} was recorded in {CITY_NAMES[current.city]}; "
             f"only that city corrects it.",
@@ -137,7 +137,7 @@ def correct_period(
         current.end,
         current.kind,
     ):
-        raise DomainError(
+        raise Conflict(
             "correction-changes-nothing",
             f"The correction of period {current.period_id} changes neither months nor kind.",
         )

@@ -6,21 +6,18 @@ nowhere else. Every function takes a connection, so the caller decides the trans
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypeVar, cast
+from typing import Literal
 
 import asyncpg
 
+from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.months import Month
-from chengyu_kit.db import Connection
+from chengyu_kit.db import Connection, one_of
 
-from .cities import CITIES, City
 from .ledger import Ledger
 from .periods import KINDS, ContributionPeriod
-
-T = TypeVar("T", bound=str)
 
 # Advisory locks of this service live under their own first key (two-int form, a key
 # space apart from the kit's one-bigint migration lock): 'MI' for medical insurance. The
@@ -28,14 +25,6 @@ T = TypeVar("T", bound=str)
 _PERSON_LOCK_CLASS = 0x4D49
 
 _PERIOD_COLUMNS = "period_id, person_ref, city, start_month, end_month, kind, version, cancelled"
-
-
-def one_of(value: str, allowed: Sequence[T], what: str) -> T:
-    """``value`` as one of ``allowed``. The tables' CHECK constraints make this a guard
-    against corruption, not input validation."""
-    if value not in allowed:
-        raise ValueError(f"unexpected {what} {value!r} in the database")
-    return cast(T, value)
 
 
 async def lock_person(conn: Connection, person_ref: str) -> None:
