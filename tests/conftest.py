@@ -142,13 +142,15 @@ def service_env(settings: ServiceSettings, **extra: str) -> dict[str, str]:
 
 
 async def start_service_process(
-    module: str, settings: ServiceSettings, **env: str
+    module: str, settings: ServiceSettings, *arguments: str, **env: str
 ) -> asyncio.subprocess.Process:
-    """Run ``python -m module`` as a service process reading ``settings``; output piped."""
+    """Run ``python -m module *arguments`` (e.g. ``-m chengyu_kit.run <package>``) as a
+    service process reading ``settings``; output piped."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         module,
+        *arguments,
         cwd=PROJECT_ROOT,
         env=service_env(settings, **env),
         stdout=asyncio.subprocess.PIPE,

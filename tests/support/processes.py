@@ -16,7 +16,8 @@ from tests.support.waiting import wait_for
 
 @dataclass
 class ServiceProcess:
-    """One city's service process (``python -m module``) and a client of its API."""
+    """One city's service process (``python -m module *arguments``, e.g. ``-m
+    chengyu_kit.run <package>``) and a client of its API."""
 
     module: str
     city: str
@@ -26,10 +27,13 @@ class ServiceProcess:
     process: asyncio.subprocess.Process | None = None
     output: list[bytes] = field(default_factory=list)
     _drain: asyncio.Task[None] | None = None
+    arguments: tuple[str, ...] = ()
 
     async def start(self) -> None:
         """Start the process and wait until it is ready."""
-        self.process = await start_service_process(self.module, self.settings, **self.env)
+        self.process = await start_service_process(
+            self.module, self.settings, *self.arguments, **self.env
+        )
         self._drain = asyncio.create_task(self._read_output(self.process))
         await wait_for(self._ready, bool, timeout=60)
 
