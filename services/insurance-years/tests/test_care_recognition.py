@@ -39,10 +39,10 @@ def recorded(**changes: Any) -> CareAssessment:
         "scale_version": SCALE,
         "concluded_on": date(2025, 3, 1),
         "valid_until": EXPIRY,
-        "today": TODAY,
     }
     arguments.update(changes)
-    return record_assessment(**arguments)
+    today = arguments.pop("today", TODAY)
+    return record_assessment(CareAssessment(**arguments), today)
 
 
 def recognised(decision: CareDecision) -> Recognition:

@@ -80,23 +80,16 @@ def _not_in_future(end: Month, today: date) -> None:
         raise DomainError("month-in-future", f"{end} is after the current month {Month.of(today)}.")
 
 
-def record_period(
-    period_id: str,
-    person_ref: str,
-    city: City,
-    start: Month,
-    end: Month,
-    kind: PeriodKind,
-    today: date,
-) -> ContributionPeriod:
-    """The first version of a period recorded by ``city``'s bureau on day ``today``.
+def record_period(period: ContributionPeriod, today: date) -> ContributionPeriod:
+    """``period`` (its first version, as built: version 1, not cancelled) recorded by its
+    city's bureau on day ``today``.
 
-    Refusals: ``invalid-period-id``, ``invalid-person-ref``, ``unknown-city``,
-    ``unknown-kind``, ``end-before-start``, ``month-in-future`` (an end after the month of
-    ``today``; the current month is allowed).
+    Refusals: those of :class:`ContributionPeriod` when it is built (``invalid-period-id``,
+    ``invalid-person-ref``, ``unknown-city``, ``unknown-kind``, ``end-before-start``), then
+    ``month-in-future`` (an end after the month of ``today``; the current month is
+    allowed).
     """
-    period = ContributionPeriod(period_id, person_ref, city, start, end, kind)
-    _not_in_future(end, today)
+    _not_in_future(period.end, today)
     return period
 
 
@@ -114,13 +107,17 @@ def _correctable_by(current: ContributionPeriod, by: City) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Correction:
+    """The months and kind a correction gives a period (checked when it is applied)."""
+
+    start: Month
+    end: Month
+    kind: PeriodKind
+
+
 def correct_period(
-    current: ContributionPeriod,
-    start: Month,
-    end: Month,
-    kind: PeriodKind,
-    by: City,
-    today: date,
+    current: ContributionPeriod, correction: Correction, by: City, today: date
 ) -> ContributionPeriod:
     """The next version of ``current`` with new months and kind, corrected by ``by``.
 
@@ -130,8 +127,14 @@ def correct_period(
     every ledger), and those of :func:`record_period`.
     """
     _correctable_by(current, by)
-    corrected = replace(current, start=start, end=end, kind=kind, version=current.version + 1)
-    _not_in_future(end, today)
+    corrected = replace(
+        current,
+        start=correction.start,
+        end=correction.end,
+        kind=correction.kind,
+        version=current.version + 1,
+    )
+    _not_in_future(correction.end, today)
     if (corrected.start, corrected.end, corrected.kind) == (
         current.start,
         current.end,

@@ -109,12 +109,14 @@ async def record_period(
     """
     resident = checked_resident_id(command.resident_id, unit.today)
     period = periods.record_period(
-        command.period_id or new_id("per", unit.city),
-        unit.person_ref(resident),
-        unit.city,
-        Month.parse(command.start_month),
-        Month.parse(command.end_month),
-        periods.parse_kind(command.kind),
+        periods.ContributionPeriod(
+            period_id=command.period_id or new_id("per", unit.city),
+            person_ref=unit.person_ref(resident),
+            city=unit.city,
+            start=Month.parse(command.start_month),
+            end=Month.parse(command.end_month),
+            kind=periods.parse_kind(command.kind),
+        ),
         unit.today,
     )
     return await _save_version(unit, period, book)
@@ -157,10 +159,13 @@ async def correct_period(
     Refusals: ``unknown-period``, ``not-recording-city``, ``period-cancelled``,
     ``correction-changes-nothing`` and the month and kind codes of :func:`record_period`.
     """
-    start, end = Month.parse(command.start_month), Month.parse(command.end_month)
-    kind = periods.parse_kind(command.kind)
+    correction = periods.Correction(
+        start=Month.parse(command.start_month),
+        end=Month.parse(command.end_month),
+        kind=periods.parse_kind(command.kind),
+    )
     current = await _current(unit, command.period_id)
-    corrected = periods.correct_period(current, start, end, kind, unit.city, unit.today)
+    corrected = periods.correct_period(current, correction, unit.city, unit.today)
     return await _save_version(unit, corrected, book)
 
 
@@ -362,13 +367,15 @@ async def record_assessment(command: RecordAssessment, unit: Unit) -> care.CareA
             "invalid-scale-version", f"A scale name has at most {MAX_SCALE_LENGTH} characters."
         )
     assessment = care.record_assessment(
-        command.assessment_id or new_id("ltc", unit.city),
-        unit.person_ref(resident),
-        unit.city,
-        level,
-        scale,
-        _day(command.concluded_on, "concluded_on"),
-        _day(command.valid_until, "valid_until"),
+        care.CareAssessment(
+            assessment_id=command.assessment_id or new_id("ltc", unit.city),
+            person_ref=unit.person_ref(resident),
+            city=unit.city,
+            level=level,
+            scale_version=scale,
+            concluded_on=_day(command.concluded_on, "concluded_on"),
+            valid_until=_day(command.valid_until, "valid_until"),
+        ),
         unit.today,
     )
     if not await insert_assessment(unit.conn, assessment):
