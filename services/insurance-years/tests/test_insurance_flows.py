@@ -118,6 +118,24 @@ async def test_versions_out_of_order_and_twice_leave_the_highest_and_change_noth
     assert bus.dead == []
 
 
+async def test_versions_of_one_period_in_one_batch_are_each_kept_and_the_highest_counts(
+    cities: tuple[MedCity, MedCity, Bus],
+) -> None:
+    cq, cd, bus = cities
+    first = await cq.record(ALICE, "2010-01", "2015-12")
+    await cq.correct(first.period_id, "2010-01", "2016-06")
+    await cq.cancel(first.period_id)
+    versions = await bus.publish(cq)
+    # One batch: each version sees the one before it in the batch (the consumer defers
+    # only history rows), and version 2 arrives after version 3 replaced it.
+    outcome = await bus.deliver(cd, [versions[0], versions[2], versions[1]])
+    assert (outcome.applied, outcome.dead_lettered) == (3, 0)
+    assert [v.period.version for v in await cd.history(first.period_id)] == [1, 2, 3]
+    [period] = (await cd.ledger(ALICE)).ledger.periods
+    assert (period.version, period.cancelled) == (3, True)
+    assert bus.dead == []
+
+
 async def test_a_second_copy_of_a_version_under_a_new_event_id_changes_nothing(
     cities: tuple[MedCity, MedCity, Bus],
 ) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from chengyu_contracts.cities import City
 from chengyu_contracts.domain_error import Conflict
+from chengyu_kit.inbox import EventContext
 from chengyu_kit.unit import Unit
 
 from .ledger import Ledger, apply
@@ -18,7 +19,7 @@ from .periods import ContributionPeriod
 from .policy import PolicyBook
 from .retirement_store import load_determination, save_flag
 from .review import review_after_correction
-from .store import lock_and_load, save_version
+from .store import KEEP_NEW_VERSION, lock_and_load, save_current, save_version, version_row
 from .wire import review_event
 
 
@@ -52,7 +53,15 @@ async def apply_period(unit: Unit, period: ContributionPeriod, book: PolicyBook)
         # it is in the history since it became current. Nothing to write.
         return Applied(before, changed=False)
     changed = after != before
-    if await save_version(unit.conn, period, current=changed) == "conflict":
+    if changed and isinstance(unit, EventContext):
+        # In a consumer batch only the current row is written at once: a later event of
+        # this person in the batch reads it. The history row waits for the batch's
+        # deferred writes (one pipelined executemany): nothing in the batch reads it, and
+        # it cannot conflict, since a version that becomes current is higher than every
+        # version received. (Its received_at is then taken after the batch's handlers.)
+        await save_current(unit.conn, period)
+        unit.defer(KEEP_NEW_VERSION, *version_row(period))
+    elif await save_version(unit.conn, period, current=changed) == "conflict":
         raise Conflict(
             "conflicting-version",
             f"Period {period.period_id}: two different versions numbered {period.version}.",
