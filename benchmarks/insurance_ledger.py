@@ -7,7 +7,7 @@ It starts its own Kafka and PostgreSQL in a temporary folder (like ``kit_consume
 1. **apply**: pre-loads ``medins.contribution`` with signed ``contribution-years-accrued``
    events of both cities (per person: a Chongqing period, a Chengdu period, and a
    correction of the first, i.e. version 2), and measures the service's own runtime
-   (``chengyu_insurance_years.app.build_runtime``: FastStream batch consumer, the kit's
+   (``chengyu_insurance_years.service.SERVICE.runtime``: FastStream batch consumer, the kit's
    inbox, the service's handlers and store) in this process, as Chengdu, from start to
    the last event applied; the ledger is checked at the end;
 2. **query**: fills the same database up to 100,000 people (the rest inserted directly by
@@ -34,7 +34,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +49,8 @@ from chengyu_contracts.events.medins import CONTRIBUTION_TOPIC, ContributionYear
 from chengyu_contracts.registry import REGISTRY
 from chengyu_insurance_years import usecases
 from chengyu_insurance_years.api import insurance_router
-from chengyu_insurance_years.app import build_runtime
 from chengyu_insurance_years.policy import default_policy_book
+from chengyu_insurance_years.service import SERVICE
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.local.kafka import kafka_version
 from chengyu_kit.local.postgres import LocalPostgres
@@ -58,6 +58,7 @@ from chengyu_kit.logs import configure_logging
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.tracing import configure_tracing
+from chengyu_kit.unit import Unit
 from chengyu_ops.topics import apply_topics, load_topic_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -276,14 +277,18 @@ async def measure_queries(
     rng = random.Random(seed)
     picks = [person_ref_of(rng.randrange(people)) for _ in range(queries)]
     book = default_policy_book()
-    today = date(2026, 1, 15)
+    # A clerk's read as a GET route runs it: a unit on a pooled connection, no transaction.
+    now = datetime(2026, 1, 15, 4, 0, tzinfo=UTC)
+    key = runtime.settings.person_ref_hmac_key()
 
     async def use_case(n: int) -> None:
-        report = await usecases.ledger_of(runtime.pool, picks[n], today, book)
+        async with runtime.pool.acquire() as conn:
+            unit = Unit(conn=conn, now=now, city="cd", person_ref_key=key, issuer=None)
+            report = await usecases.ledger_of(picks[n], unit, book)
         if len(report.ledger.periods) != 2:
             raise AssertionError(f"person {picks[n]} has {len(report.ledger.periods)} periods")
 
-    app = runtime.http_app(title="insurance-years (bench)", routers=[insurance_router()])
+    app = runtime.http_app(title="insurance-years (bench)", routers=[insurance_router(book)])
     transport = httpx.ASGITransport(app=app)
     results: dict[str, Any] = {}
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -348,7 +353,7 @@ async def _run_all(
     preload_seconds = await preload(kafka, keys, events)
     name = f"medins_{uuid.uuid4().hex[:8]}"
     await postgres.ensure_database(name)
-    runtime = build_runtime(
+    runtime = SERVICE.runtime(
         settings_for(
             kafka,
             postgres.dsn(name),

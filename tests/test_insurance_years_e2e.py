@@ -36,11 +36,11 @@ import asyncpg
 import pytest
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
+from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.events.medins import CONTRIBUTION_TOPIC, ContributionYearsAccrued
 from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.registry import REGISTRY
-from chengyu_insurance_years.cities import CITIES, City
 from chengyu_insurance_years.ledger import build_ledger, totals
 from chengyu_insurance_years.periods import ContributionPeriod, PeriodKind
 from chengyu_kit.issuer import EventIssuer
@@ -50,6 +50,7 @@ from chengyu_kit.testing import KeyFiles
 from tests.support.insurance import (
     InsuranceCity,
     in_chunks,
+    insurance_key_files,
     insurance_settings,
     publish_records,
     resident_id,
@@ -111,9 +112,8 @@ class World:
 
 
 @pytest.fixture
-async def world(
-    tmp_path: Path, postgres: LocalPostgres, key_files: KeyFiles
-) -> AsyncIterator[World]:
+async def world(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[World]:
+    key_files = insurance_key_files(tmp_path / "keys")
     with fresh_kafka(tmp_path / "kafka") as cluster:
         await apply_project_topics(cluster.bootstrap_servers)
         key_hex = secrets.token_hex(32)
@@ -200,9 +200,7 @@ def raw_histories(world: World, rng: random.Random) -> list[OutgoingRecord]:
     """Version histories of 120 people, signed by each city's key as its service would
     sign them, with some versions issued twice under new event ids."""
     issuers = {
-        city: EventIssuer(
-            source=f"/{city}/test/insurance-years", signing_key=key, registry=REGISTRY
-        )
+        city: EventIssuer(source=f"/{city}/mi/insurance-years", signing_key=key, registry=REGISTRY)
         for city, key in (("cq", world.keys.cq), ("cd", world.keys.cd))
     }
     records: list[OutgoingRecord] = []

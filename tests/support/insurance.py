@@ -7,13 +7,16 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaProducer
 
 from chengyu_contracts.cities import City
+from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.resident_id import synthesize_resident_id
+from chengyu_contracts.signing import SigningKey
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.settings import ServiceSettings
@@ -21,7 +24,11 @@ from chengyu_kit.testing import KeyFiles
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
-MODULE = "chengyu_insurance_years"
+# The kit runs the service its package declares (chengyu_insurance_years/service.py).
+RUNNER = "chengyu_kit.run"
+PACKAGE = "chengyu_insurance_years"
+# The declaration's agency: the kit signs with it whatever the environment says.
+AGENCY = "mi"
 # Region codes of the two cities (Chongqing Yuzhong, Chengdu Jinjiang).
 REGION = {"cq": "500103", "cd": "510104"}
 T = TypeVar("T")
@@ -37,6 +44,18 @@ def resident_id(serial: int) -> str:
     )
 
 
+def insurance_key_files(folder: Path) -> KeyFiles:
+    """Signing keys of both cities' medical-insurance bureaus (``/cq/mi``, ``/cd/mi``: the
+    service declares agency ``mi``) and the registry of both, written to ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cq = SigningKey.generate("cq-mi-test-1", f"/cq/{AGENCY}")
+    cd = SigningKey.generate("cd-mi-test-1", f"/cd/{AGENCY}")
+    cq.write_json_file(folder / "cq.json")
+    cd.write_json_file(folder / "cd.json")
+    KeyRegistry([cq.public_entry(), cd.public_entry()]).write_json_file(folder / "registry.json")
+    return KeyFiles(folder / "cq.json", folder / "cd.json", folder / "registry.json", cq, cd)
+
+
 def insurance_settings(
     city: City, *, kafka: str, database_url: str, keys: KeyFiles, person_ref_key: str
 ) -> ServiceSettings:
@@ -45,7 +64,7 @@ def insurance_settings(
     return ServiceSettings(
         city=city,
         service_name="insurance-years",
-        agency="test",
+        agency=AGENCY,
         kafka_bootstrap=kafka,
         database_url=database_url,
         http_port=free_port_block(1),
@@ -153,7 +172,7 @@ async def running_city(settings: ServiceSettings) -> AsyncIterator[InsuranceCity
     base = f"http://{settings.http_host}:{settings.http_port}"
     limits = httpx.Limits(max_connections=32)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        city = InsuranceCity(MODULE, settings.city, settings, client)
+        city = InsuranceCity(RUNNER, settings.city, settings, client, arguments=(PACKAGE,))
         await city.start()
         try:
             yield city

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from itertools import count
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.months import Month
 from chengyu_insurance_years.care import CareAssessment
-from chengyu_insurance_years.cities import City
 from chengyu_insurance_years.ledger import Ledger, build_ledger
 from chengyu_insurance_years.periods import ContributionPeriod, PeriodKind
 from chengyu_insurance_years.policy import CityPolicy, DisabilityLevel, PolicyBook, Sex
@@ -46,27 +46,18 @@ def book(*policies: CityPolicy) -> PolicyBook:
 
 
 def period(
-    city: City,
-    first: str,
-    last: str,
-    kind: PeriodKind = "actual",
-    *,
-    period_id: str | None = None,
-    person_ref: str = PERSON,
-    version: int = 1,
-    cancelled: bool = False,
+    city: City, first: str, last: str, kind: PeriodKind = "actual", *, period_id: str | None = None
 ) -> ContributionPeriod:
-    """A period of ``city`` from ``first`` to ``last`` (``YYYY-MM``), both included; a fresh
-    ``period_id`` unless one is given."""
+    """Version 1 of a period of the test person in ``city`` from ``first`` to ``last``
+    (``YYYY-MM``), both included; a fresh ``period_id`` unless one is given. (Other
+    versions, people: ``dataclasses.replace`` the result.)"""
     return ContributionPeriod(
         period_id=period_id or f"{city}-p{next(_ids)}",
-        person_ref=person_ref,
+        person_ref=PERSON,
         city=city,
         start=Month.parse(first),
         end=Month.parse(last),
         kind=kind,
-        version=version,
-        cancelled=cancelled,
     )
 
 

@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
 import asyncpg
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
+from chengyu_contracts.cities import City
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.registry import REGISTRY, EventData
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_contracts.signing import SigningKey
 from chengyu_insurance_years import usecases
-from chengyu_insurance_years.cities import City
+from chengyu_insurance_years.care_store import StoredAssessment
 from chengyu_insurance_years.handlers import insurance_handlers
-from chengyu_insurance_years.migrations import insurance_migrations
 from chengyu_insurance_years.periods import ContributionPeriod
 from chengyu_insurance_years.policy import PolicyBook, default_policy_book
 from chengyu_insurance_years.retirement_store import Claim
+from chengyu_insurance_years.service import SERVICE as INSURANCE
+from chengyu_insurance_years.store import ReceivedVersion
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.dead_letter import ReceivedRecord
 from chengyu_kit.issuer import EventIssuer
@@ -43,14 +45,7 @@ RETIREMENT_DAY = "2026-10-01"
 # The inter-city person_ref key both cities share.
 KEY = PersonRefKey.from_hex(secrets.token_hex(32))
 SIGNING = {city: SigningKey.generate(f"{city}-mi-test", f"/{city}/mi") for city in ("cq", "cd")}
-SERVICE = bus.BusService(
-    name="insurance-years",
-    agency="mi",
-    registry=REGISTRY,
-    signing=SIGNING,
-    migrations=insurance_migrations(),
-)
-CITIES: dict[str, City] = {"cq": "cq", "cd": "cd"}
+SERVICE = replace(bus.BusService.of(INSURANCE), signing=SIGNING, person_ref_key=KEY)
 
 
 def resident(serial: int, sex: str = "male", region: str = "500101") -> str:
@@ -81,7 +76,6 @@ async def migrated_pool(database_url: str) -> asyncpg.Pool:
 class MedCity(bus.BusCity):
     """One city's service without Kafka (the kit's bus city) with its policy book."""
 
-    city: City
     book: PolicyBook
 
     def set_day(self, day: date) -> None:
@@ -95,90 +89,72 @@ class MedCity(bus.BusCity):
         self, resident_id: str, start: str, end: str, kind: str = "actual"
     ) -> ContributionPeriod:
         """Record a period here; the version recorded."""
-        result = await usecases.record_period(
-            self.pool,
-            resident_id_raw=resident_id,
-            start_month=start,
-            end_month=end,
-            kind=kind,
-            city=self.city,
-            now=self.clock.now(),
-            book=self.book,
-            person_ref_key=KEY,
-            issuer=self.issuer,
-        )
+        command = usecases.RecordPeriod(resident_id, start, end, kind)
+        async with self.unit() as unit:
+            result = await usecases.record_period(command, unit, self.book)
         return result.period
 
     async def correct(
         self, period_id: str, start: str, end: str, kind: str = "actual"
     ) -> usecases.ContributionPeriodResult:
         """Correct a period recorded here."""
-        return await usecases.correct_period(
-            self.pool,
-            period_id=period_id,
-            start_month=start,
-            end_month=end,
-            kind=kind,
-            city=self.city,
-            now=self.clock.now(),
-            book=self.book,
-            issuer=self.issuer,
-        )
+        command = usecases.CorrectPeriod(period_id, start, end, kind)
+        async with self.unit() as unit:
+            return await usecases.correct_period(command, unit, self.book)
 
     async def cancel(self, period_id: str) -> usecases.ContributionPeriodResult:
         """Cancel a period recorded here."""
-        return await usecases.cancel_period(
-            self.pool,
-            period_id=period_id,
-            city=self.city,
-            now=self.clock.now(),
-            book=self.book,
-            issuer=self.issuer,
-        )
+        async with self.unit() as unit:
+            return await usecases.cancel_period(usecases.CancelPeriod(period_id), unit, self.book)
 
     async def request_retirement(
         self, resident_id: str, chosen: str, retirement_date: str = RETIREMENT_DAY
     ) -> str:
         """Ask here that ``chosen`` become the retirement city; the request id."""
-        claim = await usecases.request_retirement_city(
-            self.pool,
-            resident_id_raw=resident_id,
-            sex=None,
-            retirement_date=retirement_date,
-            chosen_city=chosen,
-            city=self.city,
-            now=self.clock.now(),
-            book=self.book,
-            person_ref_key=KEY,
-            issuer=self.issuer,
-        )
+        command = usecases.RequestRetirementCity(resident_id, retirement_date, chosen)
+        async with self.unit() as unit:
+            claim = await usecases.request_retirement_city(command, unit, self.book)
         return claim.request_id
 
     async def claim(self, request_id: str) -> Claim:
         """A retirement-city request as this city knows it."""
-        return await usecases.get_retirement_request(self.pool, request_id)
+        async with self.unit() as unit:
+            return await usecases.get_retirement_request(request_id, unit)
 
     async def ledger(self, resident_id: str) -> usecases.LedgerReport:
         """The person's ledger here."""
-        return await usecases.ledger_of(self.pool, ref(resident_id), TODAY, self.book)
+        async with self.unit() as unit:
+            return await usecases.ledger_of(ref(resident_id), unit, self.book)
 
     async def assess(
         self, resident_id: str, level: str, concluded_on: date, valid_until: date
     ) -> str:
         """Record an assessment concluded here; its id."""
-        assessment = await usecases.record_assessment(
-            self.pool,
-            resident_id_raw=resident_id,
+        command = usecases.RecordAssessment(
+            resident_id=resident_id,
             level=level,
             scale_version="nhsa-ltc-2021",
             concluded_on=concluded_on.isoformat(),
             valid_until=valid_until.isoformat(),
-            city=self.city,
-            now=self.clock.now(),
-            person_ref_key=KEY,
-            issuer=self.issuer,
         )
+        async with self.unit() as unit:
+            assessment = await usecases.record_assessment(command, unit)
         return assessment.assessment_id
+
+    async def history(self, period_id: str) -> list[ReceivedVersion]:
+        """Every version of a period this city received."""
+        async with self.unit() as unit:
+            return await usecases.get_period_history(period_id, unit)
+
+    async def assessment(self, assessment_id: str) -> StoredAssessment:
+        """An assessment as this city knows it, with the recognition decision."""
+        async with self.unit() as unit:
+            return await usecases.get_assessment(assessment_id, unit)
+
+    async def recognitions(self, resident_id: str) -> tuple[str, list[StoredAssessment]]:
+        """The person's ref and every assessment of theirs known here."""
+        async with self.unit() as unit:
+            return await usecases.recognitions_of_resident(resident_id, unit)
 
     async def count(self, table: str) -> int:
         """Rows of one of the service's tables."""
@@ -209,7 +185,7 @@ async def city_on(
         postgres,
         SERVICE,
         city,
-        handlers=insurance_handlers(city, book),
+        handlers=insurance_handlers(book),
         clock=FixedClock(NOW),
         make=MedCity,
         book=book,
@@ -221,8 +197,8 @@ async def two_cities(
 ) -> AsyncIterator[tuple[MedCity, MedCity, Bus]]:
     """Chongqing, Chengdu and the bus between them; pools closed after."""
 
-    async def open_one(city: str) -> MedCity:
-        return await city_on(postgres, CITIES[city], book=book)
+    async def open_one(city: City) -> MedCity:
+        return await city_on(postgres, city, book=book)
 
     async for trio in bus.two_cities(open_one):
         yield trio

@@ -1,5 +1,6 @@
 """Helpers of the HTTP tests: a FastAPI app of the insurance-years router on a real
-database, with a stand-in runtime (no Kafka: events stay in the outbox table)."""
+database, with a stand-in runtime (no Kafka: events stay in the outbox table); its routes
+run in the kit's units of work as in the service."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import asyncpg
 import httpx
 from insurance_years_bus import NOW, issuer_of, migrated_pool
 
-from chengyu_insurance_years.api import REFUSAL_STATUSES, insurance_router
-from chengyu_insurance_years.cities import City
+from chengyu_contracts.cities import City
+from chengyu_insurance_years.api import insurance_router
+from chengyu_insurance_years.policy import default_policy_book
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.testing.stand_in import StandInRuntime, stand_in_app, stand_in_settings
 
@@ -42,7 +44,7 @@ async def running_insurance_service(
     )
     clock = FixedClock(NOW)
     runtime = StandInRuntime(pool, settings, clock, issuer_of(city, clock))
-    app = stand_in_app(runtime, insurance_router(), REFUSAL_STATUSES)
+    app = stand_in_app(runtime, insurance_router(default_policy_book()))
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://mi") as client:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from insurance_years_builders import PERSON, SCALE, TODAY, assessment, book, policy
 
+from chengyu_contracts.cities import City, other_city
 from chengyu_contracts.domain_error import DomainError
 from chengyu_insurance_years.care import (
     CareAssessment,
@@ -15,7 +16,6 @@ from chengyu_insurance_years.care import (
     recognise,
     record_assessment,
 )
-from chengyu_insurance_years.cities import City, other_city
 from chengyu_insurance_years.policy import default_policy_book
 
 MODERATE_FROM = date(2025, 10, 1)
@@ -39,10 +39,10 @@ def recorded(**changes: Any) -> CareAssessment:
         "scale_version": SCALE,
         "concluded_on": date(2025, 3, 1),
         "valid_until": EXPIRY,
-        "today": TODAY,
     }
     arguments.update(changes)
-    return record_assessment(**arguments)
+    today = arguments.pop("today", TODAY)
+    return record_assessment(CareAssessment(**arguments), today)
 
 
 def recognised(decision: CareDecision) -> Recognition:

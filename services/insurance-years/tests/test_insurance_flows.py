@@ -10,7 +10,6 @@ from datetime import date
 
 import pytest
 from insurance_years_bus import (
-    KEY,
     Bus,
     MedCity,
     of_type,
@@ -20,6 +19,7 @@ from insurance_years_bus import (
     two_cities,
 )
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.events.medins import (
     CareAssessmentRecognised,
     CareAssessmentRefused,
@@ -30,7 +30,6 @@ from chengyu_contracts.events.medins import (
     RetirementReviewFlagged,
 )
 from chengyu_insurance_years import usecases
-from chengyu_insurance_years.cities import City
 from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
@@ -109,13 +108,31 @@ async def test_versions_out_of_order_and_twice_leave_the_highest_and_change_noth
     [period] = report.ledger.periods
     assert (period.version, period.cancelled) == (3, True)
     assert report.totals.actual_months == 0
-    history = await usecases.get_period_history(cd.pool, first.period_id)
+    history = await cd.history(first.period_id)
     assert [v.period.version for v in history] == [1, 2, 3]
     # Every version is kept, in the order it arrived, also the late ones.
     arrival = sorted(history, key=lambda v: v.received_at)
     assert [v.period.version for v in arrival] == [3, 1, 2]
     await bus.deliver(cq, versions)
     assert shown(await cq.ledger(ALICE)) == shown(report)
+    assert bus.dead == []
+
+
+async def test_versions_of_one_period_in_one_batch_are_each_kept_and_the_highest_counts(
+    cities: tuple[MedCity, MedCity, Bus],
+) -> None:
+    cq, cd, bus = cities
+    first = await cq.record(ALICE, "2010-01", "2015-12")
+    await cq.correct(first.period_id, "2010-01", "2016-06")
+    await cq.cancel(first.period_id)
+    versions = await bus.publish(cq)
+    # One batch: each version sees the one before it in the batch (the consumer defers
+    # only history rows), and version 2 arrives after version 3 replaced it.
+    outcome = await bus.deliver(cd, [versions[0], versions[2], versions[1]])
+    assert (outcome.applied, outcome.dead_lettered) == (3, 0)
+    assert [v.period.version for v in await cd.history(first.period_id)] == [1, 2, 3]
+    [period] = (await cd.ledger(ALICE)).ledger.periods
+    assert (period.version, period.cancelled) == (3, True)
     assert bus.dead == []
 
 
@@ -411,7 +428,7 @@ async def test_a_moderate_assessment_is_recognised_from_the_other_citys_effectiv
         city.set_day(day)
     assessment_id = await there.assess(BETTY, "moderate", date(2025, 6, 1), date(2027, 5, 31))
     await bus.settle()
-    stored = await usecases.get_assessment(there.pool, assessment_id)
+    stored = await there.assessment(assessment_id)
     assert stored.recognition is not None
     assert stored.recognition.recognising_city == other.city
     if day_offset < 0:
@@ -426,7 +443,7 @@ async def test_a_moderate_assessment_is_recognised_from_the_other_citys_effectiv
         assert stored.recognition.valid_until == date(2027, 5, 31)
         assert len(payloads(bus.log, CareAssessmentRecognised)) == 1
     # Both cities show the same decision.
-    assert (await usecases.get_assessment(other.pool, assessment_id)) == stored
+    assert (await other.assessment(assessment_id)) == stored
 
 
 async def test_an_expired_assessment_is_refused_and_a_severe_one_recognised(
@@ -438,9 +455,7 @@ async def test_an_expired_assessment_is_refused_and_a_severe_one_recognised(
     expired = await cq.assess(BETTY, "severe", date(2024, 1, 1), date(2025, 12, 31))
     valid = await cq.assess(BETTY, "severe", date(2025, 1, 1), date(2026, 12, 31))
     await bus.settle()
-    _, found = await usecases.recognitions_of_resident(
-        cq.pool, resident_id_raw=BETTY, today=date(2026, 1, 1), person_ref_key=KEY
-    )
+    _, found = await cq.recognitions(BETTY)
     decisions = {s.assessment.assessment_id: s.recognition for s in found}
     refused, recognised = decisions[expired], decisions[valid]
     assert refused is not None and refused.code == "assessment-expired"

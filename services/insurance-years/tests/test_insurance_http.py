@@ -21,8 +21,8 @@ from insurance_years_http import (
 
 from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
-from chengyu_insurance_years.migrations import insurance_migrations
 from chengyu_insurance_years.periods import ContributionPeriod
+from chengyu_insurance_years.service import SERVICE
 from chengyu_insurance_years.store import save_version
 
 pytestmark = pytest.mark.integration
@@ -63,7 +63,7 @@ async def outbox(service: InsuranceService) -> list[dict[str, Any]]:
 
 
 def test_the_migrations_ship_inside_the_package_in_their_own_namespace() -> None:
-    assert [(m.namespace, m.version, m.name) for m in insurance_migrations()] == [
+    assert [(m.namespace, m.version, m.name) for m in SERVICE.migrations()] == [
         ("insurance-years", 1, "ledger"),
         ("insurance-years", 2, "retirement"),
         ("insurance-years", 3, "care"),
@@ -150,6 +150,42 @@ async def test_a_recorded_period_is_published_and_shows_in_the_ledger_with_its_c
     by_ref = await service.client.get(f"/ledgers/{expected_ref}")
     assert by_ref.json() == ledger
     assert ALICE not in await database_text(service.pool)
+
+
+async def test_a_period_retried_with_its_idempotency_key_is_recorded_once_and_answered_again(
+    service: InsuranceService,
+) -> None:
+    body = {"resident_id": ALICE, "start_month": "2010-01", "end_month": "2015-12"}
+    body["kind"] = "actual"
+    headers = {"Idempotency-Key": '"period-of-alice-1"'}
+    first = await service.client.post("/contribution-periods", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    # The clerk's system lost the answer and sends the same request again.
+    again = await service.client.post("/contribution-periods", json=body, headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    counts = await rows_written(service.pool)
+    assert (counts["contribution_period"], counts["contribution_period_version"]) == (1, 1)
+    assert [e["data"]["period_id"] for e in await outbox(service)] == [first.json()["period_id"]]
+
+
+async def test_an_idempotency_key_reused_for_another_period_is_refused_and_writes_nothing(
+    service: InsuranceService,
+) -> None:
+    headers = {"Idempotency-Key": '"period-of-alice-1"'}
+    body = {"resident_id": ALICE, "start_month": "2010-01", "end_month": "2015-12"}
+    body["kind"] = "actual"
+    first = await service.client.post("/contribution-periods", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    before = await rows_written(service.pool)
+    other = await service.client.post(
+        "/contribution-periods", json={**body, "end_month": "2016-12"}, headers=headers
+    )
+    assert (other.status_code, other.json()["error"]) == (422, "idempotency-key-reused")
+    assert await rows_written(service.pool) == before
+    assert len(await outbox(service)) == 1
 
 
 async def test_an_unknown_person_has_an_empty_ledger(service: InsuranceService) -> None:

@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 from insurance_years_bus import migrated_pool
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.months import Month
-from chengyu_insurance_years.cities import City
 from chengyu_insurance_years.ledger import Ledger
 from chengyu_insurance_years.periods import ContributionPeriod
 from chengyu_insurance_years.retirement import Figures, RetirementDetermination

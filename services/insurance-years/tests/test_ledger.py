@@ -138,4 +138,4 @@ def test_versions_of_one_period_naming_different_cities_conflict() -> None:
 
 def test_a_period_of_another_person_is_a_wiring_bug() -> None:
     with pytest.raises(ValueError, match="another person"):
-        apply(Ledger(PERSON), period("cq", "2010-01", "2010-12", person_ref=OTHER_PERSON))
+        apply(Ledger(PERSON), replace(period("cq", "2010-01", "2010-12"), person_ref=OTHER_PERSON))

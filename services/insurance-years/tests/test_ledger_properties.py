@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from insurance_years_builders import PERSON
 
+from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.months import Month
-from chengyu_insurance_years.cities import CITIES, City
 from chengyu_insurance_years.ledger import apply, build_ledger, totals
 from chengyu_insurance_years.periods import KINDS, ContributionPeriod, PeriodKind
 from chengyu_insurance_years.spans import MonthSpan, count_months, union

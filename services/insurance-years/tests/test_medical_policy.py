@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from insurance_years_builders import policy
 
+from chengyu_contracts.cities import CITIES, City, other_city, parse_city
 from chengyu_contracts.domain_error import DomainError
-from chengyu_insurance_years.cities import CITIES, City, other_city, parse_city
 from chengyu_insurance_years.policy import (
     PolicyBook,
     default_policies,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.months import Month
 from chengyu_insurance_years.periods import (
     ContributionPeriod,
+    Correction,
     cancel_period,
     correct_period,
     parse_kind,
@@ -26,10 +28,10 @@ def recorded(**changes: Any) -> ContributionPeriod:
         "start": JAN,
         "end": DEC,
         "kind": "actual",
-        "today": TODAY,
     }
     arguments.update(changes)
-    return record_period(**arguments)
+    today = arguments.pop("today", TODAY)
+    return record_period(ContributionPeriod(**arguments), today)
 
 
 def code_of(error: pytest.ExceptionInfo[DomainError]) -> str:
@@ -84,7 +86,7 @@ def test_bad_input_is_refused_with_its_code(changes: dict[str, Any], code: str) 
 @pytest.mark.parametrize("version", [0, -1, True])
 def test_a_version_below_one_is_invalid(version: int) -> None:
     with pytest.raises(DomainError) as refused:
-        period("cq", "2020-01", "2020-12", version=version)
+        replace(period("cq", "2020-01", "2020-12"), version=version)
     assert code_of(refused) == "invalid-version"
 
 
@@ -99,13 +101,13 @@ def test_an_unknown_kind_text_is_refused() -> None:
 
 
 def test_a_correction_is_the_next_version_with_the_new_months() -> None:
-    corrected = correct_period(recorded(), JAN, JUN, "actual", "cq", TODAY)
+    corrected = correct_period(recorded(), Correction(JAN, JUN, "actual"), "cq", TODAY)
     assert (corrected.version, corrected.start, corrected.end) == (2, JAN, JUN)
 
 
 def test_a_correction_keeps_the_period_person_and_city() -> None:
     original = recorded()
-    corrected = correct_period(original, JAN, DEC, "deemed", "cq", TODAY)
+    corrected = correct_period(original, Correction(JAN, DEC, "deemed"), "cq", TODAY)
     assert (corrected.period_id, corrected.person_ref, corrected.city) == (
         original.period_id,
         original.person_ref,
@@ -115,31 +117,31 @@ def test_a_correction_keeps_the_period_person_and_city() -> None:
 
 def test_a_correction_leaves_the_earlier_version_as_it_was() -> None:
     original = recorded()
-    correct_period(original, JAN, JUN, "actual", "cq", TODAY)
+    correct_period(original, Correction(JAN, JUN, "actual"), "cq", TODAY)
     assert (original.version, original.end) == (1, DEC)
 
 
 def test_a_correction_that_changes_nothing_is_refused() -> None:
     with pytest.raises(DomainError) as refused:
-        correct_period(recorded(), JAN, DEC, "actual", "cq", TODAY)
+        correct_period(recorded(), Correction(JAN, DEC, "actual"), "cq", TODAY)
     assert code_of(refused) == "correction-changes-nothing"
 
 
 def test_a_correction_ending_before_it_starts_is_refused() -> None:
     with pytest.raises(DomainError) as refused:
-        correct_period(recorded(), DEC, JAN, "actual", "cq", TODAY)
+        correct_period(recorded(), Correction(DEC, JAN, "actual"), "cq", TODAY)
     assert code_of(refused) == "end-before-start"
 
 
 def test_a_correction_into_the_future_is_refused() -> None:
     with pytest.raises(DomainError) as refused:
-        correct_period(recorded(), JAN, Month(2026, 11), "actual", "cq", TODAY)
+        correct_period(recorded(), Correction(JAN, Month(2026, 11), "actual"), "cq", TODAY)
     assert code_of(refused) == "month-in-future"
 
 
 def test_only_the_recording_city_corrects_a_period() -> None:
     with pytest.raises(DomainError) as refused:
-        correct_period(recorded(), JAN, JUN, "actual", "cd", TODAY)
+        correct_period(recorded(), Correction(JAN, JUN, "actual"), "cd", TODAY)
     assert code_of(refused) == "not-recording-city"
     assert "Chongqing" in refused.value.sentence
 
@@ -163,11 +165,11 @@ def test_a_cancelled_period_cannot_be_cancelled_again() -> None:
 
 def test_a_cancelled_period_cannot_be_corrected() -> None:
     with pytest.raises(DomainError) as refused:
-        correct_period(cancel_period(recorded(), "cq"), JAN, JUN, "actual", "cq", TODAY)
+        correct_period(cancel_period(recorded(), "cq"), Correction(JAN, JUN, "actual"), "cq", TODAY)
     assert code_of(refused) == "period-cancelled"
 
 
 def test_sentences_carry_no_person_ref() -> None:
     with pytest.raises(DomainError) as refused:
-        correct_period(recorded(), JAN, JUN, "actual", "cd", TODAY)
+        correct_period(recorded(), Correction(JAN, JUN, "actual"), "cd", TODAY)
     assert PERSON not in refused.value.sentence

@@ -15,8 +15,8 @@ from insurance_years_builders import (
     request,
 )
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.domain_error import DomainError
-from chengyu_insurance_years.cities import City
 from chengyu_insurance_years.ledger import Ledger
 from chengyu_insurance_years.policy import PolicyBook, Sex
 from chengyu_insurance_years.retirement import (

@@ -2,9 +2,11 @@
 retirement-city requests and long-term-care assessments (OpenAPI at ``/docs``).
 
 Resident ID numbers are accepted only here (in request bodies, never in paths), checked,
-turned into ``person_ref`` and never returned, stored or logged. A rule's refusal raised
-by a route becomes an answer with its code and sentence; :data:`REFUSAL_STATUSES` gives the
-status (the kit's handler, 422 for codes not listed).
+turned into ``person_ref`` and never returned, stored or logged. Every route runs in one
+unit of work (:func:`chengyu_kit.web.service_router`): a write and its events commit
+together, and a retried write with the same ``Idempotency-Key`` gets the first answer. A
+rule's refusal raised by a route becomes an answer with its code and sentence, with the
+status of its kind (the kit's handler: 422 invalid, 404 not found, 409 conflict).
 """
 
 from __future__ import annotations
@@ -12,46 +14,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from chengyu_contracts.policy_book import policy_day
-from chengyu_kit.http import runtime_of
+from chengyu_contracts.cities import City
+from chengyu_kit.web import UnitOfWork, service_router
 
 from . import usecases
 from .care_store import StoredAssessment
-from .cities import City
 from .ledger import LedgerTotals
 from .periods import ContributionPeriod
-from .policy import PolicyBook, default_policy_book
+from .policy import PolicyBook
 from .retirement_store import Claim, StoredDetermination, StoredFlag
 from .store import ReceivedVersion
 from .wire import figures_json
-
-# The HTTP status of each refusal code that is not about the input itself (those are
-# 422): unknown things are 404, conflicts with the current state 409.
-REFUSAL_STATUSES: dict[str, int] = {
-    **dict.fromkeys(
-        (
-            "unknown-period",
-            "unknown-request",
-            "unknown-assessment",
-        ),
-        404,
-    ),
-    **dict.fromkeys(
-        (
-            "period-cancelled",
-            "not-recording-city",
-            "correction-changes-nothing",
-            "conflicting-version",
-            "duplicate-period",
-            "duplicate-request",
-            "duplicate-assessment",
-        ),
-        409,
-    ),
-}
 
 ResidentIdText = Annotated[StrictStr, Field(max_length=64, description="18-character number")]
 MonthField = Annotated[StrictStr, Field(max_length=16, description="YYYY-MM")]
@@ -450,11 +426,10 @@ def _assessment_view(stored: StoredAssessment) -> AssessmentView:
 # --------------------------------------------------------------------------------------------
 
 
-def insurance_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
-    """The clerks' routes. Time comes from the runtime's clock (the day is China's), so
-    tests move it with a fixed clock."""
-    book = policy_book if policy_book is not None else default_policy_book()
-    router = APIRouter()
+def insurance_router(book: PolicyBook) -> APIRouter:
+    """The clerks' routes, deciding by ``book``. Time comes from the unit of work (the
+    runtime's clock; the day is China's), so tests move it with a fixed clock."""
+    router = service_router()
     _period_routes(router, book)
     _ledger_routes(router, book)
     _retirement_routes(router, book)
@@ -462,27 +437,24 @@ def insurance_router(*, policy_book: PolicyBook | None = None) -> APIRouter:
     return router
 
 
+def _recorded_view(result: usecases.ContributionPeriodResult) -> RecordedPeriodView:
+    return RecordedPeriodView(
+        **_period_view(result.period).model_dump(), review_flagged=result.flagged
+    )
+
+
 def _period_routes(router: APIRouter, book: PolicyBook) -> None:
     @router.post("/contribution-periods", status_code=201, tags=["contribution periods"])
-    async def record_period(body: RecordPeriodBody, request: Request) -> RecordedPeriodView:
+    async def record_period(body: RecordPeriodBody, unit: UnitOfWork) -> RecordedPeriodView:
         """Record a contribution period of this city (published to the other city, which
         adds it to its ledger too)."""
-        runtime = runtime_of(request)
-        result = await usecases.record_period(
-            runtime.pool,
-            resident_id_raw=body.resident_id,
+        command = usecases.RecordPeriod(
+            resident_id=body.resident_id,
             start_month=body.start_month,
             end_month=body.end_month,
             kind=body.kind,
-            city=runtime.settings.city,
-            now=runtime.clock.now(),
-            book=book,
-            person_ref_key=runtime.settings.person_ref_hmac_key(),
-            issuer=runtime.issuer,
         )
-        return RecordedPeriodView(
-            **_period_view(result.period).model_dump(), review_flagged=result.flagged
-        )
+        return _recorded_view(await usecases.record_period(command, unit, book))
 
     @router.post(
         "/contribution-periods/{period_id}/corrections",
@@ -490,146 +462,95 @@ def _period_routes(router: APIRouter, book: PolicyBook) -> None:
         tags=["contribution periods"],
     )
     async def correct_period(
-        period_id: str, body: CorrectPeriodBody, request: Request
+        period_id: str, body: CorrectPeriodBody, unit: UnitOfWork
     ) -> RecordedPeriodView:
         """Correct the months or kind of a period recorded in this city: a new version,
         published like the first (never an edit)."""
-        runtime = runtime_of(request)
-        result = await usecases.correct_period(
-            runtime.pool,
+        command = usecases.CorrectPeriod(
             period_id=period_id,
             start_month=body.start_month,
             end_month=body.end_month,
             kind=body.kind,
-            city=runtime.settings.city,
-            now=runtime.clock.now(),
-            book=book,
-            issuer=runtime.issuer,
         )
-        return RecordedPeriodView(
-            **_period_view(result.period).model_dump(), review_flagged=result.flagged
-        )
+        return _recorded_view(await usecases.correct_period(command, unit, book))
 
     @router.post(
         "/contribution-periods/{period_id}/cancellation",
         status_code=201,
         tags=["contribution periods"],
     )
-    async def cancel_period(period_id: str, request: Request) -> RecordedPeriodView:
+    async def cancel_period(period_id: str, unit: UnitOfWork) -> RecordedPeriodView:
         """Cancel a period recorded in this city: a new, cancelled version, published."""
-        runtime = runtime_of(request)
-        result = await usecases.cancel_period(
-            runtime.pool,
-            period_id=period_id,
-            city=runtime.settings.city,
-            now=runtime.clock.now(),
-            book=book,
-            issuer=runtime.issuer,
-        )
-        return RecordedPeriodView(
-            **_period_view(result.period).model_dump(), review_flagged=result.flagged
-        )
+        command = usecases.CancelPeriod(period_id=period_id)
+        return _recorded_view(await usecases.cancel_period(command, unit, book))
 
     @router.get("/contribution-periods/{period_id}", tags=["contribution periods"])
-    async def period_history(period_id: str, request: Request) -> PeriodHistoryView:
+    async def period_history(period_id: str, unit: UnitOfWork) -> PeriodHistoryView:
         """Every version of a period (of either city) this city received."""
-        history = await usecases.get_period_history(runtime_of(request).pool, period_id)
-        return _history_view(history)
+        return _history_view(await usecases.get_period_history(period_id, unit))
 
 
 def _ledger_routes(router: APIRouter, book: PolicyBook) -> None:
     @router.post("/ledgers/lookup", tags=["ledger"])
-    async def ledger_by_resident(body: ResidentBody, request: Request) -> LedgerView:
+    async def ledger_by_resident(body: ResidentBody, unit: UnitOfWork) -> LedgerView:
         """A person's ledger across both cities, by resident ID number."""
-        runtime = runtime_of(request)
-        now = runtime.clock.now()
-        report = await usecases.ledger_of_resident(
-            runtime.pool,
-            resident_id_raw=body.resident_id,
-            today=policy_day(now),
-            book=book,
-            person_ref_key=runtime.settings.person_ref_hmac_key(),
-        )
-        return _ledger_view(report)
+        return _ledger_view(await usecases.ledger_of_resident(body.resident_id, unit, book))
 
     @router.get("/ledgers/{person_ref}", tags=["ledger"])
-    async def ledger_by_person_ref(person_ref: str, request: Request) -> LedgerView:
+    async def ledger_by_person_ref(person_ref: str, unit: UnitOfWork) -> LedgerView:
         """A person's ledger across both cities, by ``person_ref`` (for systems that hold
         only the pseudonym)."""
-        runtime = runtime_of(request)
-        report = await usecases.ledger_of(
-            runtime.pool, person_ref, policy_day(runtime.clock.now()), book
-        )
-        return _ledger_view(report)
+        return _ledger_view(await usecases.ledger_of(person_ref, unit, book))
 
 
 def _retirement_routes(router: APIRouter, book: PolicyBook) -> None:
     @router.post("/retirement-requests", status_code=202, tags=["retirement city"])
     async def request_retirement_city(
-        body: RetirementBody, request: Request, response: Response
+        body: RetirementBody, unit: UnitOfWork, response: Response
     ) -> RetirementRequestView:
         """Ask that the chosen city become the person's retirement city. The chosen city
         decides when it reads the request from the bus, after any earlier request of the
         person; follow it with ``GET /retirement-requests/{request_id}``."""
-        runtime = runtime_of(request)
-        claim = await usecases.request_retirement_city(
-            runtime.pool,
-            resident_id_raw=body.resident_id,
+        command = usecases.RequestRetirementCity(
+            resident_id=body.resident_id,
             sex=body.sex,
             retirement_date=body.retirement_date,
             chosen_city=body.chosen_city,
-            city=runtime.settings.city,
-            now=runtime.clock.now(),
-            book=book,
-            person_ref_key=runtime.settings.person_ref_hmac_key(),
-            issuer=runtime.issuer,
         )
+        claim = await usecases.request_retirement_city(command, unit, book)
         response.headers["Location"] = f"/retirement-requests/{claim.request_id}"
-        return _claim_view(claim, runtime.settings.city)
+        return _claim_view(claim, unit.city)
 
     @router.get("/retirement-requests/{request_id}", tags=["retirement city"])
-    async def retirement_request(request_id: str, request: Request) -> RetirementRequestView:
+    async def retirement_request(request_id: str, unit: UnitOfWork) -> RetirementRequestView:
         """A retirement-city request (made in either city) and its outcome once decided."""
-        runtime = runtime_of(request)
-        claim = await usecases.get_retirement_request(runtime.pool, request_id)
-        return _claim_view(claim, runtime.settings.city)
+        claim = await usecases.get_retirement_request(request_id, unit)
+        return _claim_view(claim, unit.city)
 
 
 def _care_routes(router: APIRouter) -> None:
     @router.post("/care-assessments", status_code=201, tags=["long-term care"])
-    async def record_assessment(body: AssessmentBody, request: Request) -> AssessmentView:
+    async def record_assessment(body: AssessmentBody, unit: UnitOfWork) -> AssessmentView:
         """Record a long-term-care assessment concluded in this city; the other city
         decides whether it recognises it and publishes its answer."""
-        runtime = runtime_of(request)
-        assessment = await usecases.record_assessment(
-            runtime.pool,
-            resident_id_raw=body.resident_id,
+        command = usecases.RecordAssessment(
+            resident_id=body.resident_id,
             level=body.level,
             scale_version=body.scale_version,
             concluded_on=body.concluded_on,
             valid_until=body.valid_until,
-            city=runtime.settings.city,
-            now=runtime.clock.now(),
-            person_ref_key=runtime.settings.person_ref_hmac_key(),
-            issuer=runtime.issuer,
         )
+        assessment = await usecases.record_assessment(command, unit)
         return _assessment_view(StoredAssessment(assessment, None))
 
     @router.get("/care-assessments/{assessment_id}", tags=["long-term care"])
-    async def assessment(assessment_id: str, request: Request) -> AssessmentView:
+    async def assessment(assessment_id: str, unit: UnitOfWork) -> AssessmentView:
         """An assessment of either city known here, and the recognition decision."""
-        stored = await usecases.get_assessment(runtime_of(request).pool, assessment_id)
-        return _assessment_view(stored)
+        return _assessment_view(await usecases.get_assessment(assessment_id, unit))
 
     @router.post("/care-recognitions/lookup", tags=["long-term care"])
-    async def recognitions(body: ResidentBody, request: Request) -> RecognitionsView:
+    async def recognitions(body: ResidentBody, unit: UnitOfWork) -> RecognitionsView:
         """A person's assessments of both cities known here, with each recognition
         decision (recognised or refused, with the reason)."""
-        runtime = runtime_of(request)
-        ref, found = await usecases.recognitions_of_resident(
-            runtime.pool,
-            resident_id_raw=body.resident_id,
-            today=policy_day(runtime.clock.now()),
-            person_ref_key=runtime.settings.person_ref_hmac_key(),
-        )
+        ref, found = await usecases.recognitions_of_resident(body.resident_id, unit)
         return RecognitionsView(person_ref=ref, assessments=[_assessment_view(s) for s in found])

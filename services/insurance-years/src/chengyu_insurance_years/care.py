@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from chengyu_contracts.cities import CITIES, CITY_NAMES, City
 from chengyu_contracts.domain_error import DomainError
 
-from .cities import CITIES, CITY_NAMES, City
 from .policy import LEVELS, DisabilityLevel, PolicyBook
 
 
@@ -59,26 +59,15 @@ class CareAssessment:
         return self.concluded_on <= day <= self.valid_until
 
 
-def record_assessment(
-    assessment_id: str,
-    person_ref: str,
-    city: City,
-    level: DisabilityLevel,
-    scale_version: str,
-    concluded_on: date,
-    valid_until: date,
-    today: date,
-) -> CareAssessment:
-    """An assessment concluded in ``city``, recorded there on day ``today``.
+def record_assessment(assessment: CareAssessment, today: date) -> CareAssessment:
+    """``assessment``, concluded in its city, recorded there on day ``today``.
 
-    Refusals: ``invalid-assessment-id``, ``invalid-person-ref``, ``unknown-city``,
-    ``unknown-level``, ``invalid-scale-version``, ``valid-until-before-concluded``, and
+    Refusals: those of :class:`CareAssessment` when it is built
+    (``invalid-assessment-id``, ``invalid-person-ref``, ``unknown-city``,
+    ``unknown-level``, ``invalid-scale-version``, ``valid-until-before-concluded``), then
     ``concluded-in-future`` (a conclusion dated after ``today``).
     """
-    assessment = CareAssessment(
-        assessment_id, person_ref, city, level, scale_version, concluded_on, valid_until
-    )
-    if concluded_on > today:
+    if assessment.concluded_on > today:
         raise DomainError(
             "concluded-in-future",
             f"An assessment cannot be concluded after today ({today.isoformat()}).",

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.cities import City
+from chengyu_contracts.domain_error import DomainError, NotFound
 from chengyu_contracts.events.medins import (
     CareAssessmentConcluded,
     CareAssessmentRecognised,
     CareAssessmentRefused,
 )
-from chengyu_contracts.registry import EventData
 from chengyu_kit.db import Connection
+from chengyu_kit.unit import Unit
 
 from .care import CareAssessment, Recognition, RecognitionRefusal, recognise
 from .care_store import RecognitionRecord, insert_assessment, load_assessment, save_recognition
-from .cities import City
 from .policy import PolicyBook
 from .wire import assessment_from_event, recognised_event, refused_care_event
 
@@ -65,37 +65,34 @@ def record_of(decision: Recognition | RecognitionRefusal) -> RecognitionRecord:
     )
 
 
-async def handle_concluded(
-    conn: Connection, event: CareAssessmentConcluded, me: City, today: date, book: PolicyBook
-) -> list[EventData]:
-    """Keep an assessment of either city; decide and announce recognition of the other
-    city's, once (a second copy of the assessment changes nothing)."""
+async def handle_concluded(unit: Unit, event: CareAssessmentConcluded, book: PolicyBook) -> None:
+    """Keep an assessment of either city; decide recognition of the other city's on this
+    city's day and emit the answer, once (a second copy of the assessment changes
+    nothing)."""
     assessment = assessment_from_event(event)
-    inserted = await insert_assessment(conn, assessment)
-    if assessment.city == me or not inserted:
-        return []  # our own, back from the bus; or one already decided
-    decision = decide_recognition(assessment, me, today, book)
-    await save_recognition(conn, assessment.assessment_id, record_of(decision))
+    inserted = await insert_assessment(unit.conn, assessment)
+    if assessment.city == unit.city or not inserted:
+        return  # our own, back from the bus; or one already decided
+    decision = decide_recognition(assessment, unit.city, unit.today, book)
+    await save_recognition(unit.conn, assessment.assessment_id, record_of(decision))
     if isinstance(decision, Recognition):
-        return [recognised_event(decision)]
-    return [refused_care_event(decision)]
+        unit.emit(recognised_event(decision))
+    else:
+        unit.emit(refused_care_event(decision))
 
 
 async def _own_assessment(conn: Connection, assessment_id: str, me: City) -> None:
     stored = await load_assessment(conn, assessment_id)
     if stored is None or stored.assessment.city != me:
-        raise DomainError(
-            "unknown-assessment", f"This city concluded no assessment {assessment_id}."
-        )
+        raise NotFound("unknown-assessment", f"This city concluded no assessment {assessment_id}.")
 
 
-async def handle_recognised(conn: Connection, event: CareAssessmentRecognised, me: City) -> None:
-    """The other city recognised one of our assessments: keep its answer."""
-    if event.recognising_city == me:
-        return  # our own decision, back from the bus
-    await _own_assessment(conn, event.assessment_id, me)
+async def handle_recognised(unit: Unit, event: CareAssessmentRecognised) -> None:
+    """The other city recognised one of our assessments: keep its answer. (Only the city
+    that did not decide runs this: its handler is declared ``acts="other"``.)"""
+    await _own_assessment(unit.conn, event.assessment_id, unit.city)
     await save_recognition(
-        conn,
+        unit.conn,
         event.assessment_id,
         RecognitionRecord(
             recognising_city=event.recognising_city,
@@ -109,13 +106,12 @@ async def handle_recognised(conn: Connection, event: CareAssessmentRecognised, m
     )
 
 
-async def handle_refused(conn: Connection, event: CareAssessmentRefused, me: City) -> None:
-    """The other city refused to recognise one of our assessments: keep its answer."""
-    if event.recognising_city == me:
-        return
-    await _own_assessment(conn, event.assessment_id, me)
+async def handle_refused(unit: Unit, event: CareAssessmentRefused) -> None:
+    """The other city refused to recognise one of our assessments: keep its answer (run
+    only in the assessing city, as :func:`handle_recognised`)."""
+    await _own_assessment(unit.conn, event.assessment_id, unit.city)
     await save_recognition(
-        conn,
+        unit.conn,
         event.assessment_id,
         RecognitionRecord(
             recognising_city=event.recognising_city,

@@ -8,12 +8,11 @@ from datetime import date
 
 import asyncpg
 
-from chengyu_kit.db import Connection
+from chengyu_contracts.cities import CITIES, City
+from chengyu_kit.db import Connection, one_of
 
 from .care import CareAssessment
-from .cities import CITIES, City
 from .policy import LEVELS
-from .store import one_of
 
 _COLUMNS = (
     "a.assessment_id, a.person_ref, a.city, a.level, a.scale_version, a.concluded_on,"

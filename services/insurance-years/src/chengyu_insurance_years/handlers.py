@@ -1,15 +1,14 @@
 """The insurance-years consumers: both cities read all three ``medins`` topics.
 
-Each event type has one issuing side, checked against the event's signed source, so that
-one city cannot record periods, decide claims or recognise assessments in the other's
-name. Refusals that are answers become events (see :mod:`retirement_flow`,
-:mod:`care_flow`); an event that breaks a rule (a conflicting version of a period, an
-outcome for a claim never seen) is dead-lettered with its code.
+Each event type is declared with the city that issues it (checked against the event's
+signed source, so that one city cannot record periods, decide claims or recognise
+assessments in the other's name) and the city whose instance acts on it. Refusals that are
+answers become events (see :mod:`retirement_flow`, :mod:`care_flow`); an event that breaks
+a rule (a conflicting version of a period, an outcome for a claim never seen) is
+dead-lettered with its code.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from chengyu_contracts.events.medins import (
     CareAssessmentConcluded,
@@ -21,83 +20,66 @@ from chengyu_contracts.events.medins import (
     RetirementCityRefused,
     RetirementReviewFlagged,
 )
-from chengyu_contracts.policy_book import policy_day
-from chengyu_contracts.registry import EventData
-from chengyu_kit.handling import require_issuer, run_step
-from chengyu_kit.inbox import EventContext, Handler
+from chengyu_kit.handling import EventHandlers
+from chengyu_kit.inbox import EventContext
 
 from . import care_flow, retirement_flow
-from .accrual import Applied, apply_period
-from .cities import City
+from .accrual import apply_period
 from .policy import PolicyBook
 from .wire import period_from_event
 
 
-def insurance_handlers(city: City, policy_book: PolicyBook) -> dict[type[EventData], Handler]:
-    """The handler of every medins event type for the service instance of ``city``."""
+def insurance_handlers(book: PolicyBook) -> EventHandlers:
+    """The handler of every medins event type, deciding by ``book``."""
+    handlers = EventHandlers()
 
-    async def accrued(context: EventContext, event: ContributionYearsAccrued) -> None:
-        # Only the recording city issues versions of its periods.
-        require_issuer(context, event.city, event)
+    # Only the recording city issues versions of its periods; both cities keep the ledger
+    # (the recording city's own version comes back and changes nothing).
+    @handlers.on(ContributionYearsAccrued, issued_by=lambda e: e.city, acts="both")
+    async def on_contribution_years_accrued(
+        event: ContributionYearsAccrued, unit: EventContext
+    ) -> None:
+        await apply_period(unit, period_from_event(event), book)
 
-        async def step() -> Sequence[EventData]:
-            period = period_from_event(event)
-            applied: Applied = await apply_period(
-                context.conn, period, me=city, book=policy_book, now=context.clock.now()
-            )
-            return applied.events
+    # Both cities number every claim in log order; the chosen city decides it.
+    @handlers.on(RetirementCityClaimed, issued_by=lambda e: e.requested_in, acts="both")
+    async def on_retirement_city_claimed(event: RetirementCityClaimed, unit: EventContext) -> None:
+        await retirement_flow.handle_claim(unit, event, book)
 
-        await run_step(context, step())
+    # In the deciding city too: its own outcome back must agree with what it saved.
+    @handlers.on(RetirementCityDetermined, issued_by=lambda e: e.city, acts="both")
+    async def on_retirement_city_determined(
+        event: RetirementCityDetermined, unit: EventContext
+    ) -> None:
+        await retirement_flow.handle_determined(unit, event, book)
 
-    async def claimed(context: EventContext, event: RetirementCityClaimed) -> None:
-        require_issuer(context, event.requested_in, event)
-        now = context.clock.now()
-        await run_step(
-            context, retirement_flow.handle_claim(context.conn, event, city, policy_book, now)
-        )
+    @handlers.on(RetirementCityRefused, issued_by=lambda e: e.chosen_city, acts="both")
+    async def on_retirement_city_refused(event: RetirementCityRefused, unit: EventContext) -> None:
+        await retirement_flow.handle_refused(unit, event, book)
 
-    async def determined(context: EventContext, event: RetirementCityDetermined) -> None:
-        require_issuer(context, event.city, event)
-        now = context.clock.now()
-        await run_step(
-            context,
-            retirement_flow.handle_determined(context.conn, event, city, policy_book, now),
-        )
+    # The determined city saved its flag when it raised it; the other city copies it.
+    @handlers.on(RetirementReviewFlagged, issued_by=lambda e: e.city, acts="other")
+    async def on_retirement_review_flagged(
+        event: RetirementReviewFlagged, unit: EventContext
+    ) -> None:
+        await retirement_flow.handle_review_flagged(unit, event)
 
-    async def refused(context: EventContext, event: RetirementCityRefused) -> None:
-        require_issuer(context, event.chosen_city, event)
-        now = context.clock.now()
-        await run_step(
-            context, retirement_flow.handle_refused(context.conn, event, city, policy_book, now)
-        )
+    # Both cities keep every assessment; the other city decides its recognition.
+    @handlers.on(CareAssessmentConcluded, issued_by=lambda e: e.city, acts="both")
+    async def on_care_assessment_concluded(
+        event: CareAssessmentConcluded, unit: EventContext
+    ) -> None:
+        await care_flow.handle_concluded(unit, event, book)
 
-    async def flagged(context: EventContext, event: RetirementReviewFlagged) -> None:
-        require_issuer(context, event.city, event)
-        if event.city != city:
-            await run_step(context, retirement_flow.handle_review_flagged(context.conn, event))
+    # The assessing city keeps the other city's answer.
+    @handlers.on(CareAssessmentRecognised, issued_by=lambda e: e.recognising_city, acts="other")
+    async def on_care_assessment_recognised(
+        event: CareAssessmentRecognised, unit: EventContext
+    ) -> None:
+        await care_flow.handle_recognised(unit, event)
 
-    async def concluded(context: EventContext, event: CareAssessmentConcluded) -> None:
-        require_issuer(context, event.city, event)
-        today = policy_day(context.clock.now())
-        await run_step(
-            context, care_flow.handle_concluded(context.conn, event, city, today, policy_book)
-        )
+    @handlers.on(CareAssessmentRefused, issued_by=lambda e: e.recognising_city, acts="other")
+    async def on_care_assessment_refused(event: CareAssessmentRefused, unit: EventContext) -> None:
+        await care_flow.handle_refused(unit, event)
 
-    async def recognised(context: EventContext, event: CareAssessmentRecognised) -> None:
-        require_issuer(context, event.recognising_city, event)
-        await run_step(context, care_flow.handle_recognised(context.conn, event, city))
-
-    async def care_refused(context: EventContext, event: CareAssessmentRefused) -> None:
-        require_issuer(context, event.recognising_city, event)
-        await run_step(context, care_flow.handle_refused(context.conn, event, city))
-
-    return {
-        ContributionYearsAccrued: accrued,
-        RetirementCityClaimed: claimed,
-        RetirementCityDetermined: determined,
-        RetirementCityRefused: refused,
-        RetirementReviewFlagged: flagged,
-        CareAssessmentConcluded: concluded,
-        CareAssessmentRecognised: recognised,
-        CareAssessmentRefused: care_refused,
-    }
+    return handlers

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.cities import CITIES, City
+from chengyu_contracts.domain_error import Conflict, DomainError
 from chengyu_contracts.months import Month
 
-from .cities import CITIES, City
 from .periods import ContributionPeriod
 from .spans import MonthSpan, count_months
 
@@ -45,8 +45,8 @@ class Ledger:
         return tuple(sorted(live, key=lambda p: (p.start, p.end, p.city, p.period_id)))
 
 
-def _conflict(period: ContributionPeriod, sentence: str) -> DomainError:
-    return DomainError("conflicting-version", f"Period {period.period_id}: {sentence}")
+def _conflict(period: ContributionPeriod, sentence: str) -> Conflict:
+    return Conflict("conflicting-version", f"Period {period.period_id}: {sentence}")
 
 
 def apply(ledger: Ledger, period: ContributionPeriod) -> Ledger:

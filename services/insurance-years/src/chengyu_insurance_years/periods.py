@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
-from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.cities import CITIES, CITY_NAMES, City
+from chengyu_contracts.domain_error import Conflict, DomainError
 from chengyu_contracts.months import Month
 
-from .cities import CITIES, CITY_NAMES, City
 from .spans import MonthSpan
 
 PeriodKind = Literal["actual", "deemed"]
@@ -80,47 +80,44 @@ def _not_in_future(end: Month, today: date) -> None:
         raise DomainError("month-in-future", f"{end} is after the current month {Month.of(today)}.")
 
 
-def record_period(
-    period_id: str,
-    person_ref: str,
-    city: City,
-    start: Month,
-    end: Month,
-    kind: PeriodKind,
-    today: date,
-) -> ContributionPeriod:
-    """The first version of a period recorded by ``city``'s bureau on day ``today``.
+def record_period(period: ContributionPeriod, today: date) -> ContributionPeriod:
+    """``period`` (its first version, as built: version 1, not cancelled) recorded by its
+    city's bureau on day ``today``.
 
-    Refusals: ``invalid-period-id``, ``invalid-person-ref``, ``unknown-city``,
-    ``unknown-kind``, ``end-before-start``, ``month-in-future`` (an end after the month of
-    ``today``; the current month is allowed).
+    Refusals: those of :class:`ContributionPeriod` when it is built (``invalid-period-id``,
+    ``invalid-person-ref``, ``unknown-city``, ``unknown-kind``, ``end-before-start``), then
+    ``month-in-future`` (an end after the month of ``today``; the current month is
+    allowed).
     """
-    period = ContributionPeriod(period_id, person_ref, city, start, end, kind)
-    _not_in_future(end, today)
+    _not_in_future(period.end, today)
     return period
 
 
 def _correctable_by(current: ContributionPeriod, by: City) -> None:
     if current.cancelled:
-        raise DomainError(
+        raise Conflict(
             "period-cancelled", f"Period {current.period_id} is cancelled; record a new one."
         )
     # Each bureau answers for its own records; the other city's copy is read-only.
     if by != current.city:
-        raise DomainError(
+        raise Conflict(
             "not-recording-city",
             f"Period {current.period_id} was recorded in {CITY_NAMES[current.city]}; "
             f"only that city corrects it.",
         )
 
 
+@dataclass(frozen=True)
+class Correction:
+    """The months and kind a correction gives a period (checked when it is applied)."""
+
+    start: Month
+    end: Month
+    kind: PeriodKind
+
+
 def correct_period(
-    current: ContributionPeriod,
-    start: Month,
-    end: Month,
-    kind: PeriodKind,
-    by: City,
-    today: date,
+    current: ContributionPeriod, correction: Correction, by: City, today: date
 ) -> ContributionPeriod:
     """The next version of ``current`` with new months and kind, corrected by ``by``.
 
@@ -130,14 +127,20 @@ def correct_period(
     every ledger), and those of :func:`record_period`.
     """
     _correctable_by(current, by)
-    corrected = replace(current, start=start, end=end, kind=kind, version=current.version + 1)
-    _not_in_future(end, today)
+    corrected = replace(
+        current,
+        start=correction.start,
+        end=correction.end,
+        kind=correction.kind,
+        version=current.version + 1,
+    )
+    _not_in_future(correction.end, today)
     if (corrected.start, corrected.end, corrected.kind) == (
         current.start,
         current.end,
         current.kind,
     ):
-        raise DomainError(
+        raise Conflict(
             "correction-changes-nothing",
             f"The correction of period {current.period_id} changes neither months nor kind.",
         )

@@ -6,10 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
+from chengyu_contracts.cities import CITIES, CITY_NAMES, City
 from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.policy_book import PolicyBook as DatedPolicyBook
-
-from .cities import CITIES, CITY_NAMES, City
 
 Sex = Literal["male", "female"]
 SEXES: tuple[Sex, ...] = ("male", "female")

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from chengyu_contracts.cities import CITIES, CITY_NAMES, City
 from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.months import Month
 
-from .cities import CITIES, CITY_NAMES, City
 from .ledger import Ledger, totals
 from .policy import SEXES, PolicyBook, Sex
 

@@ -23,8 +23,7 @@ down, for example); the request's ``GET`` says so.
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from chengyu_contracts.cities import CITY_NAMES
 from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.medins import (
     RetirementCityClaimed,
@@ -32,10 +31,9 @@ from chengyu_contracts.events.medins import (
     RetirementCityRefused,
     RetirementReviewFlagged,
 )
-from chengyu_contracts.registry import EventData
 from chengyu_kit.db import Connection
+from chengyu_kit.unit import Unit
 
-from .cities import CITY_NAMES, City
 from .policy import PolicyBook
 from .retirement import Determined, Refused, decide_retirement_city
 from .retirement_store import (
@@ -76,31 +74,26 @@ def claim_from_event(event: RetirementCityClaimed) -> Claim:
     )
 
 
-async def handle_claim(
-    conn: Connection, event: RetirementCityClaimed, me: City, book: PolicyBook, now: datetime
-) -> list[EventData]:
+async def handle_claim(unit: Unit, event: RetirementCityClaimed, book: PolicyBook) -> None:
     """Queue a claim in the person's order; decide whatever this city can decide now."""
-    await lock_person(conn, event.person_ref)
-    if await enqueue_claim(conn, claim_from_event(event)) is None:
-        return []  # the same claim again: it has its place already
-    return await decide_ready_claims(conn, event.person_ref, me, book, now)
+    await lock_person(unit.conn, event.person_ref)
+    if await enqueue_claim(unit.conn, claim_from_event(event)) is None:
+        return  # the same claim again: it has its place already
+    await decide_ready_claims(unit, event.person_ref, book)
 
 
-async def decide_ready_claims(
-    conn: Connection, person_ref: str, me: City, book: PolicyBook, now: datetime
-) -> list[EventData]:
+async def decide_ready_claims(unit: Unit, person_ref: str, book: PolicyBook) -> None:
     """Decide, in order, the person's pending claims that chose this city, stopping at the
-    first pending claim that waits for the other city's decision. Call holding the
-    person's lock; the outcome events, to publish."""
-    emitted: list[EventData] = []
-    for claim in await pending_claims(conn, person_ref):
-        if claim.chosen_city != me:
+    first pending claim that waits for the other city's decision, and emit each outcome.
+    Call holding the person's lock."""
+    for claim in await pending_claims(unit.conn, person_ref):
+        if claim.chosen_city != unit.city:
             break  # every later claim waits for the other city's outcome of this one
-        emitted.append(await _decide(conn, claim, book, now))
-    return emitted
+        await _decide(unit, claim, book)
 
 
-async def _decide(conn: Connection, claim: Claim, book: PolicyBook, now: datetime) -> EventData:
+async def _decide(unit: Unit, claim: Claim, book: PolicyBook) -> None:
+    conn, now = unit.conn, unit.now
     existing = await load_determination(conn, claim.person_ref)
     ledger = await load_ledger(conn, claim.person_ref)
     try:
@@ -119,7 +112,8 @@ async def _decide(conn: Connection, claim: Claim, book: PolicyBook, now: datetim
         await _save(
             conn, claim, Outcome("determined", now, figures=figures_json(determination.figures))
         )
-        return determined_event(claim.request_id, determination, now)
+        unit.emit(determined_event(claim.request_id, determination, now))
+        return
     determined_city = None if existing is None else existing.determination.city
     await _save(
         conn,
@@ -135,7 +129,7 @@ async def _decide(conn: Connection, claim: Claim, book: PolicyBook, now: datetim
             determined_city=determined_city,
         ),
     )
-    return refused_event(claim.request_id, decision, determined_city, now)
+    unit.emit(refused_event(claim.request_id, decision, determined_city, now))
 
 
 async def _save(conn: Connection, claim: Claim, outcome: Outcome) -> None:
@@ -154,16 +148,16 @@ async def _claim_for_outcome(conn: Connection, request_id: str, person_ref: str)
     return claim
 
 
-async def handle_determined(
-    conn: Connection, event: RetirementCityDetermined, me: City, book: PolicyBook, now: datetime
-) -> list[EventData]:
+async def handle_determined(unit: Unit, event: RetirementCityDetermined, book: PolicyBook) -> None:
     """The chosen city determined a claim. In the other city: save the outcome and the
     person's determination, then decide the claims that waited for it. In the deciding
     city (its own event back): nothing left to do."""
+    conn = unit.conn
     await lock_person(conn, event.person_ref)
     claim = await _claim_for_outcome(conn, event.request_id, event.person_ref)
     if claim.state != "pending":
-        return _same_outcome(claim, "determined")
+        _same_outcome(claim, "determined")
+        return
     if event.city != claim.chosen_city:
         raise DomainError(
             "wrong-deciding-city",
@@ -187,18 +181,18 @@ async def handle_determined(
         claim,
         Outcome("determined", decided_at, figures=event.figures.model_dump(mode="json")),
     )
-    return await decide_ready_claims(conn, event.person_ref, me, book, now)
+    await decide_ready_claims(unit, event.person_ref, book)
 
 
-async def handle_refused(
-    conn: Connection, event: RetirementCityRefused, me: City, book: PolicyBook, now: datetime
-) -> list[EventData]:
+async def handle_refused(unit: Unit, event: RetirementCityRefused, book: PolicyBook) -> None:
     """The chosen city refused a claim: save the outcome (in the other city) and decide the
     claims that waited for it."""
+    conn = unit.conn
     await lock_person(conn, event.person_ref)
     claim = await _claim_for_outcome(conn, event.request_id, event.person_ref)
     if claim.state != "pending":
-        return _same_outcome(claim, "refused")
+        _same_outcome(claim, "refused")
+        return
     await _save(
         conn,
         claim,
@@ -213,20 +207,19 @@ async def handle_refused(
             determined_city=event.determined_city,
         ),
     )
-    return await decide_ready_claims(conn, event.person_ref, me, book, now)
+    await decide_ready_claims(unit, event.person_ref, book)
 
 
-def _same_outcome(claim: Claim, state: str) -> list[EventData]:
+def _same_outcome(claim: Claim, state: str) -> None:
     # The deciding city's own event coming back, or a second copy: it must agree.
     if claim.state != state:
         raise DomainError(
             "conflicting-outcome",
             f"Claim {claim.request_id} is {claim.state} here; an event says {state}.",
         )
-    return []
 
 
-async def handle_review_flagged(conn: Connection, event: RetirementReviewFlagged) -> None:
+async def handle_review_flagged(unit: Unit, event: RetirementReviewFlagged) -> None:
     """Copy the determined city's review flag, so a clerk sees it in either city."""
     flag = ReviewFlag(
         person_ref=event.person_ref,
@@ -237,4 +230,4 @@ async def handle_review_flagged(conn: Connection, event: RetirementReviewFlagged
         figures_before=figures_from_payload(event.figures_before),
         figures_after=figures_from_payload(event.figures_after),
     )
-    await save_flag(conn, event.request_id, flag, event.period_version, event.flagged_at)
+    await save_flag(unit.conn, event.request_id, flag, event.period_version, event.flagged_at)

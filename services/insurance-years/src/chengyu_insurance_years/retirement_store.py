@@ -10,13 +10,12 @@ from typing import Any, Literal
 
 import asyncpg
 
-from chengyu_kit.db import Connection
+from chengyu_contracts.cities import CITIES, City
+from chengyu_kit.db import Connection, one_of
 
-from .cities import CITIES, City
 from .policy import SEXES, Sex
 from .retirement import Figures, RetirementDetermination, RetirementRequest
 from .review import ReviewFlag
-from .store import one_of
 from .wire import figures_from_json, figures_json
 
 ClaimState = Literal["submitted", "pending", "determined", "refused"]
@@ -161,29 +160,6 @@ async def pending_claims(conn: Connection, person_ref: str) -> list[Claim]:
         person_ref,
     )
     return [_claim_from_row(row) for row in rows]
-
-
-async def claims_of(conn: Connection, person_ref: str) -> list[Claim]:
-    """Every claim of the person known here, consumed ones in log order, then submitted."""
-    rows = await conn.fetch(
-        f"SELECT {_CLAIM_COLUMNS} FROM retirement_claim WHERE person_ref = $1"
-        " ORDER BY seq NULLS LAST, requested_at",
-        person_ref,
-    )
-    return [_claim_from_row(row) for row in rows]
-
-
-async def earlier_pending(conn: Connection, claim: Claim) -> Claim | None:
-    """The first undecided claim of the same person before ``claim``, if any."""
-    if claim.seq is None:
-        return None
-    row = await conn.fetchrow(
-        f"SELECT {_CLAIM_COLUMNS} FROM retirement_claim"
-        " WHERE person_ref = $1 AND state = 'pending' AND seq < $2 ORDER BY seq LIMIT 1",
-        claim.person_ref,
-        claim.seq,
-    )
-    return None if row is None else _claim_from_row(row)
 
 
 async def decide_claim(conn: Connection, request_id: str, outcome: Outcome) -> bool:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .cities import CITY_NAMES, City
+from chengyu_contracts.cities import CITY_NAMES, City
+
 from .ledger import Ledger, apply
 from .periods import ContributionPeriod
 from .policy import PolicyBook

@@ -6,21 +6,18 @@ nowhere else. Every function takes a connection, so the caller decides the trans
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypeVar, cast
+from typing import Literal
 
 import asyncpg
 
+from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.months import Month
-from chengyu_kit.db import Connection
+from chengyu_kit.db import Connection, one_of
 
-from .cities import CITIES, City
 from .ledger import Ledger
 from .periods import KINDS, ContributionPeriod
-
-T = TypeVar("T", bound=str)
 
 # Advisory locks of this service live under their own first key (two-int form, a key
 # space apart from the kit's one-bigint migration lock): 'MI' for medical insurance. The
@@ -28,14 +25,6 @@ T = TypeVar("T", bound=str)
 _PERSON_LOCK_CLASS = 0x4D49
 
 _PERIOD_COLUMNS = "period_id, person_ref, city, start_month, end_month, kind, version, cancelled"
-
-
-def one_of(value: str, allowed: Sequence[T], what: str) -> T:
-    """``value`` as one of ``allowed``. The tables' CHECK constraints make this a guard
-    against corruption, not input validation."""
-    if value not in allowed:
-        raise ValueError(f"unexpected {what} {value!r} in the database")
-    return cast(T, value)
 
 
 async def lock_person(conn: Connection, person_ref: str) -> None:
@@ -113,19 +102,51 @@ ON CONFLICT (period_id, version) DO UPDATE SET period_id = excluded.period_id
                           excluded.end_month, excluded.kind, excluded.cancelled)
 RETURNING xmax = 0 AS inserted
 """
+_SAVE_CURRENT = """
+INSERT INTO contribution_period
+    (period_id, version, person_ref, city, start_month, end_month, kind, cancelled)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (period_id) DO UPDATE SET start_month = excluded.start_month,
+    end_month = excluded.end_month, kind = excluded.kind, version = excluded.version,
+    cancelled = excluded.cancelled, updated_at = clock_timestamp()
+WHERE contribution_period.version < excluded.version
+"""
 _SAVE_VERSION_AND_CURRENT = f"""
 WITH kept AS ({_SAVE_VERSION}),
-current AS (
-    INSERT INTO contribution_period
-        (period_id, version, person_ref, city, start_month, end_month, kind, cancelled)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-    ON CONFLICT (period_id) DO UPDATE SET start_month = excluded.start_month,
-        end_month = excluded.end_month, kind = excluded.kind, version = excluded.version,
-        cancelled = excluded.cancelled, updated_at = clock_timestamp()
-    WHERE contribution_period.version < excluded.version
-)
+current AS ({_SAVE_CURRENT})
 SELECT inserted FROM kept
 """
+#: The history row of a version that becomes current, for a consumer batch's deferred
+#: writes (see :func:`save_current`). A plain INSERT: a unique violation here would mean
+#: the current version is not the highest received, and must fail loudly.
+KEEP_NEW_VERSION = """
+INSERT INTO contribution_period_version
+    (period_id, version, person_ref, city, start_month, end_month, kind, cancelled)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+"""
+
+
+def version_row(period: ContributionPeriod) -> tuple[str, int, str, str, str, str, str, bool]:
+    """The arguments ``$1``-``$8`` of the statements that write a period version."""
+    return (
+        period.period_id,
+        period.version,
+        period.person_ref,
+        period.city,
+        str(period.start),
+        str(period.end),
+        period.kind,
+        period.cancelled,
+    )
+
+
+async def save_current(conn: Connection, period: ContributionPeriod) -> None:
+    """Make ``period`` the current version of its period, when it is higher than the one
+    kept; its history row is the caller's (:data:`KEEP_NEW_VERSION`). Call holding the
+    person's lock, only for a version higher than every one received: the current version
+    is the highest received, so such a version has no history row yet and cannot
+    conflict with one."""
+    await conn.execute(_SAVE_CURRENT, *version_row(period))
 
 
 async def save_version(
@@ -140,15 +161,7 @@ async def save_version(
     caller refuses the version and rolls back).
     """
     row = await conn.fetchrow(
-        _SAVE_VERSION_AND_CURRENT if current else _SAVE_VERSION,
-        period.period_id,
-        period.version,
-        period.person_ref,
-        period.city,
-        str(period.start),
-        str(period.end),
-        period.kind,
-        period.cancelled,
+        _SAVE_VERSION_AND_CURRENT if current else _SAVE_VERSION, *version_row(period)
     )
     if row is None:
         return "duplicate"

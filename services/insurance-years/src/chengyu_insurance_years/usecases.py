@@ -1,9 +1,11 @@
-"""Use cases of one city's service: check the input -> domain rule -> save and write the
-events to the outbox, in one transaction.
+"""Use cases of one city's service: check the input -> domain rule -> save and emit the
+events, all in the caller's unit of work (one transaction: a refusal writes nothing).
 
-Every input is checked before a transaction opens, so a refused request writes nothing.
-Refusals are the domain's :class:`DomainError` (a code and a sentence, never personal
-data); the HTTP layer maps codes to statuses. Time is passed in (``now``, ``today``).
+Each use case takes its command (what the clerk asked) and the
+:class:`~chengyu_kit.unit.Unit` (connection, time, city, person_ref key, ``emit``), plus
+the policy book where a rule needs it. Refusals are the domain's :class:`DomainError` and
+its kinds (a code and a sentence, never personal data); the HTTP layer maps each kind to
+its status. Time is only the unit's (``unit.now``, ``unit.today``).
 """
 
 from __future__ import annotations
@@ -11,22 +13,18 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from chengyu_contracts.domain_error import DomainError
+from chengyu_contracts.cities import CITIES, CITY_NAMES, City, parse_city
+from chengyu_contracts.domain_error import Conflict, DomainError, NotFound
 from chengyu_contracts.events.medins import RetirementCityClaimed
 from chengyu_contracts.months import Month
-from chengyu_contracts.person_ref import PersonRefKey, person_ref
-from chengyu_contracts.policy_book import policy_day
 from chengyu_contracts.resident_id import ResidentId, checked_resident_id
-from chengyu_kit.db import Connection, Database, connection, transaction
-from chengyu_kit.issuer import EventIssuer
-from chengyu_kit.outbox import add_to_outbox
+from chengyu_kit.unit import Unit
 
 from . import care, periods
 from .accrual import apply_period
 from .care_store import StoredAssessment, assessments_of, insert_assessment, load_assessment
-from .cities import CITIES, CITY_NAMES, City, parse_city
 from .ledger import Ledger, LedgerTotals, totals
 from .policy import PolicyBook, Sex, parse_level, parse_sex
 from .retirement_store import (
@@ -64,6 +62,34 @@ def new_id(prefix: str, city: City) -> str:
 
 
 @dataclass(frozen=True)
+class RecordPeriod:
+    """A clerk records a contribution period paid (or deemed) in this city."""
+
+    resident_id: str
+    start_month: str
+    end_month: str
+    kind: str
+    period_id: str | None = None  # a fresh one of this city unless given
+
+
+@dataclass(frozen=True)
+class CorrectPeriod:
+    """A clerk corrects the months or kind of a period recorded in this city."""
+
+    period_id: str
+    start_month: str
+    end_month: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class CancelPeriod:
+    """A clerk cancels a period recorded in this city."""
+
+    period_id: str
+
+
+@dataclass(frozen=True)
 class ContributionPeriodResult:
     """A period version saved here, and whether it raised a review flag."""
 
@@ -72,124 +98,92 @@ class ContributionPeriodResult:
 
 
 async def record_period(
-    db: Database,
-    *,
-    resident_id_raw: str,
-    start_month: str,
-    end_month: str,
-    kind: str,
-    city: City,
-    now: datetime,
-    book: PolicyBook,
-    person_ref_key: PersonRefKey,
-    issuer: EventIssuer,
-    period_id: str | None = None,
+    command: RecordPeriod, unit: Unit, book: PolicyBook
 ) -> ContributionPeriodResult:
     """Record a contribution period of this city's bureau and publish it
-    (``contribution-years-accrued``, version 1) with the ledger change, in one transaction.
+    (``contribution-years-accrued``, version 1) with the ledger change.
 
     Refusals: the resident ID codes (``wrong-length``, ``bad-characters``, ``bad-region``,
     ``bad-birth-date``, ``bad-check-digit``), ``invalid-month``, ``unknown-kind``,
     ``end-before-start``, ``month-in-future``.
     """
-    today = policy_day(now)
-    resident = checked_resident_id(resident_id_raw, today)
+    resident = checked_resident_id(command.resident_id, unit.today)
     period = periods.record_period(
-        period_id or new_id("per", city),
-        person_ref(resident, person_ref_key),
-        city,
-        Month.parse(start_month),
-        Month.parse(end_month),
-        periods.parse_kind(kind),
-        today,
+        periods.ContributionPeriod(
+            period_id=command.period_id or new_id("per", unit.city),
+            person_ref=unit.person_ref(resident),
+            city=unit.city,
+            start=Month.parse(command.start_month),
+            end=Month.parse(command.end_month),
+            kind=periods.parse_kind(command.kind),
+        ),
+        unit.today,
     )
-    return await _save_version(db, period, city, now, book, issuer)
+    return await _save_version(unit, period, book)
 
 
 async def _save_version(
-    db: Database,
-    period: periods.ContributionPeriod,
-    city: City,
-    now: datetime,
-    book: PolicyBook,
-    issuer: EventIssuer,
+    unit: Unit, period: periods.ContributionPeriod, book: PolicyBook
 ) -> ContributionPeriodResult:
-    async with transaction(db) as conn:
-        applied = await apply_period(conn, period, me=city, book=book, now=now)
-        if not applied.changed:
-            raise DomainError(
-                "duplicate-period", f"Period {period.period_id} version {period.version} exists."
-            )
-        await add_to_outbox(
-            conn, [issuer.issue(accrual_event(period)), *(issuer.issue(e) for e in applied.events)]
+    # The version's own event first, then any review flag it raises: the order the other
+    # city must read them in. A refusal below discards both with the transaction.
+    unit.emit(accrual_event(period))
+    applied = await apply_period(unit, period, book)
+    if not applied.changed:
+        raise Conflict(
+            "duplicate-period", f"Period {period.period_id} version {period.version} exists."
         )
-    return ContributionPeriodResult(period, flagged=bool(applied.events))
+    return ContributionPeriodResult(period, flagged=applied.flagged)
 
 
-def _unknown_period(period_id: str) -> DomainError:
-    return DomainError("unknown-period", f"This city knows no contribution period {period_id}.")
+def _unknown_period(period_id: str) -> NotFound:
+    return NotFound("unknown-period", f"This city knows no contribution period {period_id}.")
 
 
-async def _current(conn: Connection, period_id: str) -> periods.ContributionPeriod:
-    found = await load_period(conn, period_id)
+async def _current(unit: Unit, period_id: str) -> periods.ContributionPeriod:
+    found = await load_period(unit.conn, period_id)
     if found is None:
         raise _unknown_period(period_id)
     # Lock the person, then read again: the version seen before the lock may be stale.
-    await lock_person(conn, found.person_ref)
-    current = await load_period(conn, period_id)
+    await lock_person(unit.conn, found.person_ref)
+    current = await load_period(unit.conn, period_id)
     assert current is not None  # periods are never deleted
     return current
 
 
 async def correct_period(
-    db: Database,
-    *,
-    period_id: str,
-    start_month: str,
-    end_month: str,
-    kind: str,
-    city: City,
-    now: datetime,
-    book: PolicyBook,
-    issuer: EventIssuer,
+    command: CorrectPeriod, unit: Unit, book: PolicyBook
 ) -> ContributionPeriodResult:
     """Correct a period recorded here: its next version, published like the first.
 
     Refusals: ``unknown-period``, ``not-recording-city``, ``period-cancelled``,
     ``correction-changes-nothing`` and the month and kind codes of :func:`record_period`.
     """
-    today = policy_day(now)
-    start, end = Month.parse(start_month), Month.parse(end_month)
-    parsed_kind = periods.parse_kind(kind)
-    async with transaction(db) as conn:
-        current = await _current(conn, period_id)
-        corrected = periods.correct_period(current, start, end, parsed_kind, city, today)
-        return await _save_version(conn, corrected, city, now, book, issuer)
+    correction = periods.Correction(
+        start=Month.parse(command.start_month),
+        end=Month.parse(command.end_month),
+        kind=periods.parse_kind(command.kind),
+    )
+    current = await _current(unit, command.period_id)
+    corrected = periods.correct_period(current, correction, unit.city, unit.today)
+    return await _save_version(unit, corrected, book)
 
 
 async def cancel_period(
-    db: Database,
-    *,
-    period_id: str,
-    city: City,
-    now: datetime,
-    book: PolicyBook,
-    issuer: EventIssuer,
+    command: CancelPeriod, unit: Unit, book: PolicyBook
 ) -> ContributionPeriodResult:
     """Cancel a period recorded here: its next version, cancelled, published like the first.
 
     Refusals: ``unknown-period``, ``not-recording-city``, ``period-cancelled``.
     """
-    async with transaction(db) as conn:
-        current = await _current(conn, period_id)
-        cancelled = periods.cancel_period(current, city)
-        return await _save_version(conn, cancelled, city, now, book, issuer)
+    current = await _current(unit, command.period_id)
+    cancelled = periods.cancel_period(current, unit.city)
+    return await _save_version(unit, cancelled, book)
 
 
-async def get_period_history(db: Database, period_id: str) -> list[ReceivedVersion]:
+async def get_period_history(period_id: str, unit: Unit) -> list[ReceivedVersion]:
     """Every version of a period this city received; ``unknown-period`` if none."""
-    async with connection(db) as conn:
-        history = await period_history(conn, period_id)
+    history = await period_history(unit.conn, period_id)
     if not history:
         raise _unknown_period(period_id)
     return history
@@ -219,43 +213,45 @@ def check_person_ref(value: str) -> str:
     return value
 
 
-async def ledger_of(
-    db: Database, person_ref_value: str, today: date, book: PolicyBook
-) -> LedgerReport:
-    """The ledger of ``person_ref_value`` (empty for a person this city knows nothing of).
+async def ledger_of(person_ref: str, unit: Unit, book: PolicyBook) -> LedgerReport:
+    """The ledger of ``person_ref`` (empty for a person this city knows nothing of), with
+    what each city's policy in force on ``unit.today`` counts.
 
     Refusal: ``invalid-person-ref``.
     """
-    ref = check_person_ref(person_ref_value)
-    async with connection(db) as conn:
-        ledger = await load_ledger(conn, ref)
-        determination = await load_determination(conn, ref)
-        flags = await flags_of(conn, ref)
+    ref = check_person_ref(person_ref)
+    ledger = await load_ledger(unit.conn, ref)
+    determination = await load_determination(unit.conn, ref)
+    flags = await flags_of(unit.conn, ref)
     counted = totals(ledger)
     by_policy: dict[City, int | None] = {}
     for city in CITIES:
-        policy = book.in_force(city, today)
+        policy = book.in_force(city, unit.today)
         by_policy[city] = (
             None if policy is None else counted.cumulative_months(policy.deemed_years_count)
         )
     return LedgerReport(ledger, counted, by_policy, determination, flags)
 
 
-async def ledger_of_resident(
-    db: Database,
-    *,
-    resident_id_raw: str,
-    today: date,
-    book: PolicyBook,
-    person_ref_key: PersonRefKey,
-) -> LedgerReport:
+async def ledger_of_resident(resident_id: str, unit: Unit, book: PolicyBook) -> LedgerReport:
     """The ledger of the person with this resident ID number. Refusals: resident ID codes."""
-    resident = checked_resident_id(resident_id_raw, today)
-    return await ledger_of(db, person_ref(resident, person_ref_key), today, book)
+    resident = checked_resident_id(resident_id, unit.today)
+    return await ledger_of(unit.person_ref(resident), unit, book)
 
 
 # --------------------------------------------------------------------------------------------
 # retirement city
+
+
+@dataclass(frozen=True)
+class RequestRetirementCity:
+    """A clerk asks that ``chosen_city`` become the person's retirement city."""
+
+    resident_id: str
+    retirement_date: str
+    chosen_city: str
+    sex: str | None = None  # read from the resident ID number when left out
+    request_id: str | None = None  # a fresh one of this city unless given
 
 
 def _sex_of(resident: ResidentId, sex: str | None) -> Sex:
@@ -272,66 +268,54 @@ def _sex_of(resident: ResidentId, sex: str | None) -> Sex:
 
 
 async def request_retirement_city(
-    db: Database,
-    *,
-    resident_id_raw: str,
-    sex: str | None,
-    retirement_date: str,
-    chosen_city: str,
-    city: City,
-    now: datetime,
-    book: PolicyBook,
-    person_ref_key: PersonRefKey,
-    issuer: EventIssuer,
-    request_id: str | None = None,
+    command: RequestRetirementCity, unit: Unit, book: PolicyBook
 ) -> Claim:
-    """Ask that ``chosen_city`` become the person's retirement city. Nothing is decided
+    """Ask that the chosen city become the person's retirement city. Nothing is decided
     here: the claim is saved as ``submitted`` and published; the chosen city decides when
     it consumes it, in the order of the person's claims (see :mod:`retirement_flow`).
 
     Refusals: resident ID codes, ``unknown-sex``, ``sex-does-not-match-id`` (``sex`` is
     optional and read from the ID number when left out), ``invalid-date``, ``unknown-city``,
-    ``no-policy-in-force`` (the chosen city has no policy on the retirement date).
+    ``no-policy-in-force`` (the chosen city has no policy on the retirement date),
+    ``duplicate-request``.
     """
-    today = policy_day(now)
-    resident = checked_resident_id(resident_id_raw, today)
-    person_sex = _sex_of(resident, sex)
-    day = _day(retirement_date, "retirement_date")
-    chosen = parse_city(chosen_city)
+    resident = checked_resident_id(command.resident_id, unit.today)
+    person_sex = _sex_of(resident, command.sex)
+    day = _day(command.retirement_date, "retirement_date")
+    chosen = parse_city(command.chosen_city)
     book.policy_for(chosen, day)
     claim = Claim(
-        request_id=request_id or new_id("ret", city),
-        person_ref=person_ref(resident, person_ref_key),
-        requested_in=city,
+        request_id=command.request_id or new_id("ret", unit.city),
+        person_ref=unit.person_ref(resident),
+        requested_in=unit.city,
         chosen_city=chosen,
         sex=person_sex,
         retirement_date=day,
-        requested_at=now,
+        requested_at=unit.now,
         seq=None,
         state="submitted",
     )
-    event = RetirementCityClaimed(
-        request_id=claim.request_id,
-        person_ref=claim.person_ref,
-        requested_in=city,
-        chosen_city=chosen,
-        sex=person_sex,
-        retirement_date=day,
-        requested_at=now,
+    if not await insert_submitted(unit.conn, claim):
+        raise Conflict("duplicate-request", f"Request {claim.request_id} exists.")
+    unit.emit(
+        RetirementCityClaimed(
+            request_id=claim.request_id,
+            person_ref=claim.person_ref,
+            requested_in=unit.city,
+            chosen_city=chosen,
+            sex=person_sex,
+            retirement_date=day,
+            requested_at=unit.now,
+        )
     )
-    async with transaction(db) as conn:
-        if not await insert_submitted(conn, claim):
-            raise DomainError("duplicate-request", f"Request {claim.request_id} exists.")
-        await add_to_outbox(conn, [issuer.issue(event)])
     return claim
 
 
-async def get_retirement_request(db: Database, request_id: str) -> Claim:
+async def get_retirement_request(request_id: str, unit: Unit) -> Claim:
     """A retirement-city claim as this city knows it; ``unknown-request`` otherwise."""
-    async with connection(db) as conn:
-        claim = await load_claim(conn, request_id)
+    claim = await load_claim(unit.conn, request_id)
     if claim is None:
-        raise DomainError(
+        raise NotFound(
             "unknown-request", f"This city knows no retirement-city request {request_id}."
         )
     return claim
@@ -355,73 +339,64 @@ def waiting_for(claim: Claim, me: City) -> str | None:
 # long-term care
 
 
-async def record_assessment(
-    db: Database,
-    *,
-    resident_id_raw: str,
-    level: str,
-    scale_version: str,
-    concluded_on: str,
-    valid_until: str,
-    city: City,
-    now: datetime,
-    person_ref_key: PersonRefKey,
-    issuer: EventIssuer,
-    assessment_id: str | None = None,
-) -> care.CareAssessment:
+@dataclass(frozen=True)
+class RecordAssessment:
+    """A clerk records a long-term-care assessment concluded in this city."""
+
+    resident_id: str
+    level: str
+    scale_version: str
+    concluded_on: str
+    valid_until: str
+    assessment_id: str | None = None  # a fresh one of this city unless given
+
+
+async def record_assessment(command: RecordAssessment, unit: Unit) -> care.CareAssessment:
     """Record a long-term-care assessment concluded here and publish it; the other city
     decides whether it recognises it.
 
     Refusals: resident ID codes, ``unknown-level``, ``invalid-scale-version``,
-    ``invalid-date``, ``valid-until-before-concluded``, ``concluded-in-future``.
+    ``invalid-date``, ``valid-until-before-concluded``, ``concluded-in-future``,
+    ``duplicate-assessment``.
     """
-    today = policy_day(now)
-    resident = checked_resident_id(resident_id_raw, today)
-    parsed_level = parse_level(level)
-    scale = scale_version.strip()
+    resident = checked_resident_id(command.resident_id, unit.today)
+    level = parse_level(command.level)
+    scale = command.scale_version.strip()
     if len(scale) > MAX_SCALE_LENGTH:
         raise DomainError(
             "invalid-scale-version", f"A scale name has at most {MAX_SCALE_LENGTH} characters."
         )
     assessment = care.record_assessment(
-        assessment_id or new_id("ltc", city),
-        person_ref(resident, person_ref_key),
-        city,
-        parsed_level,
-        scale,
-        _day(concluded_on, "concluded_on"),
-        _day(valid_until, "valid_until"),
-        today,
+        care.CareAssessment(
+            assessment_id=command.assessment_id or new_id("ltc", unit.city),
+            person_ref=unit.person_ref(resident),
+            city=unit.city,
+            level=level,
+            scale_version=scale,
+            concluded_on=_day(command.concluded_on, "concluded_on"),
+            valid_until=_day(command.valid_until, "valid_until"),
+        ),
+        unit.today,
     )
-    async with transaction(db) as conn:
-        if not await insert_assessment(conn, assessment):
-            raise DomainError(
-                "duplicate-assessment", f"Assessment {assessment.assessment_id} exists."
-            )
-        await add_to_outbox(conn, [issuer.issue(concluded_event(assessment))])
+    if not await insert_assessment(unit.conn, assessment):
+        raise Conflict("duplicate-assessment", f"Assessment {assessment.assessment_id} exists.")
+    unit.emit(concluded_event(assessment))
     return assessment
 
 
-async def get_assessment(db: Database, assessment_id: str) -> StoredAssessment:
+async def get_assessment(assessment_id: str, unit: Unit) -> StoredAssessment:
     """An assessment known here with the recognition decision; ``unknown-assessment``."""
-    async with connection(db) as conn:
-        stored = await load_assessment(conn, assessment_id)
+    stored = await load_assessment(unit.conn, assessment_id)
     if stored is None:
-        raise DomainError(
-            "unknown-assessment", f"This city knows no care assessment {assessment_id}."
-        )
+        raise NotFound("unknown-assessment", f"This city knows no care assessment {assessment_id}.")
     return stored
 
 
 async def recognitions_of_resident(
-    db: Database, *, resident_id_raw: str, today: date, person_ref_key: PersonRefKey
+    resident_id: str, unit: Unit
 ) -> tuple[str, list[StoredAssessment]]:
     """The person's ref and every assessment of theirs known here (both cities'), with the
     recognition decisions. Refusals: resident ID codes."""
-    resident = checked_resident_id(resident_id_raw, today)
-    ref = person_ref(resident, person_ref_key)
-    async with connection(db) as conn:
-        return ref, await assessments_of(conn, ref)
-
-
-# --------------------------------------------------------------------------------------------
+    resident = checked_resident_id(resident_id, unit.today)
+    ref = unit.person_ref(resident)
+    return ref, await assessments_of(unit.conn, ref)

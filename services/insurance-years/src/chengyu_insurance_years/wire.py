@@ -1,7 +1,8 @@
 """Domain values <-> event payloads (``chengyu_contracts.events.medins``) and JSON columns.
 
-The domain never imports the contracts; this module is the one place that knows both, so
-a change of either side shows up here.
+The domain modules use the contracts' shared vocabulary (cities, months, the policy book,
+``DomainError``) but never the event payloads; this module is the one place that knows
+both the domain values and the payloads, so a change of either side shows up here.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chengyu_contracts.cities import City
 from chengyu_contracts.events.medins import (
     CareAssessmentConcluded,
     CareAssessmentRecognised,
@@ -23,7 +25,6 @@ from chengyu_contracts.events.medins import (
 from chengyu_contracts.months import Month
 
 from .care import CareAssessment, Recognition, RecognitionRefusal
-from .cities import City
 from .periods import ContributionPeriod
 from .retirement import Figures, Refused, RetirementDetermination, Shortfall
 from .review import ReviewFlag
