@@ -34,4 +34,7 @@ def serve(settings: ServiceSettings, build_app: Callable[[ServiceSettings], Fast
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=30,
+        # Longer than clients keep idle connections (httpx: 5 s), so a client never sends a
+        # request on a connection the server is closing at that moment (a ReadError).
+        timeout_keep_alive=75,
     )
