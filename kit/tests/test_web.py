@@ -6,18 +6,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from chengyu_contracts.domain_error import Conflict
 from chengyu_contracts.registry import EventData, EventSpec, Registry
 from chengyu_contracts.signing import SigningKey
+from chengyu_kit import idempotency
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.db import create_pool
 from chengyu_kit.health import Readiness
@@ -191,3 +192,26 @@ async def test_writes_without_a_key_are_not_deduplicated(
     await client.post("/notes/n1", json={"text": "hello"})
     await client.post("/notes/n2", json={"text": "hello"})
     assert await counts(runtime) == (2, 2, 0)
+
+
+async def test_answers_are_kept_for_the_retention_and_purged_after_it(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    await client.post("/notes/n1", json={"text": "hello"}, headers={"Idempotency-Key": "k-old"})
+    await client.post("/notes/n2", json={"text": "hello"}, headers={"Idempotency-Key": "k-new"})
+    await runtime.pool.execute(
+        "UPDATE idempotency_key SET created_at = now() - interval '25 hours'"
+        " WHERE idempotency_key = 'k-old'"
+    )
+    async with runtime.pool.acquire() as conn:
+        purged = await idempotency.purge(conn, datetime.now(UTC), timedelta(hours=24))
+    assert purged == 1
+    kept = await runtime.pool.fetch("SELECT idempotency_key FROM idempotency_key")
+    assert [row["idempotency_key"] for row in kept] == ["k-new"]
+
+
+def test_the_retention_cannot_be_set_below_24_hours(runtime: Runtime) -> None:
+    with pytest.raises(ValidationError):
+        runtime.settings.model_validate(
+            {**runtime.settings.model_dump(), "idempotency_key_hours": 23}
+        )

@@ -24,7 +24,7 @@ import httpx
 from rich.progress import Progress, TaskID
 
 from chengyu_demo.driver import DemoDriver
-from chengyu_demo.stack import City
+from chengyu_demo.stack import CITIES, City
 
 if TYPE_CHECKING:
     from chengyu_demo.insurance import (
@@ -46,7 +46,6 @@ SERVICE = "insurance-years"
 DECIDED = frozenset({"determined", "refused"})
 ALREADY_DETERMINED = "retirement-city-already-determined"
 POLL_SECONDS = 0.5
-CITIES: tuple[City, ...] = ("cq", "cd")
 
 _T = TypeVar("_T")
 View = dict[str, Any]

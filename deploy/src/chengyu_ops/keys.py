@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from chengyu_contracts.cities import CITIES
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 
-CITIES = ("cq", "cd")
 #: Issuing agencies of the action plan's services: provident-fund centre, medical
 #: insurance bureau, civil-affairs bureau, blood centre, HR and social-security bureau.
 AGENCIES = ("hpf", "mi", "ca", "blood", "hr")
