@@ -25,7 +25,6 @@ from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
 # The kit runs the service its package declares (chengyu_insurance_years/service.py).
-RUNNER = "chengyu_kit.run"
 PACKAGE = "chengyu_insurance_years"
 # The declaration's agency: the kit signs with it whatever the environment says.
 AGENCY = "mi"
@@ -172,7 +171,7 @@ async def running_city(settings: ServiceSettings) -> AsyncIterator[InsuranceCity
     base = f"http://{settings.http_host}:{settings.http_port}"
     limits = httpx.Limits(max_connections=32)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        city = InsuranceCity(RUNNER, settings.city, settings, client, arguments=(PACKAGE,))
+        city = InsuranceCity(PACKAGE, settings.city, settings, client)
         await city.start()
         try:
             yield city

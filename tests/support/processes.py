@@ -28,7 +28,6 @@ class ServiceProcess:
     process: asyncio.subprocess.Process | None = None
     output: list[bytes] = field(default_factory=list)
     _drain: asyncio.Task[None] | None = None
-    arguments: tuple[str, ...] = ()
 
     async def start(self) -> None:
         """Start the process and wait until it is ready."""
