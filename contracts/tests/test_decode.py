@@ -249,3 +249,47 @@ def test_round_trip_through_the_record_keeps_the_trace_context(
 ) -> None:
     verified = decode(record.value, record.key, registry, keys)
     assert to_kafka_record(verified.envelope) == record
+
+
+def test_an_actor_reference_travels_signed_and_is_read_back(
+    sample_data: SampleTransferRequested, cq_key: SigningKey, registry: Registry, keys: KeyRegistry
+) -> None:
+    envelope = encode_event(
+        sample_data,
+        source="/cq/hpf/fund-transfer",
+        key=cq_key,
+        registry=registry,
+        actor="cq/hpf/c0123456789abcdef",
+    )
+    record = to_kafka_record(envelope)
+    verified = decode(record.value, record.key, registry, keys)
+    assert verified.envelope.chengyuactor == "cq/hpf/c0123456789abcdef"
+
+
+def test_a_changed_actor_reference_breaks_the_signature(
+    sample_data: SampleTransferRequested, cq_key: SigningKey, registry: Registry, keys: KeyRegistry
+) -> None:
+    envelope = encode_event(
+        sample_data,
+        source="/cq/hpf/fund-transfer",
+        key=cq_key,
+        registry=registry,
+        actor="cq/hpf/c0123456789abcdef",
+    )
+    event = json.loads(to_kafka_record(envelope).value)
+    event["chengyuactor"] = "cq/hpf/cfedcba9876543210"
+    with pytest.raises(BadSignature):
+        decode(wire(event), b"tr-0001", registry, keys)
+
+
+def test_an_actor_reference_that_is_not_a_reference_is_an_invalid_envelope(
+    sample_data: SampleTransferRequested, cq_key: SigningKey, registry: Registry
+) -> None:
+    with pytest.raises(ValueError, match="chengyuactor"):
+        encode_event(
+            sample_data,
+            source="/cq/hpf/fund-transfer",
+            key=cq_key,
+            registry=registry,
+            actor="cq/hpf/Zhang San",
+        )

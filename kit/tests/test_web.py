@@ -3,16 +3,18 @@ their events and (with an Idempotency-Key) their answer together, or nothing at 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import BaseModel, ValidationError
 
 from chengyu_contracts.domain_error import Conflict
@@ -27,7 +29,8 @@ from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.migrations import Migration, apply_migrations, kit_migrations
 from chengyu_kit.settings import ServiceSettings
-from chengyu_kit.web import UnitOfWork, service_router
+from chengyu_kit.unit import Actor
+from chengyu_kit.web import ACTOR_STATE, UnitOfWork, service_router
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 NOTES = Migration("notes", 1, "notes", "CREATE TABLE note (note_id text PRIMARY KEY, text text)")
@@ -215,3 +218,73 @@ def test_the_retention_cannot_be_set_below_24_hours(runtime: Runtime) -> None:
         runtime.settings.model_validate(
             {**runtime.settings.model_dump(), "idempotency_key_hours": 23}
         )
+
+
+CLERK = Actor(
+    kind="clerk", subject="u-1842", agency="test", city="cq", token_issuer="http://idp/cq"
+)
+
+
+def acting_as(app: FastAPI, actor: Actor) -> FastAPI:
+    """``app`` with every request authenticated as ``actor`` (what the auth layer does)."""
+
+    @app.middleware("http")
+    async def authenticate(request: Request, call_next: Any) -> Any:
+        setattr(request.state, ACTOR_STATE, actor)
+        return await call_next(request)
+
+    return app
+
+
+async def test_a_write_records_its_actor_and_request_and_its_event_names_the_office(
+    runtime: Runtime,
+) -> None:
+    transport = httpx.ASGITransport(app=acting_as(notes_app(runtime), CLERK))
+    async with httpx.AsyncClient(transport=transport, base_url="http://notes") as http:
+        answer = await http.post(
+            "/notes/n1", json={"text": "hello"}, headers={"X-Request-ID": "req-77"}
+        )
+    assert answer.headers["X-Request-ID"] == "req-77"
+    logged = await runtime.pool.fetchrow(
+        "SELECT request_id, method, path, status, actor_kind, actor_subject, actor_agency,"
+        " actor_city, at FROM write_log"
+    )
+    assert logged is not None
+    assert dict(logged) == {
+        "request_id": "req-77",
+        "method": "POST",
+        "path": "/notes/n1",
+        "status": 201,
+        "actor_kind": "clerk",
+        "actor_subject": "u-1842",
+        "actor_agency": "test",
+        "actor_city": "cq",
+        "at": NOW,
+    }
+    envelope = json.loads(await runtime.pool.fetchval("SELECT value FROM outbox"))
+    key = runtime.settings.person_ref_hmac_key()
+    assert envelope["chengyuactor"] == CLERK.reference(key)
+    assert envelope["chengyuactor"].startswith("cq/test/c")
+    assert "u-1842" not in json.dumps(envelope)
+
+
+async def test_a_refused_write_is_not_logged_and_a_read_is_given_a_request_id(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    await client.post("/notes/n1", json={"text": "refuse"})
+    read = await client.get("/notes/n1")
+    assert await runtime.pool.fetchval("SELECT count(*) FROM write_log") == 0
+    assert len(read.headers["X-Request-ID"]) == 36  # a uuid made for it
+
+
+async def test_two_callers_keys_never_meet(runtime: Runtime) -> None:
+    other = Actor(
+        kind="clerk", subject="u-9", agency="test", city="cq", token_issuer="http://idp/cq"
+    )
+    headers = {"Idempotency-Key": "same-key"}
+    for actor, note in ((CLERK, "n1"), (other, "n2")):
+        transport = httpx.ASGITransport(app=acting_as(notes_app(runtime), actor))
+        async with httpx.AsyncClient(transport=transport, base_url="http://notes") as http:
+            answer = await http.post(f"/notes/{note}", json={"text": "hi"}, headers=headers)
+        assert answer.status_code == 201
+    assert await counts(runtime) == (2, 2, 2)

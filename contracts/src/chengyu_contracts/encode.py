@@ -25,12 +25,14 @@ def encode_event(
     time: datetime | None = None,
     traceparent: str | None = None,
     tracestate: str | None = None,
+    actor: str | None = None,
 ) -> Envelope:
     """Wrap ``data`` in a signed envelope.
 
     Type, dataschema, subject and partitionkey come from the registry spec of
     ``type(data)`` and its key field. ``event_id`` defaults to a new uuid4 and ``time``
-    to now; pass both for deterministic output. Raises ``KeyError`` for an
+    to now; pass both for deterministic output. ``actor`` is the acting office's reference
+    (``chengyu_contracts.actor.actor_reference``), signed with the rest. Raises ``KeyError`` for an
     unregistered model, ``ValueError`` for a naive ``time`` or a key that may not sign
     for ``source``, and ``pydantic.ValidationError`` for a malformed attribute.
     """
@@ -52,5 +54,7 @@ def encode_event(
         wire["traceparent"] = traceparent
     if tracestate is not None:
         wire["tracestate"] = tracestate
+    if actor is not None:
+        wire["chengyuactor"] = actor
     # Sign the wire form, then validate the envelope once (not before and after).
     return Envelope.model_validate(sign_event(wire, key))

@@ -37,7 +37,13 @@ UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # W3C Trace Context version-format; later versions may append fields after a dash.
 TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-[0-9a-zA-Z_.-]*)?$"
 
-_OPTIONAL_ATTRIBUTES = frozenset({"traceparent", "tracestate", "chengyukeyid", "chengyusig"})
+# The office that acted: ``<city>/<agency>/<opaque clerk id>``, never a name (see
+# chengyu_contracts.actor); covered by the signature like every attribute.
+ACTOR_PATTERN = r"^(cq|cd)/[a-z0-9-]+/[a-z0-9-]{1,64}$"
+
+_OPTIONAL_ATTRIBUTES = frozenset(
+    {"traceparent", "tracestate", "chengyuactor", "chengyukeyid", "chengyusig"}
+)
 
 
 class Envelope(BaseModel):
@@ -60,6 +66,7 @@ class Envelope(BaseModel):
     partitionkey: str = Field(min_length=1, max_length=256)
     traceparent: str | None = Field(default=None, pattern=TRACEPARENT_PATTERN)
     tracestate: str | None = Field(default=None, max_length=512)
+    chengyuactor: str | None = Field(default=None, pattern=ACTOR_PATTERN)
     # Deliberately unconstrained here: a malformed signature is a signature problem
     # (reason "bad-signature"), not an envelope problem.
     chengyukeyid: str | None = None

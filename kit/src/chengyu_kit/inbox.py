@@ -81,6 +81,11 @@ class EventContext(Unit):
         """Queue a write to run with the batch's other deferred writes of the same SQL."""
         self.statements.append((sql, args))
 
+    def acted_by(self) -> str | None:
+        """The office that acted, as the event names it (``<city>/<agency>/c<opaque>``),
+        or None for a step the other service took on its own."""
+        return self.event.envelope.chengyuactor
+
 
 Handler = Callable[[EventContext, Any], Awaitable[None]]
 

@@ -22,6 +22,7 @@ class PendingEvent:
     time: datetime
     traceparent: str | None
     tracestate: str | None
+    actor: str | None = None
 
 
 class EventIssuer:
@@ -46,14 +47,16 @@ class EventIssuer:
         self._registry = registry
         self._clock = clock or SystemClock()
 
-    def prepare(self, data: EventData) -> PendingEvent:
-        """Capture the time and the current trace context of a new event."""
+    def prepare(self, data: EventData, *, actor: str | None = None) -> PendingEvent:
+        """Capture the time and the current trace context of a new event, and the
+        reference of the office that acted (``chengyu_contracts.actor``), if any."""
         trace_headers = current_trace_headers()
         return PendingEvent(
             data=data,
             time=self._clock.now(),
             traceparent=trace_headers.get("traceparent"),
             tracestate=trace_headers.get("tracestate"),
+            actor=actor,
         )
 
     def sign(self, pending: PendingEvent) -> OutgoingRecord:
@@ -66,6 +69,7 @@ class EventIssuer:
             time=pending.time,
             traceparent=pending.traceparent,
             tracestate=pending.tracestate,
+            actor=pending.actor,
         )
         record = to_kafka_record(envelope)
         return OutgoingRecord(

@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 import asyncpg
 
+from chengyu_contracts.actor import actor_reference
 from chengyu_contracts.cities import City
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.policy_book import policy_day
@@ -35,13 +36,19 @@ from chengyu_kit.outbox import add_to_outbox
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts in a unit: the authenticated clerk, or the service itself (consumers and
-    periodic jobs). ``subject`` is an opaque id, never a name."""
+    """Who acts in a unit: the authenticated caller (its role in ``kind``: ``clerk``,
+    ``reader``, ``auditor``), from its token. ``subject`` is the token's ``sub`` at
+    ``token_issuer``; it is kept in this city's database and never leaves it."""
 
     kind: str
     subject: str
     agency: str
     city: City
+    token_issuer: str = ""
+
+    def reference(self, key: PersonRefKey) -> str:
+        """The non-personal reference events carry (``city/agency/c<opaque>``)."""
+        return actor_reference(self.city, self.agency, self.token_issuer, self.subject, key)
 
 
 @dataclass
@@ -58,6 +65,8 @@ class Unit:
     person_ref_key: PersonRefKey
     issuer: EventIssuer | None
     actor: Actor | None = None
+    #: The HTTP request this unit serves (``X-Request-ID``), recorded with its writes.
+    request_id: str | None = None
     pending: list[PendingEvent] = field(default_factory=list)
 
     @property
@@ -69,11 +78,20 @@ class Unit:
         """The ``person_ref`` of a checked resident ID number (both cities derive the same)."""
         return person_ref(resident, self.person_ref_key)
 
+    def acted_by(self) -> str | None:
+        """Who a record written in this unit should name for the clerks who read it later:
+        this city's clerk as ``<city>/<agency>/<subject>`` (the subject stays in this
+        city's database); None when the service acts on its own (a sweep)."""
+        if self.actor is None:
+            return None
+        return f"{self.actor.city}/{self.actor.agency}/{self.actor.subject}"
+
     def emit(self, data: EventData) -> None:
         """Issue a new event; it is written to the outbox in this unit's transaction."""
         if self.issuer is None:
             raise RuntimeError("this unit was opened without an EventIssuer")
-        self.pending.append(self.issuer.prepare(data))
+        actor = None if self.actor is None else self.actor.reference(self.person_ref_key)
+        self.pending.append(self.issuer.prepare(data, actor=actor))
 
     def emit_all(self, events: Sequence[EventData]) -> None:
         """Issue each of ``events`` in order (see :meth:`emit`)."""
@@ -102,6 +120,7 @@ async def open_unit(
     person_ref_key: PersonRefKey,
     issuer: EventIssuer | None,
     actor: Actor | None = None,
+    request_id: str | None = None,
 ) -> AsyncIterator[Unit]:
     """A unit on a connection of ``pool``: commits its state changes and emitted events
     together when the block ends, rolls both back when it raises."""
@@ -113,6 +132,7 @@ async def open_unit(
             person_ref_key=person_ref_key,
             issuer=issuer,
             actor=actor,
+            request_id=request_id,
         )
         yield unit
         await write_emitted(unit)

@@ -62,6 +62,7 @@ def test_the_migrations_ship_inside_the_package_in_their_own_namespace() -> None
     assert [(m.namespace, m.version, m.name) for m in migrations] == [
         ("fund-transfer", 1, "accounts"),
         ("fund-transfer", 2, "transfers"),
+        ("fund-transfer", 3, "step_actors"),
     ]
 
 

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from fund_transfer_http import ALICE_ID, FundService, database_text, running_fund_service
 
+from chengyu_kit.unit import Actor
+
 pytestmark = pytest.mark.integration
 
 
@@ -140,3 +142,22 @@ async def test_an_application_month_in_the_future_or_malformed_is_422(
 ) -> None:
     status, body = await eligibility(chengdu, application_month=month)
     assert (status, body["error"]) == (422, code)
+
+
+async def test_a_clerks_request_names_the_clerk_on_its_step_and_the_office_on_its_event(
+    database: str,
+) -> None:
+    clerk = Actor(kind="clerk", subject="cd-clerk-07", agency="hpf", city="cd", token_issuer="idp")
+    async for chengdu in running_fund_service(database, city="cd", actor=clerk):
+        answer = await chengdu.client.post(
+            "/transfers",
+            json={"resident_id": ALICE_ID, "name": "张三丰", "from_city": "cq"},
+            headers={"X-Request-ID": "req-transfer-1"},
+        )
+        shown = (await chengdu.client.get(f"/transfers/{answer.json()['transfer_id']}")).json()
+        step = shown["steps"][0]
+        assert (step["by"], step["request_id"]) == ("cd/hpf/cd-clerk-07", "req-transfer-1")
+        assert answer.json()["steps"][0]["by"] == "cd/hpf/cd-clerk-07"
+        envelope = json.loads(await chengdu.pool.fetchval("SELECT value FROM outbox"))
+        assert envelope["chengyuactor"].startswith("cd/hpf/c")
+        assert "cd-clerk-07" not in envelope["chengyuactor"]

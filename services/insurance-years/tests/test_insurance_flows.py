@@ -31,6 +31,7 @@ from chengyu_contracts.events.medins import (
 )
 from chengyu_insurance_years import usecases
 from chengyu_kit.local.postgres import LocalPostgres
+from chengyu_kit.unit import Actor
 
 pytestmark = pytest.mark.integration
 
@@ -86,6 +87,24 @@ async def test_both_cities_hold_the_same_ledger_and_count_a_month_paid_twice_onc
     # Chongqing counts deemed years, Chengdu does not (illustrative default policies).
     assert here.cumulative_by_policy == {"cq": 186, "cd": 126}
     assert {p.city for p in here.ledger.periods} == {"cq", "cd"}
+
+
+async def test_each_city_shows_who_recorded_a_version_the_other_names_only_the_office(
+    cities: tuple[MedCity, MedCity, Bus],
+) -> None:
+    cq, cd, bus = cities
+    clerk = Actor(kind="clerk", subject="mi-clerk-12", agency="mi", city="cq", token_issuer="i")
+    command = usecases.RecordPeriod(ALICE, "2010-01", "2015-12", "actual")
+    async with cq.unit(actor=clerk, request_id="req-period-1") as unit:
+        recorded = await usecases.record_period(command, unit, cq.book)
+    await bus.settle()
+
+    here = await cq.history(recorded.period.period_id)
+    there = await cd.history(recorded.period.period_id)
+    assert [(v.recorded_by, v.request_id) for v in here] == [("cq/mi/mi-clerk-12", "req-period-1")]
+    office = clerk.reference(cq.person_ref_key)
+    assert [(v.recorded_by, v.request_id) for v in there] == [(office, None)]
+    assert office.startswith("cq/mi/c") and "mi-clerk-12" not in office
 
 
 async def test_versions_out_of_order_and_twice_leave_the_highest_and_change_nothing_more(

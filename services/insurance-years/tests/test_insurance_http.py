@@ -67,6 +67,7 @@ def test_the_migrations_ship_inside_the_package_in_their_own_namespace() -> None
         ("insurance-years", 1, "ledger"),
         ("insurance-years", 2, "retirement"),
         ("insurance-years", 3, "care"),
+        ("insurance-years", 4, "version_actors"),
     ]
 
 

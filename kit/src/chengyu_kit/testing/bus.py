@@ -36,7 +36,7 @@ from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.migrations import Migration, apply_migrations, kit_migrations
 from chengyu_kit.service import Service
-from chengyu_kit.unit import Unit, open_unit
+from chengyu_kit.unit import Actor, Unit, open_unit
 
 if TYPE_CHECKING:
     from chengyu_kit.local.postgres import LocalPostgres
@@ -134,15 +134,20 @@ class BusCity:
     inbox: Inbox
     person_ref_key: PersonRefKey
 
-    def unit(self) -> contextlib.AbstractAsyncContextManager[Unit]:
-        """A unit of work of this city (e.g. for a use case a clerk would run), committed
-        with its emitted events when the block ends."""
+    def unit(
+        self, actor: Actor | None = None, request_id: str | None = None
+    ) -> contextlib.AbstractAsyncContextManager[Unit]:
+        """A unit of work of this city (e.g. for a use case a clerk would run, ``actor``
+        acting in request ``request_id``), committed with its emitted events when the
+        block ends."""
         return open_unit(
             self.pool,
             clock=self.clock,
             city=self.city,
             person_ref_key=self.person_ref_key,
             issuer=self.issuer,
+            actor=actor,
+            request_id=request_id,
         )
 
     async def close(self) -> None:

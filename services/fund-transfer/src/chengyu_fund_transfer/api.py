@@ -107,11 +107,15 @@ class OpenedAccountView(AccountView):
 
 
 class StepView(BaseModel):
-    """One step of a transfer: the state reached, when, and what happened."""
+    """One step of a transfer: the state reached, when, what happened, and who took it:
+    this city's clerk (``cq/hpf/<subject>``), the other city's office as its event names it
+    (``cd/hpf/c<opaque>``), or nobody (``null``: the service stepped on its own)."""
 
     state: str
     at: datetime
     detail: str
+    by: str | None = None
+    request_id: str | None = None
 
 
 class TransferView(BaseModel):
@@ -169,7 +173,18 @@ def _transfer_view(stored: StoredTransfer) -> TransferView:
         reason_code=None if t.reason is None else t.reason.code,
         reason=None if t.reason is None else t.reason.sentence,
         account_id=stored.account_id,
-        steps=[StepView(state=s.state, at=s.at, detail=s.detail) for s in t.history],
+        steps=[
+            StepView(
+                state=step.state,
+                at=step.at,
+                detail=step.detail,
+                by=None if record is None else record.acted_by,
+                request_id=None if record is None else record.request_id,
+            )
+            for step, record in zip(
+                t.history, stored.step_records or [None] * len(t.history), strict=True
+            )
+        ],
     )
 
 

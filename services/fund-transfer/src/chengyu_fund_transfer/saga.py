@@ -95,7 +95,7 @@ async def _locked(conn: Connection, transfer_id: str, role: str) -> StoredTransf
 
 async def _advance(unit: Unit, transfer_id: str, role: str, step: TransferStep) -> None:
     stored = await _locked(unit.conn, transfer_id, role)
-    await save_transfer(unit.conn, stored, apply(stored.transfer, step, unit.now))
+    await save_transfer(unit, stored, apply(stored.transfer, step, unit.now))
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ async def handle_request(unit: Unit, event: TransferRequested, policy_book: Poli
     and the full deposit history."""
     conn, now = unit.conn, unit.now
     requested = StoredTransfer("sending", transfer_from_request(event))
-    if not await insert_transfer(conn, requested):
+    if not await insert_transfer(unit, requested):
         raise Conflict("duplicate-transfer", f"Transfer {event.transfer_id} was already requested.")
     stored = await load_account_by_person_ref(conn, event.person_ref, for_update=True)
     transfer = requested.transfer
@@ -133,7 +133,7 @@ async def handle_request(unit: Unit, event: TransferRequested, policy_book: Poli
         reason = Reason.of(refusal)
     if reason is not None or stored is None:
         assert reason is not None  # check_sending_side refuses a missing account
-        await save_transfer(conn, requested, apply(transfer, Reject(reason), now))
+        await save_transfer(unit, requested, apply(transfer, Reject(reason), now))
         unit.emit(
             TransferRejected(**_ids(transfer), reason_code=reason.code, reason=reason.sentence)
         )
@@ -142,7 +142,7 @@ async def handle_request(unit: Unit, event: TransferRequested, policy_book: Poli
     frozen = accounts.freeze_for_transfer(stored.account, transfer.transfer_id, policy)
     await save_account(conn, stored, frozen)
     sent = apply(transfer, SendFunds(frozen.balance_fen, len(frozen.deposits)), now)
-    await save_transfer(conn, requested, sent, account_id=stored.account_id)
+    await save_transfer(unit, requested, sent, account_id=stored.account_id)
     unit.emit(
         TransferFundsSent(
             **_ids(transfer),
@@ -176,7 +176,7 @@ async def handle_credited(unit: Unit, event: TransferCredited) -> None:
     closed = accounts.close_after_transfer(account.account, event.transfer_id)
     await save_account(conn, account, closed)
     completed = apply(credited, Complete(), now)
-    await save_transfer(conn, stored, completed)
+    await save_transfer(unit, stored, completed)
     unit.emit(TransferCompleted(**_ids(completed), amount_fen=account.account.balance_fen))
 
 
@@ -190,7 +190,7 @@ async def handle_credit_refused(unit: Unit, event: TransferCreditRefused) -> Non
     account = await _frozen_account(conn, stored)
     restored = accounts.restore_after_failed_transfer(account.account, event.transfer_id)
     await save_account(conn, account, restored)
-    await save_transfer(conn, stored, reverted)
+    await save_transfer(unit, stored, reverted)
     unit.emit(TransferReverted(**_ids(reverted), reason_code=reason.code, reason=reason.sentence))
 
 
@@ -205,7 +205,7 @@ async def handle_overdue_notice(unit: Unit, event: TransferOverdue) -> None:
         overdue = apply(stored.transfer, MarkOverdue(), event.detected_at)
     except DomainError:
         return  # finished here, or not late by this copy's state: nothing to mirror
-    await save_transfer(conn, stored, overdue)
+    await save_transfer(unit, stored, overdue)
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ async def handle_funds_sent(unit: Unit, event: TransferFundsSent) -> None:
             base, event.transfer_id, event.amount_fen, _carried(event)
         )
     except DomainError as refusal:
-        await save_transfer(conn, stored, arrived)
+        await save_transfer(unit, stored, arrived)
         unit.emit(
             TransferCreditRefused(
                 **_ids(arrived), reason_code=refusal.code, reason=refusal.sentence
@@ -258,7 +258,7 @@ async def handle_funds_sent(unit: Unit, event: TransferFundsSent) -> None:
         conn, account_id=event.sending_account_id, person_ref=event.person_ref, city=event.from_city
     )
     done = apply(arrived, Credit(), now)
-    await save_transfer(conn, stored, done, account_id=account_id)
+    await save_transfer(unit, stored, done, account_id=account_id)
     unit.emit(
         TransferCredited(**_ids(done), receiving_account_id=account_id, amount_fen=event.amount_fen)
     )
@@ -294,7 +294,7 @@ async def mark_overdue(unit: Unit, transfer_id: str) -> bool:
     if not is_overdue(stored.transfer, now):
         return False
     overdue = apply(stored.transfer, MarkOverdue(), now)
-    await save_transfer(unit.conn, stored, overdue)
+    await save_transfer(unit, stored, overdue)
     unit.emit(
         TransferOverdue(
             **_ids(overdue), waiting_in=waiting_in, deadline=overdue.deadline, detected_at=now

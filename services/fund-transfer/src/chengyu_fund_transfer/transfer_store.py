@@ -13,6 +13,7 @@ import asyncpg
 from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.months import Month
 from chengyu_kit.db import Connection, one_of
+from chengyu_kit.unit import Unit
 
 from .account import Deposit
 from .money import Fen
@@ -37,6 +38,14 @@ _COLUMNS = (
 
 
 @dataclass(frozen=True)
+class StepRecord:
+    """Who took a step of the history and in which request (see ``Unit.acted_by``)."""
+
+    acted_by: str | None
+    request_id: str | None
+
+
+@dataclass(frozen=True)
 class StoredTransfer:
     """A transfer as this city keeps it: the saga plus this city's part in it."""
 
@@ -46,6 +55,8 @@ class StoredTransfer:
     account_id: str | None = None
     # Receiving city: the name the clerk gave, to open an account on credit if needed.
     full_name: str | None = None
+    # One per step of the history, when read back from the database.
+    step_records: tuple[StepRecord, ...] = ()
 
 
 def _transfer_from_rows(row: asyncpg.Record, steps: Sequence[asyncpg.Record]) -> StoredTransfer:
@@ -73,18 +84,20 @@ def _transfer_from_rows(row: asyncpg.Record, steps: Sequence[asyncpg.Record]) ->
         role=one_of(row["role"], _ROLES, "role"),
         transfer=transfer,
         account_id=row["account_id"],
+        step_records=tuple(StepRecord(s["acted_by"], s["request_id"]) for s in steps),
         full_name=row["full_name"],
     )
 
 
-async def insert_transfer(conn: Connection, stored: StoredTransfer) -> bool:
-    """Insert a transfer and its steps; ``False`` (nothing written) if the id exists.
+async def insert_transfer(unit: Unit, stored: StoredTransfer) -> bool:
+    """Insert a transfer and its steps (taken by whoever acts in ``unit``); ``False``
+    (nothing written) if the id exists.
 
     Raises ``asyncpg.UniqueViolationError`` when the person already has an unfinished
     transfer out of the same city requested here.
     """
     t = stored.transfer
-    inserted = await conn.fetchval(
+    inserted = await unit.conn.fetchval(
         f"INSERT INTO transfer ({_COLUMNS})"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         " ON CONFLICT (transfer_id) DO NOTHING RETURNING true",
@@ -106,18 +119,19 @@ async def insert_transfer(conn: Connection, stored: StoredTransfer) -> bool:
     )
     if not inserted:
         return False
-    await _insert_steps(conn, t.transfer_id, t.history, first_seq=1)
+    await _insert_steps(unit, t.transfer_id, t.history, first_seq=1)
     return True
 
 
 async def _insert_steps(
-    conn: Connection, transfer_id: str, steps: Sequence[Step], first_seq: int
+    unit: Unit, transfer_id: str, steps: Sequence[Step], first_seq: int
 ) -> None:
-    await conn.executemany(
-        "INSERT INTO transfer_step (transfer_id, seq, state, at, detail)"
-        " VALUES ($1, $2, $3, $4, $5)",
+    acted_by, request_id = unit.acted_by(), unit.request_id
+    await unit.conn.executemany(
+        "INSERT INTO transfer_step (transfer_id, seq, state, at, detail, acted_by, request_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
         [
-            (transfer_id, seq, step.state, step.at, step.detail)
+            (transfer_id, seq, step.state, step.at, step.detail, acted_by, request_id)
             for seq, step in enumerate(steps, start=first_seq)
         ],
     )
@@ -135,24 +149,26 @@ async def load_transfer(
     if row is None:
         return None
     steps = await conn.fetch(
-        "SELECT state, at, detail FROM transfer_step WHERE transfer_id = $1 ORDER BY seq",
+        "SELECT state, at, detail, acted_by, request_id FROM transfer_step"
+        " WHERE transfer_id = $1 ORDER BY seq",
         transfer_id,
     )
     return _transfer_from_rows(row, steps)
 
 
 async def save_transfer(
-    conn: Connection, before: StoredTransfer, after: Transfer, *, account_id: str | None = None
+    unit: Unit, before: StoredTransfer, after: Transfer, *, account_id: str | None = None
 ) -> StoredTransfer:
-    """Save the saga's new state and the steps added since ``before``; ``account_id`` sets
-    the account this city's part touched. Call holding the transfer's row lock."""
+    """Save the saga's new state and the steps added since ``before`` (taken by whoever
+    acts in ``unit``); ``account_id`` sets the account this city's part touched. Call
+    holding the transfer's row lock."""
     if after.transfer_id != before.transfer.transfer_id:
         raise ValueError("cannot save one transfer over another")
     new_steps = after.history[len(before.transfer.history) :]
     if after.history[: len(before.transfer.history)] != before.transfer.history:
         raise ValueError("a transfer's history only grows")
     account = account_id if account_id is not None else before.account_id
-    await conn.execute(
+    await unit.conn.execute(
         "UPDATE transfer SET state = $2, overdue_from = $3, amount_fen = $4, months_sent = $5,"
         " reason_code = $6, reason = $7, account_id = $8, updated_at = clock_timestamp()"
         " WHERE transfer_id = $1",
@@ -166,7 +182,7 @@ async def save_transfer(
         account,
     )
     await _insert_steps(
-        conn, after.transfer_id, new_steps, first_seq=len(before.transfer.history) + 1
+        unit, after.transfer_id, new_steps, first_seq=len(before.transfer.history) + 1
     )
     return StoredTransfer(before.role, after, account, before.full_name)
 

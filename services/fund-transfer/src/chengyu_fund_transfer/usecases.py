@@ -11,7 +11,7 @@ sentence, never personal data); the kit maps each kind to its HTTP status.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import asyncpg
 
@@ -36,7 +36,13 @@ from .store import (
     new_account_id,
     save_deposit,
 )
-from .transfer_store import StoredTransfer, insert_transfer, load_reported, load_transfer
+from .transfer_store import (
+    StepRecord,
+    StoredTransfer,
+    insert_transfer,
+    load_reported,
+    load_transfer,
+)
 
 MAX_NAME_LENGTH = 100
 
@@ -215,7 +221,7 @@ async def request_transfer(
     )
     stored = StoredTransfer("receiving", transfer, full_name=full_name)
     try:
-        inserted = await insert_transfer(unit.conn, stored)
+        inserted = await insert_transfer(unit, stored)
     except asyncpg.UniqueViolationError:
         raise Conflict(
             "transfer-in-progress",
@@ -233,7 +239,8 @@ async def request_transfer(
             deadline=transfer.deadline,
         )
     )
-    return stored
+    record = StepRecord(unit.acted_by(), unit.request_id)
+    return replace(stored, step_records=(record,) * len(transfer.history))
 
 
 async def get_transfer(transfer_id: str, unit: Unit) -> StoredTransfer:

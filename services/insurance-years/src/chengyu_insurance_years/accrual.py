@@ -53,6 +53,7 @@ async def apply_period(unit: Unit, period: ContributionPeriod, book: PolicyBook)
         # it is in the history since it became current. Nothing to write.
         return Applied(before, changed=False)
     changed = after != before
+    recorded = (unit.acted_by(), unit.request_id)
     if changed and isinstance(unit, EventContext):
         # In a consumer batch only the current row is written at once: a later event of
         # this person in the batch reads it. The history row waits for the batch's
@@ -60,8 +61,8 @@ async def apply_period(unit: Unit, period: ContributionPeriod, book: PolicyBook)
         # it cannot conflict, since a version that becomes current is higher than every
         # version received. (Its received_at is then taken after the batch's handlers.)
         await save_current(unit.conn, period)
-        unit.defer(KEEP_NEW_VERSION, *version_row(period))
-    elif await save_version(unit.conn, period, current=changed) == "conflict":
+        unit.defer(KEEP_NEW_VERSION, *version_row(period), *recorded)
+    elif await save_version(unit.conn, period, current=changed, recorded=recorded) == "conflict":
         raise Conflict(
             "conflicting-version",
             f"Period {period.period_id}: two different versions numbered {period.version}.",

@@ -124,7 +124,9 @@ class RecordedPeriodView(PeriodView):
 
 
 class VersionView(BaseModel):
-    """A version of a period as this city received it."""
+    """A version of a period as this city received it, and who recorded it: this city's
+    clerk (``cq/mi/<subject>``), the other city's office as its event names it
+    (``cd/mi/c<opaque>``), or ``null`` when unknown (versions kept before actors were)."""
 
     version: int
     start_month: str
@@ -132,6 +134,8 @@ class VersionView(BaseModel):
     kind: str
     cancelled: bool
     received_at: datetime
+    recorded_by: str | None = None
+    request_id: str | None = None
 
 
 class PeriodHistoryView(BaseModel):
@@ -313,6 +317,8 @@ def _history_view(history: list[ReceivedVersion]) -> PeriodHistoryView:
                 kind=v.period.kind,
                 cancelled=v.period.cancelled,
                 received_at=v.received_at,
+                recorded_by=v.recorded_by,
+                request_id=v.request_id,
             )
             for v in history
         ],

@@ -92,8 +92,9 @@ async def load_period(conn: Connection, period_id: str) -> ContributionPeriod | 
 # duplicate, ``inserted`` for a new version, ``NOT inserted`` for a conflict.
 _SAVE_VERSION = """
 INSERT INTO contribution_period_version
-    (period_id, version, person_ref, city, start_month, end_month, kind, cancelled)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    (period_id, version, person_ref, city, start_month, end_month, kind, cancelled,
+     recorded_by, request_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (period_id, version) DO UPDATE SET period_id = excluded.period_id
     WHERE (contribution_period_version.person_ref, contribution_period_version.city,
            contribution_period_version.start_month, contribution_period_version.end_month,
@@ -121,9 +122,14 @@ SELECT inserted FROM kept
 #: the current version is not the highest received, and must fail loudly.
 KEEP_NEW_VERSION = """
 INSERT INTO contribution_period_version
-    (period_id, version, person_ref, city, start_month, end_month, kind, cancelled)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    (period_id, version, person_ref, city, start_month, end_month, kind, cancelled,
+     recorded_by, request_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
+
+
+#: Who recorded a version and in which request (``$9``, ``$10`` of the history statements).
+Recorded = tuple[str | None, str | None]
 
 
 def version_row(period: ContributionPeriod) -> tuple[str, int, str, str, str, str, str, bool]:
@@ -150,7 +156,11 @@ async def save_current(conn: Connection, period: ContributionPeriod) -> None:
 
 
 async def save_version(
-    conn: Connection, period: ContributionPeriod, *, current: bool
+    conn: Connection,
+    period: ContributionPeriod,
+    *,
+    current: bool,
+    recorded: Recorded = (None, None),
 ) -> Literal["new", "duplicate", "conflict"]:
     """Keep ``period`` in the period's history (any version, also a stale one) and, when
     ``current``, make it the current version if it is higher than the one kept. Call
@@ -161,7 +171,7 @@ async def save_version(
     caller refuses the version and rolls back).
     """
     row = await conn.fetchrow(
-        _SAVE_VERSION_AND_CURRENT if current else _SAVE_VERSION, *version_row(period)
+        _SAVE_VERSION_AND_CURRENT if current else _SAVE_VERSION, *version_row(period), *recorded
     )
     if row is None:
         return "duplicate"
@@ -170,17 +180,25 @@ async def save_version(
 
 @dataclass(frozen=True)
 class ReceivedVersion:
-    """A version of a period as this city received it."""
+    """A version of a period as this city received it, and who recorded it (see
+    ``Unit.acted_by``) in which request."""
 
     period: ContributionPeriod
     received_at: datetime
+    recorded_by: str | None = None
+    request_id: str | None = None
 
 
 async def period_history(conn: Connection, period_id: str) -> list[ReceivedVersion]:
     """Every version of ``period_id`` this city received, by version number."""
     rows = await conn.fetch(
-        f"SELECT {_PERIOD_COLUMNS}, received_at FROM contribution_period_version"
-        " WHERE period_id = $1 ORDER BY version",
+        f"SELECT {_PERIOD_COLUMNS}, received_at, recorded_by, request_id"
+        " FROM contribution_period_version WHERE period_id = $1 ORDER BY version",
         period_id,
     )
-    return [ReceivedVersion(period_from_row(row), row["received_at"]) for row in rows]
+    return [
+        ReceivedVersion(
+            period_from_row(row), row["received_at"], row["recorded_by"], row["request_id"]
+        )
+        for row in rows
+    ]
