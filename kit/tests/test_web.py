@@ -24,10 +24,12 @@ from chengyu_kit.db import create_pool
 from chengyu_kit.health import Readiness
 from chengyu_kit.http import add_platform_routes
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.migrations import Migration, apply_migrations, kit_migrations
 from chengyu_kit.settings import ServiceSettings
-from chengyu_kit.web import UnitOfWork, service_router
+from chengyu_kit.testing.stand_in import oidc_settings
+from chengyu_kit.web import UnitOfWork, install_token_verifier, service_router
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 NOTES = Migration("notes", 1, "notes", "CREATE TABLE note (note_id text PRIMARY KEY, text text)")
@@ -80,12 +82,13 @@ def notes_app(runtime: Runtime) -> FastAPI:
     app = FastAPI()
     app.state.runtime = runtime
     add_platform_routes(app, readiness=Readiness(), metrics=KitMetrics())
+    install_token_verifier(app, runtime.settings)
     app.include_router(router)
     return app
 
 
 @pytest.fixture
-async def runtime(database: str) -> AsyncIterator[Runtime]:
+async def runtime(database: str, oidc_provider: OidcProvider) -> AsyncIterator[Runtime]:
     pool = await create_pool(database)
     await apply_migrations(pool, [*kit_migrations(), NOTES])
     key = SigningKey.generate("cq-test-1", "/cq/test")
@@ -98,6 +101,7 @@ async def runtime(database: str) -> AsyncIterator[Runtime]:
         signing_key_file=Path("unused"),
         key_registry_file=Path("unused"),
         person_ref_key="00" * 32,
+        **oidc_settings("cq", oidc_provider.issuers),
     )
     issuer = EventIssuer(source=settings.source, signing_key=key, registry=REGISTRY, clock=clock)
     yield Runtime(pool, settings, clock, issuer)
@@ -105,9 +109,13 @@ async def runtime(database: str) -> AsyncIterator[Runtime]:
 
 
 @pytest.fixture
-async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+async def client(runtime: Runtime, oidc_provider: OidcProvider) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=notes_app(runtime))
-    async with httpx.AsyncClient(transport=transport, base_url="http://notes") as http:
+    token = oidc_provider.token("cq", audience="notes", role="clerk", agency="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        transport=transport, headers=headers, base_url="http://notes"
+    ) as http:
         yield http
 
 

@@ -39,6 +39,7 @@ from chengyu_kit.periodic import Job, PeriodicTask
 from chengyu_kit.relay import OutboxRelay
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.unit import Actor, Unit, open_unit
+from chengyu_kit.web import install_token_verifier
 
 log = get_logger(__name__)
 _STOP_TIMEOUT = 40.0  # FastStream's graceful timeout (30 s) plus leaving the group
@@ -236,6 +237,7 @@ class ServiceRuntime:
             metrics=self.metrics,
             probes={"database": lambda: ping(self.pool)},
         )
+        install_token_verifier(app, self.settings)
         for router in routers:
             app.include_router(router)
         app.add_middleware(OpenTelemetryMiddleware)

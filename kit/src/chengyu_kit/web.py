@@ -14,24 +14,70 @@ route runs and commits it after the answer is built, together with the events th
 emitted and, when the request carries an ``Idempotency-Key``, the answer itself
 (:mod:`chengyu_kit.idempotency`). A refusal (any 4xx or 5xx, raised or returned) rolls
 everything back. A read gets a connection without a transaction.
+
+Before any of that the route class checks the caller's bearer token
+(:mod:`chengyu_kit.auth`) against what the route needs: writes need a ``clerk`` of this
+service's agency in this city, reads (GET, and a POST marked :func:`reads`) a ``reader``
+of this city, such a clerk or an ``auditor``. A missing or invalid token is answered 401
+with ``WWW-Authenticate: Bearer``, too little a role 403 naming it; neither opens a
+connection. The caller becomes the unit's :class:`~chengyu_kit.unit.Actor` and the scope of
+its ``Idempotency-Key``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
 
 from chengyu_kit import idempotency
+from chengyu_kit.auth import Access, Grant, InvalidToken, TokenVerifier, authorise, www_authenticate
 from chengyu_kit.http import runtime_of
-from chengyu_kit.unit import Unit, write_emitted
+from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.unit import Actor, Unit, write_emitted
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _CONN = "chengyu_connection"
 _UNIT = "chengyu_unit"
+#: Where the verified caller is kept for the request (read by ``_unit_of_work``).
+ACTOR_STATE = "chengyu_actor"
+_ACCESS_ATTRIBUTE = "__chengyu_access__"
+_VERIFIER = "token_verifier"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Declares the bearer scheme in the OpenAPI document of every service route; the check
+# itself is the route class's (auto_error=False: this dependency never answers).
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="clerkToken",
+    description="An access token of the city's OpenID Connect provider (kit README).",
+)
+
+
+def reads(endpoint: F) -> F:
+    """Mark a POST route that only looks (a lookup, an assessment): it needs
+    :attr:`~chengyu_kit.auth.Access.READ`, not a clerk's write. Put it under the route
+    decorator."""
+    setattr(endpoint, _ACCESS_ATTRIBUTE, Access.READ)
+    return endpoint
+
+
+def writes(endpoint: F) -> F:
+    """Mark a route that changes state although its method is GET (there should be none)."""
+    setattr(endpoint, _ACCESS_ATTRIBUTE, Access.WRITE)
+    return endpoint
+
+
+def install_token_verifier(app: FastAPI, settings: ServiceSettings) -> TokenVerifier:
+    """Give ``app``'s service routes the verifier of ``settings``' issuers and audience."""
+    verifier = TokenVerifier(settings.trusted_issuers(), settings.token_audience)
+    setattr(app.state, _VERIFIER, verifier)
+    return verifier
 
 
 class _Refused(Exception):
@@ -48,8 +94,15 @@ class UnitRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """The route's handler wrapped in its connection or transaction."""
         handle = super().get_route_handler()
+        declared = getattr(self.endpoint, _ACCESS_ATTRIBUTE, None)
+        access: Access = declared or (
+            Access.WRITE if self.methods and self.methods & _WRITES else Access.READ
+        )
 
         async def in_unit(request: Request) -> Response:
+            refused = await _authorise(request, access)
+            if refused is not None:
+                return refused
             if request.method in _WRITES:
                 return await _write(request, handle)
             async with runtime_of(request).pool.acquire() as conn:
@@ -57,6 +110,40 @@ class UnitRoute(APIRoute):
                 return await handle(request)
 
         return in_unit
+
+
+async def _authorise(request: Request, access: Access) -> Response | None:
+    """None when the caller may use the route (its actor kept on the request), else the
+    401 or 403 answer."""
+    settings = runtime_of(request).settings
+    verifier: TokenVerifier | None = getattr(request.app.state, _VERIFIER, None)
+    if verifier is None:
+        # Fail closed: an app built without install_token_verifier serves nobody.
+        raise RuntimeError("service routes need install_token_verifier(app, settings)")
+    realm = settings.source
+    try:
+        principal = await verifier.verify(request.headers.get("authorization"))
+    except InvalidToken as error:
+        return JSONResponse(
+            {"error": "unauthenticated", "message": error.description},
+            status_code=401,
+            headers={"WWW-Authenticate": www_authenticate(error, realm)},
+        )
+    granted = authorise(principal, access, city=settings.city, agency=settings.agency)
+    if not isinstance(granted, Grant):
+        return JSONResponse(
+            {"error": "forbidden-role", "message": granted},
+            status_code=403,
+            headers={"WWW-Authenticate": f'Bearer realm="{realm}", error="insufficient_scope"'},
+        )
+    actor = Actor(
+        kind=granted.role,
+        subject=principal.subject,
+        agency=principal.agency or "",
+        city=principal.city,
+    )
+    setattr(request.state, ACTOR_STATE, actor)
+    return None
 
 
 async def _write(request: Request, handle: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -71,7 +158,10 @@ async def _write(request: Request, handle: Callable[[Request], Awaitable[Respons
         path = f"{path}?{request.url.query}"
     # Starlette keeps the body, so the route reads the same bytes again.
     request_fingerprint = idempotency.fingerprint(method, path, await request.body())
-    scope = ""  # until clerks are authenticated: then the acting subject
+    # Keys are the clerk's own: two clerks' equal keys never meet (city-qualified, as two
+    # cities' providers may hand out the same subject).
+    actor: Actor = getattr(request.state, ACTOR_STATE)
+    scope = f"{actor.city}:{actor.subject}"
     try:
         async with runtime_of(request).pool.acquire() as conn, conn.transaction():
             if key is not None:
@@ -107,6 +197,7 @@ def _unit_of_work(request: Request) -> Unit:
             city=runtime.settings.city,
             person_ref_key=runtime.settings.person_ref_hmac_key(),
             issuer=runtime.issuer,
+            actor=getattr(request.state, ACTOR_STATE, None),
         )
         setattr(request.state, _UNIT, unit)
     return unit
@@ -119,4 +210,5 @@ UnitOfWork = Annotated[Unit, Depends(_unit_of_work)]
 def service_router(**options: Any) -> APIRouter:
     """An ``APIRouter`` whose routes each run in one unit of work (``options`` as for
     ``APIRouter``)."""
-    return APIRouter(route_class=UnitRoute, **options)
+    dependencies = [*options.pop("dependencies", ()), Depends(_BEARER)]
+    return APIRouter(route_class=UnitRoute, dependencies=dependencies, **options)

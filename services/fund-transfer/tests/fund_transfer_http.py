@@ -21,6 +21,7 @@ from chengyu_fund_transfer.service import SERVICE
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.db import create_pool
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.migrations import apply_migrations, kit_migrations
 from chengyu_kit.testing.stand_in import StandInRuntime, stand_in_app, stand_in_settings
 
@@ -56,12 +57,19 @@ class FundService:
     client: httpx.AsyncClient
     pool: asyncpg.Pool
     person_ref_key: str
+    provider: OidcProvider
 
 
 async def running_fund_service(
-    database_url: str, *, city: City = "cq", person_ref_key: str | None = None
+    database_url: str,
+    provider: OidcProvider,
+    *,
+    city: City = "cq",
+    person_ref_key: str | None = None,
 ) -> AsyncIterator[FundService]:
-    """Yield a client of a fresh service on ``database_url``; close everything after."""
+    """Yield a client of a fresh service on ``database_url`` whose requests carry a token
+    of a clerk of the service's agency in ``city`` from ``provider``; close everything
+    after."""
     key = person_ref_key or secrets.token_hex(32)
     pool = await migrated_pool(database_url)
     settings = stand_in_settings(
@@ -70,14 +78,19 @@ async def running_fund_service(
         agency="hpf",
         database_url=database_url,
         person_ref_key=key,
+        issuers=provider.issuers,
     )
     clock = FixedClock(NOW)
     runtime = StandInRuntime(pool, settings, clock, test_issuer(city, clock))
     app = stand_in_app(runtime, fund_router(default_policy_book()))
     transport = httpx.ASGITransport(app=app)
+    token = provider.token(city, audience="fund-transfer", role="clerk", agency="hpf")
+    headers = {"Authorization": f"Bearer {token}"}
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://fund") as client:
-            yield FundService(client, pool, key)
+        async with httpx.AsyncClient(
+            transport=transport, headers=headers, base_url="http://fund"
+        ) as client:
+            yield FundService(client, pool, key, provider)
     finally:
         await pool.close()
 

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 from fund_transfer_http import ALICE_ID, FundService, database_text, running_fund_service
 
+from chengyu_kit.local.oidc import OidcProvider
+
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def chengdu(database: str) -> AsyncIterator[FundService]:
-    async for running in running_fund_service(database, city="cd"):
+async def chengdu(database: str, oidc_provider: OidcProvider) -> AsyncIterator[FundService]:
+    async for running in running_fund_service(database, oidc_provider, city="cd"):
         yield running
 
 
