@@ -66,7 +66,7 @@ def service_settings(
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
         person_ref_key=secrets.token_hex(32),
-        **{**oidc_fields(city), **extra},  # type: ignore[arg-type]
+        **{**oidc_fields(city), **extra},
     )
 
 

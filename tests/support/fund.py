@@ -120,7 +120,7 @@ def fund_settings(
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
         person_ref_key=person_ref_key,
-        **{**oidc_fields(city), **extra},  # type: ignore[arg-type]
+        **{**oidc_fields(city), **extra},
     )
 
 

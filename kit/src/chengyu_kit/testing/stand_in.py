@@ -26,6 +26,7 @@ from chengyu_kit.clock import Clock, FixedClock
 from chengyu_kit.health import Readiness
 from chengyu_kit.http import add_platform_routes
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.service import Service
@@ -94,15 +95,29 @@ async def serve_without_bus(
     *,
     clock: Clock | None = None,
     policy: Any = None,
+    provider: OidcProvider | None = None,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
     """An HTTP client of ``service``'s real app for ``settings`` (its database migrated,
-    Kafka never contacted) and the runtime behind it; the pool is closed after."""
+    Kafka never contacted) and the runtime behind it; the pool is closed after. With a
+    ``provider`` (the ``oidc_provider`` fixture) the client sends the token of a clerk of
+    the service's agency in its city; without, no token (the routes answer 401)."""
     runtime = service.runtime(settings, clock=clock, policy=policy)
     app = runtime.http_app(title=settings.source, routers=service.routers(runtime.policy))
     await runtime.open_database()
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        headers: dict[str, str] = {}
+        if provider is not None:
+            token = provider.token(
+                settings.city,
+                audience=settings.token_audience,
+                role="clerk",
+                agency=settings.agency,
+            )
+            headers["Authorization"] = f"Bearer {token}"
+        async with httpx.AsyncClient(
+            transport=transport, headers=headers, base_url="http://service"
+        ) as client:
             yield client, runtime
     finally:
         await runtime.close_database()
