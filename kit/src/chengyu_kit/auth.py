@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +63,9 @@ LEEWAY_SECONDS = 30.0
 #: A token naming an unknown key id makes the verifier fetch the JWKS again, at most this
 #: often per issuer, so that a stream of made-up key ids cannot flood the provider.
 JWKS_REFRESH_SECONDS = 10.0
+#: Verified tokens remembered (by their exact text) so that a clerk's next request with
+#: the same token skips the signature check; their time claims are checked every time.
+VERIFIED_CACHE_SIZE = 4096
 #: Header types of an access token: RFC 9068's ``at+jwt``, or plain ``JWT`` (what many
 #: providers, the local stack's included, still write).
 TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt", "jwt"})
@@ -123,6 +128,13 @@ def authorise(principal: Principal, access: Access, *, city: City, agency: str) 
     )
 
 
+@dataclass(frozen=True)
+class _Verified:
+    principal: Principal
+    not_before: float
+    expires: float
+
+
 @dataclass
 class _Keys:
     jwks_uri: str | None = None
@@ -141,12 +153,17 @@ class TokenVerifier:
         leeway: float = LEEWAY_SECONDS,
         http_timeout: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._cities = {issuer: city for city, issuer in issuers.items()}
         self._audience = audience
         self._leeway = leeway
         self._timeout = http_timeout
         self._monotonic = monotonic
+        self._wall_clock = wall_clock
+        # Keyed by the token's SHA-256: the same bytes verified once need not be again
+        # (a signature's verdict never changes); only exp and nbf move with time.
+        self._verified: OrderedDict[bytes, _Verified] = OrderedDict()
         self._keys = {issuer: _Keys() for issuer in self._cities}
         self._locks = {issuer: asyncio.Lock() for issuer in self._cities}
 
@@ -159,6 +176,24 @@ class TokenVerifier:
         """The principal of an ``Authorization`` header's bearer token; raises
         :class:`InvalidToken` saying what is wrong."""
         token = _bearer(authorization)
+        digest = hashlib.sha256(token.encode()).digest()
+        remembered = self._verified.get(digest)
+        if remembered is not None:
+            now = self._wall_clock()
+            if now >= remembered.expires + self._leeway:
+                raise InvalidToken("the token has expired")
+            if now < remembered.not_before - self._leeway:
+                raise InvalidToken("the token is not valid yet")
+            return remembered.principal
+        principal, claims = await self._verify(token)
+        self._verified[digest] = _Verified(
+            principal, float(claims.get("nbf", claims["iat"])), float(claims["exp"])
+        )
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, dict[str, Any]]:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -195,7 +230,7 @@ class TokenVerifier:
             raise InvalidToken("the token's signature does not verify") from None
         except jwt.PyJWTError:
             raise InvalidToken("the token is not acceptable") from None
-        return _principal(claims, city)
+        return _principal(claims, city), claims
 
     async def _key(self, issuer: str, kid: object) -> PyJWK:
         if not isinstance(kid, str) or not kid:
