@@ -485,7 +485,13 @@ def summary_lines(report: DemoReport, workload: Workload) -> list[str]:
     for problem, count in sorted(report.problems.items()):
         lines.append(f"  PROBLEM             {count} x {problem}")
     if report.example_transfer:
-        lines.append(f"  look at one         curl -s {report.example_transfer}")
+        # As an auditor (reads both cities); the token is asked for when the line is run.
+        token = (
+            "$(uv run chengyu token --city cq --role auditor --agency audit"
+            " --service fund-transfer)"
+        )
+        auth = f'-H "Authorization: Bearer {token}"'
+        lines.append(f"  look at one         curl -s {auth} {report.example_transfer}")
     return lines
 
 

@@ -642,5 +642,11 @@ def insurance_summary_lines(report: InsuranceReport, workload: InsuranceWorkload
     for problem, count in sorted(report.problems.items()):
         lines.append(f"  PROBLEM             {count} x {problem}")
     if report.example_ledger:
-        lines.append(f"  look at one         curl -s {report.example_ledger}")
+        # As an auditor (reads both cities); the token is asked for when the line is run.
+        token = (
+            "$(uv run chengyu token --city cq --role auditor --agency audit"
+            " --service insurance-years)"
+        )
+        auth = f'-H "Authorization: Bearer {token}"'
+        lines.append(f"  look at one         curl -s {auth} {report.example_ledger}")
     return lines
