@@ -154,6 +154,7 @@ class TokenVerifier:
         http_timeout: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._cities = {issuer: city for city, issuer in issuers.items()}
         self._audience = audience
@@ -161,6 +162,7 @@ class TokenVerifier:
         self._timeout = http_timeout
         self._monotonic = monotonic
         self._wall_clock = wall_clock
+        self._transport = transport  # tests: a provider in the same process
         # Keyed by the token's SHA-256: the same bytes verified once need not be again
         # (a signature's verdict never changes); only exp and nbf move with time.
         self._verified: OrderedDict[bytes, _Verified] = OrderedDict()
@@ -253,7 +255,9 @@ class TokenVerifier:
     async def _refresh(self, issuer: str) -> None:
         cached = self._keys[issuer]
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as client:
+            async with httpx.AsyncClient(
+                timeout=self._timeout, transport=self._transport
+            ) as client:
                 if cached.jwks_uri is None:
                     discovery_url = issuer.rstrip("/") + "/.well-known/openid-configuration"
                     found = await client.get(discovery_url)
