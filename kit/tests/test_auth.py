@@ -132,3 +132,31 @@ def test_roles_grant_per_city_and_agency() -> None:
     assert grant("cq", "mi", "reader", Access.READ) == "reader"
     assert grant("cd", "hpf", "reader", Access.READ) == "refused"
     assert grant("cd", "audit", "auditor", Access.READ) == "auditor"
+
+
+async def test_an_unreachable_provider_refuses_tokens_and_makes_its_city_unready(
+    provider: Provider,
+) -> None:
+    down = [True]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if down[0]:
+            raise httpx.ConnectError("connection refused", request=request)
+        return provider.handle(request)
+
+    clock = [0.0]
+    check = TokenVerifier(
+        {"cq": ISSUER, "cd": "https://id.cd.example/realm"},
+        "svc",
+        transport=httpx.MockTransport(handle),
+        monotonic=lambda: clock[0],
+    )
+    assert not await check.keys_available("cq")
+    with pytest.raises(InvalidToken, match="cannot be reached"):
+        await check.verify(f"Bearer {provider.token('k1')}")
+    down[0] = False
+    assert await check.keys_available("cq")
+    assert (await check.verify(f"Bearer {provider.token('k1')}")).city == "cq"
+    # Only a city's own provider decides its readiness.
+    down[0] = True
+    assert await check.keys_available("cq")

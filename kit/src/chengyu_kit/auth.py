@@ -44,6 +44,9 @@ import jwt
 from jwt import PyJWK, PyJWKSet
 
 from chengyu_contracts.cities import City
+from chengyu_kit.logs import get_logger
+
+log = get_logger(__name__)
 
 #: Signature algorithms accepted. Asymmetric only: ``none`` and the HMAC family are never
 #: accepted, whatever a token's header says.
@@ -234,6 +237,21 @@ class TokenVerifier:
             raise InvalidToken("the token is not acceptable") from None
         return _principal(claims, city), claims
 
+    async def keys_available(self, city: City) -> bool:
+        """Whether the keys of ``city``'s issuer are known (fetched now if not yet): the
+        readiness of a service whose clerks sign in there. Another city's provider being
+        down must not make this city's service unready, so only its own is asked."""
+        for issuer, of_city in self._cities.items():
+            if of_city != city or self._keys[issuer].keys is not None:
+                continue
+            async with self._locks[issuer]:
+                if self._keys[issuer].keys is None:
+                    try:
+                        await self._refresh(issuer)
+                    except InvalidToken:
+                        return False
+        return True
+
     async def _key(self, issuer: str, kid: object) -> PyJWK:
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("the token names no signing key")
@@ -269,8 +287,15 @@ class TokenVerifier:
                 answer = await client.get(cached.jwks_uri)
                 answer.raise_for_status()
                 jwks = PyJWKSet.from_dict(answer.json())
-        except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWTError):
-            # The provider cannot be asked: refuse (fail closed) and try again next time.
+        except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWTError) as error:
+            # The provider cannot be asked: refuse (fail closed), say so once per attempt
+            # in one line naming the issuer (never a token), and try again next time.
+            cached.fetched_at = self._monotonic()
+            log.warning(
+                "identity provider's keys unavailable",
+                issuer=issuer,
+                reason=f"{type(error).__name__}: {error}"[:200],
+            )
             raise InvalidToken("the token's issuer cannot be reached to check it") from None
         cached.keys = {key.key_id: key for key in jwks.keys if key.key_id}
         cached.fetched_at = self._monotonic()
