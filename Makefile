@@ -55,3 +55,4 @@ bench: kafka-jars ## Benchmarks of the kit and the services (see benchmarks/READ
 	$(RUN) python -m benchmarks.kit_consumer
 	$(RUN) python -m benchmarks.fund_saga
 	$(RUN) python -m benchmarks.insurance_ledger
+	$(RUN) python -m benchmarks.http_auth

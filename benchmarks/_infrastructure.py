@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
+from chengyu_kit.local.oidc import OidcProvider, ensure_oidc_jars
 from chengyu_kit.local.postgres import LocalPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,23 @@ async def kafka_and_postgres(
         finally:
             await asyncio.to_thread(cluster.stop)
             await asyncio.to_thread(postgres.stop)
+
+
+@contextlib.asynccontextmanager
+async def identity_provider(folder: Path) -> AsyncIterator[OidcProvider]:
+    """The local OIDC provider (an issuer per city) on a free port; stopped afterwards."""
+    provider = OidcProvider(folder / "oidc", free_port_block(1), jars=ensure_oidc_jars(ROOT))
+    await asyncio.to_thread(provider.start)
+    try:
+        yield provider
+    finally:
+        await asyncio.to_thread(provider.stop)
+
+
+def clerk_headers(provider: OidcProvider, city: str, service: str, agency: str) -> dict[str, str]:
+    """A clerk's ``Authorization`` header for ``service`` in ``city``."""
+    token = provider.token(city, audience=service, role="clerk", agency=agency)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def save_report(report: dict[str, Any], results: Path, started: float) -> None:

@@ -37,10 +37,16 @@ from typing import Any
 import asyncpg
 import httpx
 
-from benchmarks._infrastructure import kafka_and_postgres, save_report
+from benchmarks._infrastructure import (
+    clerk_headers,
+    identity_provider,
+    kafka_and_postgres,
+    save_report,
+)
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_kit.local.kafka import free_port_block
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_ops.topics import apply_topics, load_topic_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +62,7 @@ class City:
     url: str
     dsn: str
     process: asyncio.subprocess.Process
+    headers: dict[str, str]  # a clerk's Authorization header
 
 
 def _person(serial: int) -> str:
@@ -93,7 +100,14 @@ def write_keys(folder: Path) -> tuple[Path, Path, Path]:
 
 @contextlib.asynccontextmanager
 async def service(
-    city: str, kafka: str, dsn: str, key_file: Path, registry: Path, ref_key: str, logs: Path
+    city: str,
+    kafka: str,
+    dsn: str,
+    key_file: Path,
+    registry: Path,
+    ref_key: str,
+    logs: Path,
+    provider: OidcProvider,
 ) -> AsyncIterator[City]:
     """One city's service process, ready; SIGTERM after."""
     port = free_port_block(1)
@@ -111,6 +125,8 @@ async def service(
         "PERSON_REF_KEY": ref_key,
         "LOG_LEVEL": "warning",
         "OTEL_TRACES_EXPORTER": "none",
+        "OIDC_ISSUER": provider.issuer(city),
+        "OIDC_PEER_ISSUERS": json.dumps({c: u for c, u in provider.issuers.items() if c != city}),
     }
     with (logs / f"fund-transfer-{city}.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(
@@ -135,7 +151,7 @@ async def service(
                 await asyncio.sleep(0.1)
             else:
                 raise RuntimeError(f"fund-transfer {city} not ready in 60 s")
-        yield City(city, url, dsn, process)
+        yield City(city, url, dsn, process, clerk_headers(provider, city, "fund-transfer", "hpf"))
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 60)
@@ -154,7 +170,7 @@ async def _bounded(calls: Sequence[Any], concurrency: int = HTTP_CONCURRENCY) ->
 async def open_accounts(cq: City, residents: Sequence[str], months: int) -> float:
     """Open an employee account with ``months`` deposits for each person; seconds taken."""
     started = time.perf_counter()
-    async with httpx.AsyncClient(base_url=cq.url, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=cq.url, timeout=60, headers=cq.headers) as client:
 
         async def person(resident: str) -> None:
             opened = await client.post(
@@ -177,7 +193,7 @@ async def request_transfers(cd: City, residents: Sequence[str], rate: float | No
     """Chengdu requests each person's transfer from Chongqing, at ``rate`` per second or
     as fast as the bounded concurrency allows; the transfer ids."""
     ids: list[str] = []
-    async with httpx.AsyncClient(base_url=cd.url, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=cd.url, timeout=60, headers=cd.headers) as client:
 
         async def request(resident: str) -> None:
             answer = await client.post(
@@ -267,8 +283,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             dsns[city] = postgres.dsn(f"fund_{city}")
         kafka = cluster.bootstrap_servers
         async with (
-            service("cq", kafka, dsns["cq"], cq_key, registry, ref_key, folder) as cq,
-            service("cd", kafka, dsns["cd"], cd_key, registry, ref_key, folder) as cd,
+            identity_provider(folder) as provider,
+            service("cq", kafka, dsns["cq"], cq_key, registry, ref_key, folder, provider) as cq,
+            service("cd", kafka, dsns["cd"], cd_key, registry, ref_key, folder, provider) as cd,
         ):
             residents = people(total)
             print(f"opening {total} accounts with {args.months} deposits each ...")

@@ -44,7 +44,7 @@ from aiokafka import AIOKafkaProducer
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from benchmarks._domain import BenchKeys, make_keys
-from benchmarks._infrastructure import kafka_and_postgres, save_report
+from benchmarks._infrastructure import identity_provider, kafka_and_postgres, save_report
 from chengyu_contracts.events.medins import CONTRIBUTION_TOPIC, ContributionYearsAccrued
 from chengyu_contracts.registry import REGISTRY
 from chengyu_insurance_years import usecases
@@ -53,6 +53,7 @@ from chengyu_insurance_years.policy import default_policy_book
 from chengyu_insurance_years.service import SERVICE
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.local.kafka import kafka_version
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.logs import configure_logging
 from chengyu_kit.runtime import ServiceRuntime
@@ -138,9 +139,16 @@ async def preload(kafka: str, keys: BenchKeys, events: Sequence[ContributionYear
 
 
 def settings_for(
-    kafka: str, database_url: str, keys: BenchKeys, *, batch: int, verify_processes: int
+    kafka: str,
+    database_url: str,
+    keys: BenchKeys,
+    *,
+    batch: int,
+    verify_processes: int,
+    issuers: dict[str, str],
 ) -> ServiceSettings:
-    """Chengdu's insurance-years instance (source ``/cd/bench/insurance-years``)."""
+    """Chengdu's insurance-years instance (source ``/cd/bench/insurance-years``), trusting
+    the tokens of ``issuers`` (city -> issuer)."""
     return ServiceSettings(
         city="cd",
         service_name="insurance-years",
@@ -152,6 +160,8 @@ def settings_for(
         person_ref_key=os.urandom(32).hex(),
         consumer_max_batch=batch,
         verify_processes=verify_processes,
+        oidc_issuer=issuers["cd"],
+        oidc_peer_issuers={c: url for c, url in issuers.items() if c != "cd"},
     )
 
 
@@ -270,10 +280,11 @@ async def _timed(calls: int, query: Callable[[int], Awaitable[None]]) -> list[fl
 
 
 async def measure_queries(
-    runtime: ServiceRuntime, people: int, queries: int, seed: int
+    runtime: ServiceRuntime, people: int, queries: int, seed: int, headers: dict[str, str]
 ) -> dict[str, Any]:
-    """Ledger query latency through the use case and through the HTTP app, one query at a
-    time for random people; then queries/s of 8 concurrent HTTP clients."""
+    """Ledger query latency through the use case and through the HTTP app (as the reader
+    whose ``headers`` these are), one query at a time for random people; then queries/s of
+    8 concurrent HTTP clients."""
     rng = random.Random(seed)
     picks = [person_ref_of(rng.randrange(people)) for _ in range(queries)]
     book = default_policy_book()
@@ -291,7 +302,9 @@ async def measure_queries(
     app = runtime.http_app(title="insurance-years (bench)", routers=[insurance_router(book)])
     transport = httpx.ASGITransport(app=app)
     results: dict[str, Any] = {}
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://bench", headers=headers
+    ) as client:
 
         async def over_http(n: int) -> None:
             answer = await client.get(f"/ledgers/{picks[n]}")
@@ -339,12 +352,19 @@ async def environment(postgres: LocalPostgres) -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Start Kafka and PostgreSQL in a temporary folder, measure, stop them."""
-    async with kafka_and_postgres("chengyu-bench-medins-") as (folder, cluster, postgres):
-        return await _run_all(args, folder, cluster.bootstrap_servers, postgres)
+    async with (
+        kafka_and_postgres("chengyu-bench-medins-") as (folder, cluster, postgres),
+        identity_provider(folder) as provider,
+    ):
+        return await _run_all(args, folder, cluster.bootstrap_servers, postgres, provider)
 
 
 async def _run_all(
-    args: argparse.Namespace, folder: Path, kafka: str, postgres: LocalPostgres
+    args: argparse.Namespace,
+    folder: Path,
+    kafka: str,
+    postgres: LocalPostgres,
+    provider: OidcProvider,
 ) -> dict[str, Any]:
     keys = make_keys(folder / "keys")
     await apply_topics(kafka, load_topic_specs(ROOT / "deploy" / "topics.yaml"))
@@ -360,6 +380,7 @@ async def _run_all(
             keys,
             batch=args.batch,
             verify_processes=args.verify_processes,
+            issuers=provider.issuers,
         )
     )
     report: dict[str, Any] = {
@@ -384,7 +405,16 @@ async def _run_all(
         report["setup"]["fill_seconds"] = round(fill_seconds, 1)
         await check_ledger(runtime.pool, args.total_people)
         print(f"measuring ledger queries ({args.queries} each) ...", flush=True)
-        report["query"] = await measure_queries(runtime, args.total_people, args.queries, args.seed)
+        reader_token = provider.token(
+            "cd", audience="insurance-years", role="reader", agency="bench"
+        )
+        report["query"] = await measure_queries(
+            runtime,
+            args.total_people,
+            args.queries,
+            args.seed,
+            {"Authorization": "Bearer " + reader_token},
+        )
     finally:
         await runtime.stop()
     return report

@@ -8,6 +8,7 @@ plugin, :mod:`chengyu_kit.testing.plugin`."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import sys
@@ -20,11 +21,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from chengyu_contracts.registry import Registry
 from chengyu_kit.clock import Clock
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing import KeyFiles, create_topics
 from chengyu_kit.tracing import configure_tracing
+from tests.support.identity import oidc_fields, use_provider
 from tests.support.tally import (
     TALLY_MIGRATION,
     TallyIncremented,
@@ -33,6 +36,13 @@ from tests.support.tally import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _identity(oidc_provider: OidcProvider) -> OidcProvider:
+    """Every service of these tests trusts the session's OIDC provider."""
+    use_provider(oidc_provider)
+    return oidc_provider
 
 
 @pytest.fixture
@@ -56,7 +66,7 @@ def service_settings(
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
         person_ref_key=secrets.token_hex(32),
-        **extra,  # type: ignore[arg-type]
+        **{**oidc_fields(city), **extra},
     )
 
 
@@ -65,9 +75,14 @@ def service_env(settings: ServiceSettings, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     for name, value in settings.model_dump().items():
         secret = getattr(settings, name)
-        env[name.upper()] = (
-            secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(value)
-        )
+        if value is None:
+            env.pop(name.upper(), None)  # unset: the field's default applies
+        elif isinstance(value, dict | list):
+            env[name.upper()] = json.dumps(value)  # complex fields are read as JSON
+        else:
+            env[name.upper()] = (
+                secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(value)
+            )
     env.update(extra)
     return env
 

@@ -14,6 +14,7 @@ from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing import KeyFiles
 from tests.conftest import service_settings, start_service_process
+from tests.support.identity import clerk_headers
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -45,7 +46,10 @@ async def test_a_retry_after_a_crash_between_commit_and_answer_gets_the_committe
         "cq", kafka=kafka, database_url=cq_database, keys=key_files, http_port=port
     )
     url = f"http://127.0.0.1:{port}/tallies/t-lost/increments"
-    headers = {"Idempotency-Key": '"c0ffee00-lost-answer"'}
+    headers = {
+        "Idempotency-Key": '"c0ffee00-lost-answer"',
+        **clerk_headers("cq", "tally", "test"),
+    }
 
     dying = await start_service_process(
         "tests.support.tally_service",

@@ -8,6 +8,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from chengyu_kit.runtime import ServiceRuntime
+from tests.support.identity import clerk_headers
 from tests.support.tally import TALLY_TYPE, tally_of, tally_router
 from tests.support.waiting import wait_for
 
@@ -21,7 +22,9 @@ async def test_http_request_trace_continues_in_the_other_citys_handler(
 ) -> None:
     app = cq_service.http_app(title="tally", routers=[tally_router()])
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://cq"
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://cq",
+        headers=clerk_headers("cq", "tally", "test"),
     ) as client:
         answer = await client.post(
             "/tallies/t-traced/increments",

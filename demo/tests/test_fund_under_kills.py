@@ -15,11 +15,14 @@ from pathlib import Path
 import pytest
 from rich.progress import Progress
 
+from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.policy_book import policy_day
 from chengyu_demo.cli import DemoReport, run_demo, summary_lines
 from chengyu_demo.fund import generate_workload
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
 from tests.support.fund import FundCity, fund_settings, hpf_key_files, running_city
+from tests.support.identity import use_provider
 from tests.support.kafka_io import apply_project_topics, fresh_kafka
 
 pytestmark = pytest.mark.integration
@@ -64,8 +67,15 @@ async def _kill_and_restart(
 
 
 async def test_the_fund_demo_conserves_money_while_each_city_is_killed_and_restarted(
-    tmp_path: Path, postgres: LocalPostgres
+    tmp_path: Path, postgres: LocalPostgres, oidc_provider: OidcProvider
 ) -> None:
+    use_provider(oidc_provider)  # the services trust it; the demo's clerks sign in there
+    tokens: dict[City, str] = {
+        city: oidc_provider.token(
+            city, audience="fund-transfer", role="clerk", agency="hpf", subject=f"demo-{city}"
+        )
+        for city in CITIES
+    }
     with fresh_kafka(tmp_path / "kafka") as cluster:
         await apply_project_topics(cluster.bootstrap_servers)
         person_ref_key = secrets.token_hex(32)
@@ -90,7 +100,12 @@ async def test_the_fund_demo_conserves_money_while_each_city_is_killed_and_resta
             )
             progress = Progress(disable=True)
             demo = asyncio.create_task(
-                run_demo(workload, {"cq": urls["cq"], "cd": urls["cd"]}, progress=progress)
+                run_demo(
+                    workload,
+                    {"cq": urls["cq"], "cd": urls["cd"]},
+                    tokens=tokens,
+                    progress=progress,
+                )
             )
             kills: list[Kill] = []
             try:

@@ -28,7 +28,10 @@ FAKE_SERVICE = textwrap.dedent(
     import json, os
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    KEYS = ("CITY", "SERVICE_NAME", "AGENCY", "KAFKA_BOOTSTRAP", "DATABASE_URL", "HTTP_PORT")
+    KEYS = (
+        "CITY", "SERVICE_NAME", "AGENCY", "KAFKA_BOOTSTRAP", "DATABASE_URL", "HTTP_PORT",
+        "OIDC_ISSUER", "OIDC_PEER_ISSUERS",
+    )
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -67,7 +70,13 @@ async def test_up_twice_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     home = tmp_path / "home"
 
     def new_stack() -> Stack:
-        return Stack(ROOT, home=home, kafka_port=free_port_block(2), services=[spec])
+        return Stack(
+            ROOT,
+            home=home,
+            kafka_port=free_port_block(2),
+            oidc_port=free_port_block(1),
+            services=[spec],
+        )
 
     stack = new_stack()
     lines: list[str] = []
@@ -76,12 +85,18 @@ async def test_up_twice_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert {c.name: c.state for c in components} == {
             "kafka": "running",
             "postgres": "running",
+            "oidc": "running",
             "fake-service-cq": "running",
         }
         async with httpx.AsyncClient() as client:
             seen = (await client.get(f"http://127.0.0.1:{http_port}/readyz")).json()
         assert seen["CITY"] == "cq" and seen["SERVICE_NAME"] == "fake-service"
         assert seen["KAFKA_BOOTSTRAP"] == stack.kafka.bootstrap_servers
+        # The city's own issuer, and the other city's for its auditors.
+        assert seen["OIDC_ISSUER"] == stack.oidc.issuer("cq")
+        assert json.loads(seen["OIDC_PEER_ISSUERS"]) == {"cd": stack.oidc.issuer("cd")}
+        token = stack.oidc.token("cq", audience="fake-service", role="clerk", agency="test")
+        assert token.count(".") == 2
         conn = await asyncpg.connect(seen["DATABASE_URL"])  # its own database exists
         await conn.close()
         assert (home / "logs" / "fake-service-cq.log").exists()
@@ -103,6 +118,7 @@ async def test_up_twice_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         by_name = {c["name"]: c for c in status["components"]}
         assert by_name["kafka"]["state"] == "running"
         assert by_name["postgres"]["state"] == "running"
+        assert by_name["oidc"]["state"] == "running"
     finally:
         new_stack().down(lines.append)
     assert all(pid is None or not pid_alive(pid) for pid in pids.values())

@@ -29,6 +29,23 @@ def test_source_and_consumer_group_follow_city_agency_and_service() -> None:
         signing_key_file="k.json",
         key_registry_file="r.json",
         person_ref_key="00",
+        oidc_issuer="https://id.cq.example/realm",
+        oidc_peer_issuers={"cd": "https://id.cd.example/realm"},
     )
     assert settings.source == "/cq/hpf/fund-transfer"
     assert settings.consumer_group == "fund-transfer.cq"
+    # Tokens must name the service unless another audience is set; the city's own issuer
+    # and the other city's are trusted.
+    assert settings.token_audience == "fund-transfer"
+    assert settings.trusted_issuers() == {
+        "cq": "https://id.cq.example/realm",
+        "cd": "https://id.cd.example/realm",
+    }
+
+
+def test_a_service_without_an_identity_provider_does_not_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OIDC_ISSUER", raising=False)
+    with pytest.raises(SettingsError, match="environment variable OIDC_ISSUER is missing"):
+        load_settings(ServiceSettings)

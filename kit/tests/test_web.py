@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from pydantic import BaseModel, ValidationError
 
 from chengyu_contracts.domain_error import Conflict
@@ -26,11 +25,13 @@ from chengyu_kit.db import create_pool
 from chengyu_kit.health import Readiness
 from chengyu_kit.http import add_platform_routes
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.migrations import Migration, apply_migrations, kit_migrations
 from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.testing.stand_in import oidc_settings
 from chengyu_kit.unit import Actor
-from chengyu_kit.web import ACTOR_STATE, UnitOfWork, service_router
+from chengyu_kit.web import UnitOfWork, install_token_verifier, service_router
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 NOTES = Migration("notes", 1, "notes", "CREATE TABLE note (note_id text PRIMARY KEY, text text)")
@@ -83,12 +84,13 @@ def notes_app(runtime: Runtime) -> FastAPI:
     app = FastAPI()
     app.state.runtime = runtime
     add_platform_routes(app, readiness=Readiness(), metrics=KitMetrics())
+    install_token_verifier(app, runtime.settings)
     app.include_router(router)
     return app
 
 
 @pytest.fixture
-async def runtime(database: str) -> AsyncIterator[Runtime]:
+async def runtime(database: str, oidc_provider: OidcProvider) -> AsyncIterator[Runtime]:
     pool = await create_pool(database)
     await apply_migrations(pool, [*kit_migrations(), NOTES])
     key = SigningKey.generate("cq-test-1", "/cq/test")
@@ -101,6 +103,7 @@ async def runtime(database: str) -> AsyncIterator[Runtime]:
         signing_key_file=Path("unused"),
         key_registry_file=Path("unused"),
         person_ref_key="00" * 32,
+        **oidc_settings("cq", oidc_provider.issuers),
     )
     issuer = EventIssuer(source=settings.source, signing_key=key, registry=REGISTRY, clock=clock)
     yield Runtime(pool, settings, clock, issuer)
@@ -108,9 +111,13 @@ async def runtime(database: str) -> AsyncIterator[Runtime]:
 
 
 @pytest.fixture
-async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+async def client(runtime: Runtime, oidc_provider: OidcProvider) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=notes_app(runtime))
-    async with httpx.AsyncClient(transport=transport, base_url="http://notes") as http:
+    token = oidc_provider.token("cq", audience="notes", role="clerk", agency="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        transport=transport, headers=headers, base_url="http://notes"
+    ) as http:
         yield http
 
 
@@ -220,30 +227,23 @@ def test_the_retention_cannot_be_set_below_24_hours(runtime: Runtime) -> None:
         )
 
 
-CLERK = Actor(
-    kind="clerk", subject="u-1842", agency="test", city="cq", token_issuer="http://idp/cq"
-)
-
-
-def acting_as(app: FastAPI, actor: Actor) -> FastAPI:
-    """``app`` with every request authenticated as ``actor`` (what the auth layer does)."""
-
-    @app.middleware("http")
-    async def authenticate(request: Request, call_next: Any) -> Any:
-        setattr(request.state, ACTOR_STATE, actor)
-        return await call_next(request)
-
-    return app
+def clerk_client(runtime: Runtime, token: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=notes_app(runtime))
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx.AsyncClient(transport=transport, headers=headers, base_url="http://notes")
 
 
 async def test_a_write_records_its_actor_and_request_and_its_event_names_the_office(
-    runtime: Runtime,
+    runtime: Runtime, oidc_provider: OidcProvider
 ) -> None:
-    transport = httpx.ASGITransport(app=acting_as(notes_app(runtime), CLERK))
-    async with httpx.AsyncClient(transport=transport, base_url="http://notes") as http:
+    token = oidc_provider.token(
+        "cq", audience="notes", role="clerk", agency="test", subject="u-1842"
+    )
+    async with clerk_client(runtime, token) as http:
         answer = await http.post(
             "/notes/n1", json={"text": "hello"}, headers={"X-Request-ID": "req-77"}
         )
+    assert answer.status_code == 201, answer.text
     assert answer.headers["X-Request-ID"] == "req-77"
     logged = await runtime.pool.fetchrow(
         "SELECT request_id, method, path, status, actor_kind, actor_subject, actor_agency,"
@@ -262,8 +262,8 @@ async def test_a_write_records_its_actor_and_request_and_its_event_names_the_off
         "at": NOW,
     }
     envelope = json.loads(await runtime.pool.fetchval("SELECT value FROM outbox"))
-    key = runtime.settings.person_ref_hmac_key()
-    assert envelope["chengyuactor"] == CLERK.reference(key)
+    clerk = Actor(kind="clerk", subject="u-1842", agency="test", city="cq")
+    assert envelope["chengyuactor"] == clerk.reference(runtime.settings.person_ref_hmac_key())
     assert envelope["chengyuactor"].startswith("cq/test/c")
     assert "u-1842" not in json.dumps(envelope)
 
@@ -277,14 +277,13 @@ async def test_a_refused_write_is_not_logged_and_a_read_is_given_a_request_id(
     assert len(read.headers["X-Request-ID"]) == 36  # a uuid made for it
 
 
-async def test_two_callers_keys_never_meet(runtime: Runtime) -> None:
-    other = Actor(
-        kind="clerk", subject="u-9", agency="test", city="cq", token_issuer="http://idp/cq"
-    )
+async def test_two_clerks_keys_never_meet(runtime: Runtime, oidc_provider: OidcProvider) -> None:
     headers = {"Idempotency-Key": "same-key"}
-    for actor, note in ((CLERK, "n1"), (other, "n2")):
-        transport = httpx.ASGITransport(app=acting_as(notes_app(runtime), actor))
-        async with httpx.AsyncClient(transport=transport, base_url="http://notes") as http:
+    for subject, note in (("u-1842", "n1"), ("u-9", "n2")):
+        token = oidc_provider.token(
+            "cq", audience="notes", role="clerk", agency="test", subject=subject
+        )
+        async with clerk_client(runtime, token) as http:
             answer = await http.post(f"/notes/{note}", json={"text": "hi"}, headers=headers)
         assert answer.status_code == 201
     assert await counts(runtime) == (2, 2, 2)

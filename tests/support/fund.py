@@ -16,6 +16,7 @@ from chengyu_contracts.signing import KeyRegistry, SigningKey
 from chengyu_fund_transfer.service import SERVICE, FundSettings
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.testing import KeyFiles
+from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
@@ -119,7 +120,7 @@ def fund_settings(
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
         person_ref_key=person_ref_key,
-        **extra,  # type: ignore[arg-type]
+        **{**oidc_fields(city), **extra},
     )
 
 
@@ -127,7 +128,8 @@ def fund_settings(
 async def running_city(settings: FundSettings, **env: str) -> AsyncIterator[FundCity]:
     """A started service process of ``settings.city``; stopped (SIGTERM) after."""
     base = f"http://{settings.http_host}:{settings.http_port}"
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    headers = clerk_headers(settings.city, SERVICE.name, SERVICE.agency)
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as client:
         city = FundCity(PACKAGE, settings.city, settings, client, env=dict(env))
         await city.start()
         try:

@@ -21,6 +21,7 @@ from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing import KeyFiles
+from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
@@ -70,6 +71,7 @@ def insurance_settings(
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
         person_ref_key=person_ref_key,
+        **oidc_fields(city),
     )
 
 
@@ -170,7 +172,10 @@ async def running_city(settings: ServiceSettings) -> AsyncIterator[InsuranceCity
     """A started service process of ``settings.city``; stopped (SIGTERM) after."""
     base = f"http://{settings.http_host}:{settings.http_port}"
     limits = httpx.Limits(max_connections=32)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    headers = clerk_headers(settings.city, "insurance-years", AGENCY)
+    async with httpx.AsyncClient(
+        base_url=base, timeout=60, limits=limits, headers=headers
+    ) as client:
         city = InsuranceCity(PACKAGE, settings.city, settings, client)
         await city.start()
         try:

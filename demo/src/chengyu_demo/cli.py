@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -43,7 +44,15 @@ from chengyu_demo.cli_insurance import (
 from chengyu_demo.driver import DemoDriver, RetryPolicy
 from chengyu_demo.fund import generate_workload
 from chengyu_demo.insurance import generate_insurance_workload
-from chengyu_demo.stack import CITIES, City, default_url, find_project_root, state_home
+from chengyu_demo.stack import (
+    CITIES,
+    City,
+    NoIdentityProvider,
+    clerk_tokens,
+    default_url,
+    find_project_root,
+    state_home,
+)
 
 if TYPE_CHECKING:
     from chengyu_demo.fund import PlannedAccount, PlannedTransfer, Workload
@@ -347,19 +356,26 @@ class _Driver(DemoDriver):
             self.report.recorded_fen[city] = self.report.recorded_fen.get(city, 0) + amount
 
 
+def _bearer(token: str) -> dict[str, str]:
+    """A clerk's ``Authorization`` header (the token itself is never logged)."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def run_demo(
     workload: Workload,
     urls: dict[City, str],
     *,
+    tokens: Mapping[City, str],
     progress: Progress,
     concurrency: int = 8,
     wait_seconds: float = 180.0,
     retry: RetryPolicy | None = None,
 ) -> DemoReport:
-    """Drive ``workload`` through the services at ``urls`` and report what happened."""
+    """Drive ``workload`` through the services at ``urls`` as a clerk of each city
+    (``tokens``: a clerk's access token per city) and report what happened."""
     async with (
-        httpx.AsyncClient(base_url=urls["cq"], timeout=30) as cq,
-        httpx.AsyncClient(base_url=urls["cd"], timeout=30) as cd,
+        httpx.AsyncClient(base_url=urls["cq"], timeout=30, headers=_bearer(tokens["cq"])) as cq,
+        httpx.AsyncClient(base_url=urls["cd"], timeout=30, headers=_bearer(tokens["cd"])) as cd,
     ):
         clients: dict[City, httpx.AsyncClient] = {"cq": cq, "cd": cd}
         await _check_ready(clients)
@@ -469,7 +485,13 @@ def summary_lines(report: DemoReport, workload: Workload) -> list[str]:
     for problem, count in sorted(report.problems.items()):
         lines.append(f"  PROBLEM             {count} x {problem}")
     if report.example_transfer:
-        lines.append(f"  look at one         curl -s {report.example_transfer}")
+        # As an auditor (reads both cities); the token is asked for when the line is run.
+        token = (
+            "$(uv run chengyu token --city cq --role auditor --agency audit"
+            " --service fund-transfer)"
+        )
+        auth = f'-H "Authorization: Bearer {token}"'
+        lines.append(f"  look at one         curl -s {auth} {report.example_transfer}")
     return lines
 
 
@@ -549,7 +571,14 @@ def _run_fund(
     today = policy_day(datetime.now(UTC))
     workload = generate_workload(seed, today=today, people=people, transfer_share=transfers)
     report = asyncio.run(
-        run_demo(workload, urls, progress=progress, concurrency=concurrency, wait_seconds=wait)
+        run_demo(
+            workload,
+            urls,
+            tokens=clerk_tokens(SERVICE),
+            progress=progress,
+            concurrency=concurrency,
+            wait_seconds=wait,
+        )
     )
     return _PartRun(
         report.as_dict(),
@@ -571,7 +600,12 @@ def _run_insurance(
     workload = generate_insurance_workload(seed, today=today, people=people)
     report = asyncio.run(
         run_insurance_demo(
-            workload, urls, progress=progress, concurrency=concurrency, wait_seconds=wait
+            workload,
+            urls,
+            tokens=clerk_tokens(INSURANCE),
+            progress=progress,
+            concurrency=concurrency,
+            wait_seconds=wait,
         )
     )
     return _PartRun(
@@ -657,7 +691,7 @@ def demo_command(
                     )
                 else:
                     run = _run_insurance(seed, people, urls[part], progress, concurrency, wait)
-        except (DemoError, InsuranceDemoError) as error:
+        except (DemoError, InsuranceDemoError, NoIdentityProvider) as error:
             # One part's service being down should not hide what the other part shows.
             typer.echo(f"error: {error}", err=True)
             failed = True

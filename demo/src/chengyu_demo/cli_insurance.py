@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -501,23 +501,30 @@ class _Driver(DemoDriver):
             self.report.not_as_planned += 1
 
 
+def _bearer(token: str) -> dict[str, str]:
+    """A clerk's ``Authorization`` header (the token itself is never logged)."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def run_insurance_demo(
     workload: InsuranceWorkload,
     urls: dict[City, str],
     *,
+    tokens: Mapping[City, str],
     progress: Progress,
     concurrency: int = 8,
     wait_seconds: float = 180.0,
 ) -> InsuranceReport:
-    """Drive ``workload`` through the insurance-years services at ``urls``; what happened.
+    """Drive ``workload`` through the insurance-years services at ``urls`` as a clerk of
+    each city (``tokens``: a clerk's access token per city); what happened.
 
     Raises :class:`InsuranceDemoError` when a service is not ready. Corrections come before
     the ledger check and retirement requests after it, so each chosen city decides on the
     person's whole history (a later correction would only flag the decision for review).
     """
     async with (
-        httpx.AsyncClient(base_url=urls["cq"], timeout=30) as cq,
-        httpx.AsyncClient(base_url=urls["cd"], timeout=30) as cd,
+        httpx.AsyncClient(base_url=urls["cq"], timeout=30, headers=_bearer(tokens["cq"])) as cq,
+        httpx.AsyncClient(base_url=urls["cd"], timeout=30, headers=_bearer(tokens["cd"])) as cd,
     ):
         clients: dict[City, httpx.AsyncClient] = {"cq": cq, "cd": cd}
         await _check_ready(clients)
@@ -635,5 +642,11 @@ def insurance_summary_lines(report: InsuranceReport, workload: InsuranceWorkload
     for problem, count in sorted(report.problems.items()):
         lines.append(f"  PROBLEM             {count} x {problem}")
     if report.example_ledger:
-        lines.append(f"  look at one         curl -s {report.example_ledger}")
+        # As an auditor (reads both cities); the token is asked for when the line is run.
+        token = (
+            "$(uv run chengyu token --city cq --role auditor --agency audit"
+            " --service insurance-years)"
+        )
+        auth = f'-H "Authorization: Bearer {token}"'
+        lines.append(f"  look at one         curl -s {auth} {report.example_ledger}")
     return lines

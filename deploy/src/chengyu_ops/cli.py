@@ -17,6 +17,7 @@ from chengyu_ops import (
     cli_keys,
     cli_new_service,
     cli_stack,
+    cli_token,
     cli_topics,
 )
 
@@ -37,6 +38,7 @@ app.add_typer(cli_events.app, name="events")
 
 # --- single commands -----------------------------------------------------------------------
 app.command("new-service")(cli_new_service.new_service_command)
+app.command("token")(cli_token.token_command)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from chengyu_kit.local.kafka import KafkaError
+from chengyu_kit.local.oidc import OidcError
 from chengyu_kit.local.postgres import PostgresError
 from chengyu_ops.stack import ComponentStatus, Stack, StackError
 from chengyu_ops.topics import TopicSpecError
@@ -17,7 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_FAILURES = (StackError, KafkaError, PostgresError, TopicSpecError, OSError)
+_FAILURES = (StackError, KafkaError, OidcError, PostgresError, TopicSpecError, OSError)
 
 
 def _print_table(components: list[ComponentStatus]) -> None:

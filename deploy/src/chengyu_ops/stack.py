@@ -1,8 +1,10 @@
-"""The local two-city stack: Kafka (single broker), PostgreSQL, topics and service processes.
+"""The local two-city stack: Kafka (single broker), PostgreSQL, an OpenID Connect provider
+(an issuer per city, for the clerks' tokens), topics and service processes.
 
 State lives in ``$CHENGYU_HOME`` (default ``<project root>/.chengyu``)::
 
     kafka/        Kafka data, pid files and logs (kafka/logs/node-0/server.log)
+    oidc/         the OpenID Connect provider's pid file and log (an issuer per city)
     postgres/     embedded PostgreSQL: pgdata/, run/ (Unix socket), logs/postgresql.log
     run/          pid files of the service processes
     logs/         logs of the service processes
@@ -14,6 +16,7 @@ from any process stops what ``up`` started. Data is kept across ``down``/``up``.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +27,7 @@ from typing import Literal
 from chengyu_kit.local import processes as _proc
 from chengyu_kit.local.aio import run_sync
 from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars
+from chengyu_kit.local.oidc import OidcProvider, ensure_oidc_jars
 from chengyu_kit.local.postgres import LocalPostgres, ensure_database
 from chengyu_ops.keys import LocalKeys, ensure_local_keys
 from chengyu_ops.paths import find_project_root, state_home
@@ -35,6 +39,8 @@ __all__ = ["ComponentStatus", "Stack", "StackError"]
 KAFKA_PORT_ENV = "CHENGYU_KAFKA_PORT"
 DATABASE_URL_ENV = "DATABASE_URL"
 DEFAULT_KAFKA_PORT = 9092
+OIDC_PORT_ENV = "CHENGYU_OIDC_PORT"
+DEFAULT_OIDC_PORT = 8090
 
 State = Literal["running", "stopped", "external"]
 Echo = Callable[[str], None]
@@ -49,7 +55,7 @@ class ComponentStatus:
     """One component of the stack as ``chengyu stack status`` shows it."""
 
     name: str
-    kind: Literal["kafka", "postgres", "service"]
+    kind: Literal["kafka", "postgres", "oidc", "service"]
     state: State
     address: str
     pid: int | None = None
@@ -61,11 +67,15 @@ class ComponentStatus:
 
 
 def _kafka_port_from_env() -> int:
-    raw = os.environ.get(KAFKA_PORT_ENV, "").strip()
+    return _port_from_env(KAFKA_PORT_ENV, DEFAULT_KAFKA_PORT)
+
+
+def _port_from_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return DEFAULT_KAFKA_PORT
+        return default
     if not raw.isdigit() or not 0 < int(raw) < 65535:
-        raise StackError(f"{KAFKA_PORT_ENV}={raw!r} is not a TCP port")
+        raise StackError(f"{name}={raw!r} is not a TCP port")
     return int(raw)
 
 
@@ -78,6 +88,7 @@ class Stack:
         *,
         home: Path | None = None,
         kafka_port: int | None = None,
+        oidc_port: int | None = None,
         database_url: str | None = None,
         services: Sequence[ServiceSpec] | None = None,
     ) -> None:
@@ -102,6 +113,19 @@ class Stack:
         recorded = KafkaCluster.attach(self.kafka_dir)
         self.kafka = recorded if recorded is not None and recorded.any_running() else requested
         self.postgres = None if database_url else LocalPostgres(self.postgres_dir)
+        # A provider already running here keeps its recorded port.
+        self.oidc_dir = self.home / "oidc"
+        recorded_oidc = OidcProvider.attach(self.oidc_dir)
+        self.oidc = (
+            recorded_oidc
+            if recorded_oidc is not None and recorded_oidc.pid() is not None
+            else OidcProvider(
+                self.oidc_dir,
+                oidc_port
+                if oidc_port is not None
+                else _port_from_env(OIDC_PORT_ENV, DEFAULT_OIDC_PORT),
+            )
+        )
         self.keys = LocalKeys(self.home / "keys")
 
     # -- addresses -------------------------------------------------------------------------
@@ -155,6 +179,15 @@ class Stack:
             self.postgres.start()
             echo(f"postgres: started at {self.postgres.socket_dir}")
 
+        if self.oidc.pid() is not None:
+            echo(f"oidc: already running at {self.oidc.base_url}")
+            self.oidc.wait_ready(timeout)
+        else:
+            echo(f"oidc: starting at {self.oidc.base_url} ...")
+            self.oidc.jars = ensure_oidc_jars(self.root)
+            self.oidc.start(timeout)
+            echo(f"oidc: issuers {', '.join(self.oidc.issuers.values())}")
+
         self.keys, made = ensure_local_keys(
             self.home / "keys", agencies={spec.agency for spec in self.services}
         )
@@ -205,6 +238,11 @@ class Stack:
             KEY_REGISTRY_FILE=str(self.keys.registry_file),
             PERSON_REF_KEY=self.keys.person_ref_key_hex(),
             OTEL_TRACES_EXPORTER=f"file:{self.logs_dir / 'traces.jsonl'}",
+            # The city's own identity provider; the other city's, whose auditors may read.
+            OIDC_ISSUER=self.oidc.issuer(spec.city),
+            OIDC_PEER_ISSUERS=json.dumps(
+                {city: url for city, url in self.oidc.issuers.items() if city != spec.city}
+            ),
         )
         env.update(spec.env)
         return env
@@ -286,6 +324,12 @@ class Stack:
         else:
             echo("kafka: not running")
 
+        if self.oidc.pid() is not None:
+            self.oidc.stop(timeout)
+            echo("oidc: stopped")
+        else:
+            echo("oidc: not running")
+
         if self.postgres is not None:
             if self.postgres.pid() is not None:
                 self.postgres.stop()
@@ -330,6 +374,18 @@ class Stack:
                     detail=f"Unix socket in {self.postgres.socket_dir}",
                 )
             )
+        oidc_pid = self.oidc.pid()
+        result.append(
+            ComponentStatus(
+                name="oidc",
+                kind="oidc",
+                state="running" if oidc_pid is not None else "stopped",
+                address=self.oidc.base_url,
+                pid=oidc_pid,
+                log=str(self.oidc.log_file),
+                detail="issuers " + ", ".join(self.oidc.issuers.values()),
+            )
+        )
         for spec in self.services:
             pid = self.service_pid(spec)
             result.append(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +39,7 @@ from chengyu_kit.periodic import Job, PeriodicTask
 from chengyu_kit.relay import OutboxRelay
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.unit import Actor, Unit, open_unit
+from chengyu_kit.web import install_token_verifier
 
 log = get_logger(__name__)
 _STOP_TIMEOUT = 40.0  # FastStream's graceful timeout (30 s) plus leaving the group
@@ -230,12 +231,14 @@ class ServiceRuntime:
 
         app = FastAPI(title=title, lifespan=lifespan)
         app.state.runtime = self
-        add_platform_routes(
-            app,
-            readiness=self.readiness,
-            metrics=self.metrics,
-            probes={"database": lambda: ping(self.pool)},
-        )
+        verifier = install_token_verifier(app, self.settings)
+        probes: dict[str, Callable[[], Awaitable[bool]]] = {
+            "database": lambda: ping(self.pool),
+            # Red while the city's identity provider's keys cannot be had: no clerk of the
+            # city could be served (one log line names the issuer).
+            "identity-provider": lambda: verifier.keys_available(self.settings.city),
+        }
+        add_platform_routes(app, readiness=self.readiness, metrics=self.metrics, probes=probes)
         for router in routers:
             app.include_router(router)
         app.add_middleware(OpenTelemetryMiddleware)

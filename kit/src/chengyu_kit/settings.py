@@ -49,6 +49,17 @@ class ServiceSettings(BaseSettings):
     idempotency_key_hours: float = Field(
         default=24.0, ge=24.0, description="how long answers to Idempotency-Keys are kept"
     )
+    oidc_issuer: str = Field(
+        pattern=r"^https?://\S+$",
+        description="this city's OpenID Connect provider (issuer URL): whose clerks' tokens",
+    )
+    oidc_audience: str | None = Field(
+        default=None, description="the audience tokens must name; default the service name"
+    )
+    oidc_peer_issuers: dict[City, str] = Field(
+        default_factory=dict,
+        description='other cities\' issuers, JSON {"cd": "https://..."}: their auditors read',
+    )
 
     @property
     def source(self) -> str:
@@ -58,6 +69,15 @@ class ServiceSettings(BaseSettings):
     def person_ref_hmac_key(self) -> PersonRefKey:
         """The inter-city key that turns a resident ID number into its ``person_ref``."""
         return PersonRefKey.from_hex(self.person_ref_key.get_secret_value())
+
+    def trusted_issuers(self) -> dict[City, str]:
+        """Each city whose tokens are checked here and its issuer (this city's first)."""
+        return {**self.oidc_peer_issuers, self.city: self.oidc_issuer}
+
+    @property
+    def token_audience(self) -> str:
+        """The ``aud`` a token must name to be used here."""
+        return self.oidc_audience or self.service_name
 
     @property
     def consumer_group(self) -> str:

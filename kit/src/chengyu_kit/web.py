@@ -13,11 +13,18 @@ For a write (POST, PUT, PATCH, DELETE) the route class opens the transaction bef
 route runs and commits it after the answer is built, together with the events the route
 emitted and, when the request carries an ``Idempotency-Key``, the answer itself
 (:mod:`chengyu_kit.idempotency`), and a ``write_log`` row naming the request
-(``X-Request-ID``, given or made, answered back) and the caller authentication verified
-(``request.state.chengyu_actor``: its subject, agency and city; the unit's ``actor``,
-whose non-personal reference every emitted event carries). A refusal (any 4xx or 5xx,
-raised or returned) rolls everything back. A read gets a connection without a
-transaction.
+(``X-Request-ID``, given or made, answered back) and the caller (its subject, agency and
+city); the caller is the unit's ``actor``, whose non-personal reference every emitted event
+carries. A refusal (any 4xx or 5xx, raised or returned) rolls everything back. A read gets
+a connection without a transaction.
+
+Before any of that the route class checks the caller's bearer token
+(:mod:`chengyu_kit.auth`) against what the route needs: writes need a ``clerk`` of this
+service's agency in this city, reads (GET, and a POST marked :func:`reads`) a ``reader``
+of this city, such a clerk or an ``auditor``. A missing or invalid token is answered 401
+with ``WWW-Authenticate: Bearer``, too little a role 403 naming it; neither opens a
+connection. The caller becomes the unit's :class:`~chengyu_kit.unit.Actor` and the scope of
+its ``Idempotency-Key``.
 """
 
 from __future__ import annotations
@@ -26,24 +33,60 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
 
 from chengyu_kit import idempotency
+from chengyu_kit.auth import Access, Grant, InvalidToken, TokenVerifier, authorise, www_authenticate
 from chengyu_kit.db import Connection
 from chengyu_kit.http import runtime_of
+from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.unit import Actor, Unit, write_emitted
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _CONN = "chengyu_connection"
 _UNIT = "chengyu_unit"
-#: Where authentication leaves the verified caller (a ``chengyu_kit.unit.Actor``).
+#: Where the verified caller is kept for the request (read by ``_unit_of_work``).
 ACTOR_STATE = "chengyu_actor"
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+_ACCESS_ATTRIBUTE = "__chengyu_access__"
+_VERIFIER = "token_verifier"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Declares the bearer scheme in the OpenAPI document of every service route; the check
+# itself is the route class's (auto_error=False: this dependency never answers).
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="clerkToken",
+    description="An access token of the city's OpenID Connect provider (kit README).",
+)
+
+
+def reads(endpoint: F) -> F:
+    """Mark a POST route that only looks (a lookup, an assessment): it needs
+    :attr:`~chengyu_kit.auth.Access.READ`, not a clerk's write. Put it under the route
+    decorator."""
+    setattr(endpoint, _ACCESS_ATTRIBUTE, Access.READ)
+    return endpoint
+
+
+def writes(endpoint: F) -> F:
+    """Mark a route that changes state although its method is GET (there should be none)."""
+    setattr(endpoint, _ACCESS_ATTRIBUTE, Access.WRITE)
+    return endpoint
+
+
+def install_token_verifier(app: FastAPI, settings: ServiceSettings) -> TokenVerifier:
+    """Give ``app``'s service routes the verifier of ``settings``' issuers and audience."""
+    verifier = TokenVerifier(settings.trusted_issuers(), settings.token_audience)
+    setattr(app.state, _VERIFIER, verifier)
+    return verifier
 
 
 class _Refused(Exception):
@@ -60,12 +103,17 @@ class UnitRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """The route's handler wrapped in its connection or transaction."""
         handle = super().get_route_handler()
+        declared = getattr(self.endpoint, _ACCESS_ATTRIBUTE, None)
+        access: Access = declared or (
+            Access.WRITE if self.methods and self.methods & _WRITES else Access.READ
+        )
 
         async def in_unit(request: Request) -> Response:
             request_id = request_id_of(request)
-            if request.method in _WRITES:
+            response = await _authorise(request, access)
+            if response is None and request.method in _WRITES:
                 response = await _write(request, handle)
-            else:
+            elif response is None:
                 async with runtime_of(request).pool.acquire() as conn:
                     setattr(request.state, _CONN, conn)
                     response = await handle(request)
@@ -86,10 +134,38 @@ def request_id_of(request: Request) -> str:
     return known
 
 
-def actor_of(request: Request) -> Actor | None:
-    """The verified caller of ``request``, if authentication named one."""
-    actor: Actor | None = getattr(request.state, ACTOR_STATE, None)
-    return actor
+async def _authorise(request: Request, access: Access) -> Response | None:
+    """None when the caller may use the route (its actor kept on the request), else the
+    401 or 403 answer."""
+    settings = runtime_of(request).settings
+    verifier: TokenVerifier | None = getattr(request.app.state, _VERIFIER, None)
+    if verifier is None:
+        # Fail closed: an app built without install_token_verifier serves nobody.
+        raise RuntimeError("service routes need install_token_verifier(app, settings)")
+    realm = settings.source
+    try:
+        principal = await verifier.verify(request.headers.get("authorization"))
+    except InvalidToken as error:
+        return JSONResponse(
+            {"error": "unauthenticated", "message": error.description},
+            status_code=401,
+            headers={"WWW-Authenticate": www_authenticate(error, realm)},
+        )
+    granted = authorise(principal, access, city=settings.city, agency=settings.agency)
+    if not isinstance(granted, Grant):
+        return JSONResponse(
+            {"error": "forbidden-role", "message": granted},
+            status_code=403,
+            headers={"WWW-Authenticate": f'Bearer realm="{realm}", error="insufficient_scope"'},
+        )
+    actor = Actor(
+        kind=granted.role,
+        subject=principal.subject,
+        agency=principal.agency or "",
+        city=principal.city,
+    )
+    setattr(request.state, ACTOR_STATE, actor)
+    return None
 
 
 async def _write(request: Request, handle: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -104,9 +180,10 @@ async def _write(request: Request, handle: Callable[[Request], Awaitable[Respons
         path = f"{path}?{request.url.query}"
     # Starlette keeps the body, so the route reads the same bytes again.
     request_fingerprint = idempotency.fingerprint(method, path, await request.body())
-    actor = actor_of(request)
-    # Keys are the caller's own: two clerks' keys never meet.
-    scope = "" if actor is None else f"{actor.token_issuer} {actor.subject}"
+    # Keys are the clerk's own: two clerks' equal keys never meet (city-qualified, as two
+    # cities' providers may hand out the same subject).
+    actor: Actor = getattr(request.state, ACTOR_STATE)
+    scope = f"{actor.city}:{actor.subject}"
     try:
         async with runtime_of(request).pool.acquire() as conn, conn.transaction():
             if key is not None:
@@ -131,7 +208,7 @@ async def _write(request: Request, handle: Callable[[Request], Awaitable[Respons
 
 
 async def _log_write(
-    conn: Connection, request: Request, response: Response, actor: Actor | None, at: datetime
+    conn: Connection, request: Request, response: Response, actor: Actor, at: datetime
 ) -> None:
     await conn.execute(
         "INSERT INTO write_log (request_id, method, path, status, actor_kind, actor_subject,"
@@ -140,10 +217,10 @@ async def _log_write(
         request.method,
         request.url.path,
         response.status_code,
-        None if actor is None else actor.kind,
-        None if actor is None else actor.subject,
-        None if actor is None else actor.agency,
-        None if actor is None else actor.city,
+        actor.kind,
+        actor.subject,
+        actor.agency,
+        actor.city,
         at,
     )
 
@@ -161,7 +238,7 @@ def _unit_of_work(request: Request) -> Unit:
             city=runtime.settings.city,
             person_ref_key=runtime.settings.person_ref_hmac_key(),
             issuer=runtime.issuer,
-            actor=actor_of(request),
+            actor=getattr(request.state, ACTOR_STATE, None),
             request_id=request_id_of(request),
         )
         setattr(request.state, _UNIT, unit)
@@ -175,4 +252,5 @@ UnitOfWork = Annotated[Unit, Depends(_unit_of_work)]
 def service_router(**options: Any) -> APIRouter:
     """An ``APIRouter`` whose routes each run in one unit of work (``options`` as for
     ``APIRouter``)."""
-    return APIRouter(route_class=UnitRoute, **options)
+    dependencies = [*options.pop("dependencies", ()), Depends(_BEARER)]
+    return APIRouter(route_class=UnitRoute, dependencies=dependencies, **options)

@@ -6,11 +6,9 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 import asyncpg
 import httpx
-from fastapi import Request
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.cities import City
@@ -23,10 +21,9 @@ from chengyu_fund_transfer.service import SERVICE
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.db import create_pool
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.migrations import apply_migrations, kit_migrations
 from chengyu_kit.testing.stand_in import StandInRuntime, stand_in_app, stand_in_settings
-from chengyu_kit.unit import Actor
-from chengyu_kit.web import ACTOR_STATE
 
 TODAY = date(2026, 10, 15)
 # Noon in China on TODAY.
@@ -60,17 +57,20 @@ class FundService:
     client: httpx.AsyncClient
     pool: asyncpg.Pool
     person_ref_key: str
+    provider: OidcProvider
 
 
 async def running_fund_service(
     database_url: str,
+    provider: OidcProvider,
     *,
     city: City = "cq",
     person_ref_key: str | None = None,
-    actor: Actor | None = None,
+    clerk: str = "clerk-1",
 ) -> AsyncIterator[FundService]:
-    """Yield a client of a fresh service on ``database_url`` (every request made by
-    ``actor``, as authentication would name it); close everything after."""
+    """Yield a client of a fresh service on ``database_url`` whose requests carry a token
+    of the clerk ``clerk`` (an opaque subject) of the service's agency in ``city`` from
+    ``provider``; close everything after."""
     key = person_ref_key or secrets.token_hex(32)
     pool = await migrated_pool(database_url)
     settings = stand_in_settings(
@@ -79,22 +79,21 @@ async def running_fund_service(
         agency="hpf",
         database_url=database_url,
         person_ref_key=key,
+        issuers=provider.issuers,
     )
     clock = FixedClock(NOW)
     runtime = StandInRuntime(pool, settings, clock, test_issuer(city, clock))
     app = stand_in_app(runtime, fund_router(default_policy_book()))
-    if actor is not None:
-        acting = actor
-
-        @app.middleware("http")
-        async def authenticated(request: Request, call_next: Any) -> Any:
-            setattr(request.state, ACTOR_STATE, acting)
-            return await call_next(request)
-
     transport = httpx.ASGITransport(app=app)
+    token = provider.token(
+        city, audience="fund-transfer", role="clerk", agency="hpf", subject=clerk
+    )
+    headers = {"Authorization": f"Bearer {token}"}
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://fund") as client:
-            yield FundService(client, pool, key)
+        async with httpx.AsyncClient(
+            transport=transport, headers=headers, base_url="http://fund"
+        ) as client:
+            yield FundService(client, pool, key, provider)
     finally:
         await pool.close()
 

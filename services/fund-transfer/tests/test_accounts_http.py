@@ -21,14 +21,15 @@ from fund_transfer_http import (
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_fund_transfer.service import SERVICE
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def service(database: str) -> AsyncIterator[FundService]:
-    async for running in running_fund_service(database):
+async def service(database: str, oidc_provider: OidcProvider) -> AsyncIterator[FundService]:
+    async for running in running_fund_service(database, oidc_provider):
         yield running
 
 
@@ -98,7 +99,9 @@ async def test_the_same_person_gets_the_same_person_ref_in_another_database(
     await postgres.ensure_database(name)
     # The other city's database, with the same inter-city key: the pseudonym must match.
     dsn = postgres.dsn(name)
-    async for other in running_fund_service(dsn, city="cd", person_ref_key=service.person_ref_key):
+    async for other in running_fund_service(
+        dsn, service.provider, city="cd", person_ref_key=service.person_ref_key
+    ):
         answer = await other.client.post(
             "/accounts",
             json={"resident_id": ALICE_ID.lower(), "name": "张三丰", "kind": "employee"},

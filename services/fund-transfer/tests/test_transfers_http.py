@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from fund_transfer_http import ALICE_ID, FundService, database_text, running_fund_service
 
-from chengyu_kit.unit import Actor
+from chengyu_kit.local.oidc import OidcProvider
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def chengdu(database: str) -> AsyncIterator[FundService]:
-    async for running in running_fund_service(database, city="cd"):
+async def chengdu(database: str, oidc_provider: OidcProvider) -> AsyncIterator[FundService]:
+    async for running in running_fund_service(database, oidc_provider, city="cd"):
         yield running
 
 
@@ -145,10 +145,11 @@ async def test_an_application_month_in_the_future_or_malformed_is_422(
 
 
 async def test_a_clerks_request_names_the_clerk_on_its_step_and_the_office_on_its_event(
-    database: str,
+    database: str, oidc_provider: OidcProvider
 ) -> None:
-    clerk = Actor(kind="clerk", subject="cd-clerk-07", agency="hpf", city="cd", token_issuer="idp")
-    async for chengdu in running_fund_service(database, city="cd", actor=clerk):
+    async for chengdu in running_fund_service(
+        database, oidc_provider, city="cd", clerk="cd-clerk-07"
+    ):
         answer = await chengdu.client.post(
             "/transfers",
             json={"resident_id": ALICE_ID, "name": "张三丰", "from_city": "cq"},

@@ -16,6 +16,7 @@ from chengyu_contracts.cities import City
 from chengyu_insurance_years.api import insurance_router
 from chengyu_insurance_years.policy import default_policy_book
 from chengyu_kit.clock import FixedClock
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.testing.stand_in import StandInRuntime, stand_in_app, stand_in_settings
 
 
@@ -26,13 +27,20 @@ class InsuranceService:
     client: httpx.AsyncClient
     pool: asyncpg.Pool
     person_ref_key: str
+    provider: OidcProvider
     runtime: StandInRuntime
 
 
 async def running_insurance_service(
-    database_url: str, *, city: City = "cq", person_ref_key: str | None = None
+    database_url: str,
+    provider: OidcProvider,
+    *,
+    city: City = "cq",
+    person_ref_key: str | None = None,
 ) -> AsyncIterator[InsuranceService]:
-    """Yield a client of a fresh service on ``database_url``; close everything after."""
+    """Yield a client of a fresh service on ``database_url`` whose requests carry a token
+    of a clerk of the service's agency in ``city`` from ``provider``; close everything
+    after."""
     key = person_ref_key or secrets.token_hex(32)
     pool = await migrated_pool(database_url)
     settings = stand_in_settings(
@@ -41,14 +49,19 @@ async def running_insurance_service(
         agency="mi",
         database_url=database_url,
         person_ref_key=key,
+        issuers=provider.issuers,
     )
     clock = FixedClock(NOW)
     runtime = StandInRuntime(pool, settings, clock, issuer_of(city, clock))
     app = stand_in_app(runtime, insurance_router(default_policy_book()))
     transport = httpx.ASGITransport(app=app)
+    token = provider.token(city, audience="insurance-years", role="clerk", agency="mi")
+    headers = {"Authorization": f"Bearer {token}"}
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://mi") as client:
-            yield InsuranceService(client, pool, key, runtime)
+        async with httpx.AsyncClient(
+            transport=transport, headers=headers, base_url="http://mi"
+        ) as client:
+            yield InsuranceService(client, pool, key, provider, runtime)
     finally:
         await pool.close()
 

@@ -24,6 +24,7 @@ from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_insurance_years.periods import ContributionPeriod
 from chengyu_insurance_years.service import SERVICE
 from chengyu_insurance_years.store import save_version
+from chengyu_kit.local.oidc import OidcProvider
 
 pytestmark = pytest.mark.integration
 
@@ -32,8 +33,8 @@ BAD_CHECK_DIGIT = ALICE[:17] + ("0" if ALICE[17] != "0" else "1")
 
 
 @pytest.fixture
-async def service(database: str) -> AsyncIterator[InsuranceService]:
-    async for running in running_insurance_service(database):
+async def service(database: str, oidc_provider: OidcProvider) -> AsyncIterator[InsuranceService]:
+    async for running in running_insurance_service(database, oidc_provider):
         yield running
 
 

@@ -6,7 +6,10 @@ Fixtures any service's tests may ask for:
 * ``database``: the DSN of a fresh, empty database on it for one test;
 * ``kafka_cluster`` / ``kafka``: a single-node KRaft Kafka for the session on free loopback
   ports (its bootstrap servers), so it never clashes with a running ``make up`` stack;
-* ``key_files``: signing keys of agencies ``/cq/test`` and ``/cd/test`` and their registry.
+* ``key_files``: signing keys of agencies ``/cq/test`` and ``/cd/test`` and their registry;
+* ``oidc_provider``: the local OpenID Connect provider (an issuer per city) for the session,
+  on a free loopback port; ``oidc_provider.token(city, audience=..., role=..., agency=...)``
+  asks it for a clerk's access token, ``oidc_provider.issuers`` gives the issuer URLs.
 
 Nothing is started until a test asks for a fixture; both servers stop when the session
 ends. The plugin also registers the ``integration`` marker, treats SIGTERM like Ctrl-C and
@@ -30,6 +33,7 @@ from chengyu_kit.testing.keys import KeyFiles, write_key_files
 if TYPE_CHECKING:
     # Imported where used: the plugin loads on every pytest run, also one needing neither.
     from chengyu_kit.local.kafka import KafkaCluster
+    from chengyu_kit.local.oidc import OidcProvider
     from chengyu_kit.local.postgres import LocalPostgres
 
 __all__ = [
@@ -37,6 +41,7 @@ __all__ = [
     "kafka",
     "kafka_cluster",
     "key_files",
+    "oidc_provider",
     "postgres",
     "pytest_collect_file",
     "pytest_configure",
@@ -114,3 +119,18 @@ def kafka(kafka_cluster: KafkaCluster) -> str:
 def key_files(tmp_path_factory: pytest.TempPathFactory) -> KeyFiles:
     """Keys for agencies /cq/test and /cd/test, written as the services read them."""
     return write_key_files(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]:
+    """The local OIDC provider (mock-oauth2-server on the JDK), an issuer per city, for the
+    whole session on a free loopback port; stopped after."""
+    from chengyu_kit.local.kafka import free_port_block
+    from chengyu_kit.local.oidc import OidcProvider, ensure_oidc_jars
+    from chengyu_kit.local.paths import find_project_root
+
+    jars = ensure_oidc_jars(find_project_root())
+    provider = OidcProvider(tmp_path_factory.mktemp("oidc"), free_port_block(1), jars=jars)
+    provider.start()
+    yield provider
+    provider.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,11 +26,13 @@ from chengyu_kit.clock import Clock, FixedClock
 from chengyu_kit.health import Readiness
 from chengyu_kit.http import add_platform_routes
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.service import Service
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing.keys import KeyFiles, write_key_files
+from chengyu_kit.web import install_token_verifier
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,17 @@ class StandInRuntime:
 
 
 def stand_in_settings(
-    city: str, *, service_name: str, agency: str, database_url: str, person_ref_key: str
+    city: str,
+    *,
+    service_name: str,
+    agency: str,
+    database_url: str,
+    person_ref_key: str,
+    issuers: Mapping[str, str],
 ) -> ServiceSettings:
-    """Settings of one service instance; the key files are never opened by a stand-in."""
+    """Settings of one service instance trusting the tokens of ``issuers`` (city -> issuer
+    URL: this city's and the others', e.g. ``oidc_provider.issuers``); the key files are
+    never opened by a stand-in."""
     return ServiceSettings(
         city=city,
         service_name=service_name,
@@ -55,14 +65,25 @@ def stand_in_settings(
         signing_key_file=Path("unused-signing-key.json"),
         key_registry_file=Path("unused-key-registry.json"),
         person_ref_key=person_ref_key,
+        **oidc_settings(city, issuers),
     )
 
 
+def oidc_settings(city: str, issuers: Mapping[str, str]) -> dict[str, Any]:
+    """The settings fields trusting ``issuers``: ``city``'s as its own, the rest as peers."""
+    return {
+        "oidc_issuer": issuers[city],
+        "oidc_peer_issuers": {c: url for c, url in issuers.items() if c != city},
+    }
+
+
 def stand_in_app(runtime: StandInRuntime, router: APIRouter) -> FastAPI:
-    """The platform routes plus ``router``, on the runtime's fixed clock."""
+    """The platform routes plus ``router``, on the runtime's fixed clock; its routes check
+    tokens as a service's do."""
     app = FastAPI(title=runtime.settings.source)
     app.state.runtime = runtime
     add_platform_routes(app, readiness=Readiness(), metrics=KitMetrics())
+    install_token_verifier(app, runtime.settings)
     app.include_router(router)
     return app
 
@@ -74,15 +95,29 @@ async def serve_without_bus(
     *,
     clock: Clock | None = None,
     policy: Any = None,
+    provider: OidcProvider | None = None,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
     """An HTTP client of ``service``'s real app for ``settings`` (its database migrated,
-    Kafka never contacted) and the runtime behind it; the pool is closed after."""
+    Kafka never contacted) and the runtime behind it; the pool is closed after. With a
+    ``provider`` (the ``oidc_provider`` fixture) the client sends the token of a clerk of
+    the service's agency in its city; without, no token (the routes answer 401)."""
     runtime = service.runtime(settings, clock=clock, policy=policy)
     app = runtime.http_app(title=settings.source, routers=service.routers(runtime.policy))
     await runtime.open_database()
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        headers: dict[str, str] = {}
+        if provider is not None:
+            token = provider.token(
+                settings.city,
+                audience=settings.token_audience,
+                role="clerk",
+                agency=settings.agency,
+            )
+            headers["Authorization"] = f"Bearer {token}"
+        async with httpx.AsyncClient(
+            transport=transport, headers=headers, base_url="http://service"
+        ) as client:
             yield client, runtime
     finally:
         await runtime.close_database()
@@ -94,12 +129,14 @@ def settings_for(
     *,
     database_url: str,
     key_folder: Path,
+    issuers: Mapping[str, str],
     person_ref_key: str | None = None,
     **extra: Any,
 ) -> ServiceSettings:
     """Settings of ``service``'s instance in ``city`` (its own settings class), signing with
     a test key of the service's agency in that city (written into ``key_folder`` unless
-    there); ``extra`` sets any other field."""
+    there), trusting the tokens of ``issuers`` (city -> issuer, e.g.
+    ``oidc_provider.issuers``); ``extra`` sets any other field."""
     keys = _agency_keys(key_folder, service.agency)
     return service.settings(
         city=city,
@@ -109,7 +146,7 @@ def settings_for(
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
         person_ref_key=person_ref_key or secrets.token_hex(32),
-        **extra,
+        **{**oidc_settings(city, issuers), **extra},
     )
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from chengyu_contracts.masking import mask_name
-from chengyu_kit.web import UnitOfWork, service_router
+from chengyu_kit.web import UnitOfWork, reads, service_router
 
 from . import usecases
 from .eligibility import Eligibility
@@ -255,6 +255,7 @@ def fund_router(policy_book: PolicyBook) -> APIRouter:
         return _transfer_view(await usecases.get_transfer(transfer_id, unit))
 
     @router.post("/loan-eligibility", tags=["loans"])
+    @reads  # an assessment: it looks, it changes nothing
     async def loan_eligibility(body: EligibilityBody, unit: UnitOfWork) -> EligibilityView:
         """Whether the person may take a provident-fund loan in this city, and the ceiling,
         counting deposits in both cities (互认互贷), with the rules and figures."""

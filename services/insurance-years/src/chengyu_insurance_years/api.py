@@ -18,7 +18,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from chengyu_contracts.cities import City
-from chengyu_kit.web import UnitOfWork, service_router
+from chengyu_kit.web import UnitOfWork, reads, service_router
 
 from . import usecases
 from .care_store import StoredAssessment
@@ -498,6 +498,7 @@ def _period_routes(router: APIRouter, book: PolicyBook) -> None:
 
 def _ledger_routes(router: APIRouter, book: PolicyBook) -> None:
     @router.post("/ledgers/lookup", tags=["ledger"])
+    @reads  # a lookup by resident ID in the body (kept out of URLs and logs)
     async def ledger_by_resident(body: ResidentBody, unit: UnitOfWork) -> LedgerView:
         """A person's ledger across both cities, by resident ID number."""
         return _ledger_view(await usecases.ledger_of_resident(body.resident_id, unit, book))
@@ -555,6 +556,7 @@ def _care_routes(router: APIRouter) -> None:
         return _assessment_view(await usecases.get_assessment(assessment_id, unit))
 
     @router.post("/care-recognitions/lookup", tags=["long-term care"])
+    @reads  # a lookup by resident ID in the body (kept out of URLs and logs)
     async def recognitions(body: ResidentBody, unit: UnitOfWork) -> RecognitionsView:
         """A person's assessments of both cities known here, with each recognition
         decision (recognised or refused, with the reason)."""
