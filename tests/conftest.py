@@ -23,7 +23,7 @@ from chengyu_kit.clock import Clock
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
-from chengyu_kit.testing import KeyFiles, create_topics
+from chengyu_kit.testing import KeyFiles, create_topics, settings_login
 from chengyu_kit.tracing import configure_tracing
 from tests.support.tally import (
     TALLY_MIGRATION,
@@ -56,7 +56,7 @@ def service_settings(
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
         person_ref_key=secrets.token_hex(32),
-        **extra,  # type: ignore[arg-type]
+        **{**settings_login(kafka), **extra},
     )
 
 
@@ -64,6 +64,8 @@ def service_env(settings: ServiceSettings, **extra: str) -> dict[str, str]:
     """The environment that makes a service process read exactly ``settings``."""
     env = dict(os.environ)
     for name, value in settings.model_dump().items():
+        if value is None:  # unset optional settings (no Kafka login) stay unset
+            continue
         secret = getattr(settings, name)
         env[name.upper()] = (
             secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(value)

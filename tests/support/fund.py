@@ -16,6 +16,7 @@ from chengyu_contracts.signing import KeyRegistry, SigningKey
 from chengyu_fund_transfer.service import SERVICE, FundSettings
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.testing import KeyFiles
+from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
@@ -119,7 +120,7 @@ def fund_settings(
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
         person_ref_key=person_ref_key,
-        **extra,  # type: ignore[arg-type]
+        **{**service_login(kafka, city, SERVICE.agency), **extra},
     )
 
 
