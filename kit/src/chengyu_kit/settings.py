@@ -95,7 +95,10 @@ def load_settings(settings_class: type[S], **overrides: object) -> S:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            name = "_".join(str(part) for part in item["loc"]).upper() or "?"
+            name = "_".join(str(part) for part in item["loc"]).upper()
+            if not name:  # a rule over several variables: its message names them
+                problems.append(str(item["msg"]).removeprefix("Value error, "))
+                continue
             reason = "is missing" if item["type"] == "missing" else f"is invalid: {item['msg']}"
             problems.append(f"environment variable {name} {reason}")
         raise SettingsError("; ".join(problems)) from None
