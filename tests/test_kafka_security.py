@@ -23,10 +23,15 @@ from aiokafka.errors import (
 )
 
 from chengyu_contracts.cities import CITIES
+from chengyu_kit.db import create_pool
+from chengyu_kit.health import Readiness
 from chengyu_kit.kafka_auth import KafkaCredentials, check_access, client_options
 from chengyu_kit.local.aio import run_sync
 from chengyu_kit.local.kafka import KafkaCluster
 from chengyu_kit.local.postgres import LocalPostgres
+from chengyu_kit.metrics import KitMetrics
+from chengyu_kit.migrations import apply_migrations, kit_migrations
+from chengyu_kit.relay import OutboxRelay
 from chengyu_kit.runtime import KafkaAccessError
 from chengyu_kit.testing import KeyFiles
 from chengyu_ops.acls import KafkaPrincipals
@@ -41,6 +46,7 @@ from tests.support.kafka_io import (
     publish_raw,
 )
 from tests.support.tally import tally_registry
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -257,3 +263,47 @@ async def test_a_service_with_a_wrong_password_says_so_in_one_line(
     assert runtime.readiness.report()["kafka"]["ready"] is False
     await asyncio.wait_for(runtime.close_database(), 10)
     assert wrong.read_text() not in caplog.text + line
+
+
+async def test_a_relay_denied_a_topic_names_the_write_acl_it_lacks(
+    secured: Secured, postgres: LocalPostgres
+) -> None:
+    name = f"denied_{uuid.uuid4().hex[:8]}"
+    await postgres.ensure_database(name)
+    pool = await create_pool(postgres.dsn(name))
+    try:
+        await apply_migrations(pool, kit_migrations())
+        await pool.execute(
+            "INSERT INTO outbox (topic, key, value, header_names, header_values, event_id)"
+            " VALUES ('fund.transfer', 't-1', '{}', '{}', '{}', $1)",
+            str(uuid.uuid4()),
+        )
+        readiness = Readiness()
+        relay = OutboxRelay(
+            postgres.dsn(name),
+            secured.bootstrap,
+            metrics=KitMetrics(),
+            readiness=readiness,
+            poll_interval=0.2,
+            credentials=secured.login("cq-mi"),
+        )
+        await relay.start()
+        try:
+            detail = await wait_for(
+                lambda: _relay_detail(readiness), lambda d: "lacks ACL" in d, timeout=30
+            )
+        finally:
+            await relay.stop(timeout=2)
+        assert detail == (
+            f"User:cq-mi lacks ACL WRITE on topic(s) fund.transfer at {secured.bootstrap}"
+        )
+        assert not readiness.ready
+        # nothing was written: the row waits in the outbox for the ACL (or a fix)
+        assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1
+    finally:
+        await pool.close()
+
+
+async def _relay_detail(readiness: Readiness) -> str:
+    state = readiness.components.get("relay")
+    return state.detail if state else ""
