@@ -19,6 +19,7 @@ from chengyu_kit.handling import EventHandler, EventHandlers
 from chengyu_kit.inbox import EventContext
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.testing import settings_login
 from tests.support.tally import (
     TALLY_MIGRATION,
     TALLY_TYPE,
@@ -144,6 +145,7 @@ def bench_runtime(
         person_ref_key=secrets.token_hex(32),
         consumer_max_batch=batch,
         verify_processes=verify_processes,
+        **settings_login(kafka),
     )
     return ServiceRuntime(settings, registry=registry, migrations=[TALLY_MIGRATION])
 

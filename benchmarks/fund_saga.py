@@ -47,6 +47,7 @@ from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.local.oidc import OidcProvider
+from chengyu_kit.testing import settings_login
 from chengyu_ops.topics import apply_topics, load_topic_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +118,7 @@ async def service(
         "SERVICE_NAME": "fund-transfer",
         "AGENCY": "hpf",
         "KAFKA_BOOTSTRAP": kafka,
+        **{key.upper(): str(value) for key, value in settings_login(kafka).items()},
         "DATABASE_URL": dsn,
         "HTTP_HOST": "127.0.0.1",
         "HTTP_PORT": str(port),
@@ -273,7 +275,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     total = steady_count + args.saturation
     async with kafka_and_postgres("chengyu-bench-fund-") as (folder, cluster, postgres):
         await apply_topics(
-            cluster.bootstrap_servers, load_topic_specs(ROOT / "deploy" / "topics.yaml")
+            cluster.bootstrap_servers,
+            load_topic_specs(ROOT / "deploy" / "topics.yaml"),
+            credentials=cluster.admin_credentials,
         )
         cq_key, cd_key, registry = write_keys(folder / "keys")
         ref_key = secrets.token_hex(32)

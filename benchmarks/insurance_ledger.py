@@ -52,12 +52,13 @@ from chengyu_insurance_years.api import insurance_router
 from chengyu_insurance_years.policy import default_policy_book
 from chengyu_insurance_years.service import SERVICE
 from chengyu_kit.issuer import EventIssuer
-from chengyu_kit.local.kafka import kafka_version
+from chengyu_kit.local.kafka import admin_credentials_for, kafka_version
 from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.logs import configure_logging
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
+from chengyu_kit.testing import kafka_options, settings_login
 from chengyu_kit.tracing import configure_tracing
 from chengyu_kit.unit import Unit
 from chengyu_ops.topics import apply_topics, load_topic_specs
@@ -115,6 +116,7 @@ async def preload(kafka: str, keys: BenchKeys, events: Sequence[ContributionYear
     }
     producer = AIOKafkaProducer(
         bootstrap_servers=kafka,
+        **kafka_options(kafka),
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
@@ -162,6 +164,7 @@ def settings_for(
         verify_processes=verify_processes,
         oidc_issuer=issuers["cd"],
         oidc_peer_issuers={c: url for c, url in issuers.items() if c != "cd"},
+        **settings_login(kafka),
     )
 
 
@@ -367,7 +370,11 @@ async def _run_all(
     provider: OidcProvider,
 ) -> dict[str, Any]:
     keys = make_keys(folder / "keys")
-    await apply_topics(kafka, load_topic_specs(ROOT / "deploy" / "topics.yaml"))
+    await apply_topics(
+        kafka,
+        load_topic_specs(ROOT / "deploy" / "topics.yaml"),
+        credentials=admin_credentials_for(kafka),
+    )
     events = accrual_events(args.people)
     print(f"pre-loading {len(events)} signed accrual events ({args.people} people) ...")
     preload_seconds = await preload(kafka, keys, events)

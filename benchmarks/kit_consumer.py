@@ -8,7 +8,9 @@ and a fresh database:
 1. ``bare``: an aiokafka consumer reading to the end (no database, no verification);
 2. ``loop``: a hand-written aiokafka + asyncpg loop doing the kit's work per event;
 3. ``kit``: the kit's ``ServiceRuntime`` consumer (relay off, then relay on);
-4. ``latency``: outbox insert in one service to applied effect in another, at a fixed rate.
+4. ``latency``: outbox insert in one service to applied effect in another, at a fixed rate;
+5. ``kit-plaintext``: the kit's consumer again on a second, plaintext broker without ACLs,
+   against ``kit`` on the (default) SASL/SCRAM broker with ACLs: what authentication costs.
 
 Results are printed and written to ``benchmarks/results/kit_consumer.json``; see
 ``benchmarks/README.md`` for what each figure means.
@@ -20,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import dataclasses
 import functools
 import io
 import logging
@@ -66,12 +69,13 @@ from chengyu_kit import inbox as kit_inbox
 from chengyu_kit.consumer import EventConsumer
 from chengyu_kit.inbox import EventContext, Inbox
 from chengyu_kit.issuer import EventIssuer
-from chengyu_kit.local.kafka import kafka_version
+from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars, free_port_block, kafka_version
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.logs import configure_logging
 from chengyu_kit.migrations import apply_migrations, kit_migrations
 from chengyu_kit.outbox import OUTBOX_CHANNEL
 from chengyu_kit.runtime import ServiceRuntime
+from chengyu_kit.testing import kafka_options
 from chengyu_kit.tracing import configure_tracing
 from tests.support.tally import request_increment
 
@@ -152,7 +156,7 @@ class Throughput:
 
 
 async def create_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
     await admin.start()
     try:
         await admin.create_topics(
@@ -169,6 +173,7 @@ async def preload(bench: Bench, keys: int) -> float:
     )
     producer = AIOKafkaProducer(
         bootstrap_servers=bench.kafka,
+        **kafka_options(bench.kafka),
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
@@ -198,6 +203,7 @@ def _new_consumer(bench: Bench, group: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         bench.topic,
         bootstrap_servers=bench.kafka,
+        **kafka_options(bench.kafka),
         group_id=group,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -884,6 +890,13 @@ async def _run_all(
         "3/2 >= 0.6": kit / loop >= 0.6,
         "kit >= 5000 events/s (best kit configuration)": best >= 5000,
     }
+    if not args.skip_plaintext:
+        print("measuring kit-plaintext (a second, plaintext broker) ...", flush=True)
+        plain = await run_on_plaintext(bench, folder, args.partitions, args.keys)
+        results["kit-plaintext"] = plain
+        report["throughput"].append(plain.as_json())
+        print(f"  {plain.rate:,.0f} events/s", flush=True)
+        report["ratios"]["kit on SASL/SCRAM+ACLs / kit on plaintext"] = kit / plain.rate
     if not args.skip_latency:
         rates = [float(r) for r in args.rates.split(",") if r.strip()]
         print(f"measuring latency at {rates} events/s, {args.duration} s each ...", flush=True)
@@ -900,6 +913,28 @@ async def _run_all(
     return report
 
 
+async def run_on_plaintext(bench: Bench, folder: Path, partitions: int, keys: int) -> Throughput:
+    """``kit`` (emit, relay off) on a plaintext broker of its own with the same events."""
+    cluster = KafkaCluster(
+        folder / "kafka-plaintext", port=free_port_block(2), jars=ensure_kafka_jars(ROOT),
+        secure=False,
+    )  # fmt: skip
+    await asyncio.to_thread(cluster.start)
+    try:
+        plain = dataclasses.replace(bench, kafka=cluster.bootstrap_servers)
+        await create_topics(
+            plain.kafka,
+            [plain.topic, plain.registry.spec_for_model(TallyApplied).topic],
+            partitions,
+        )
+        await preload(plain, keys)
+        result = await run_kit(plain, emit=True, relay=False)
+    finally:
+        await asyncio.to_thread(cluster.stop)
+    result.name += ", plaintext broker"
+    return result
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=30_000, help="pre-loaded events")
@@ -911,6 +946,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=float, default=20.0, help="latency: seconds")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument(
+        "--skip-plaintext", action="store_true", help="no kit run on a plaintext broker"
+    )
     parser.add_argument("--skip-relay", action="store_true", help="no relay-on kit run")
     parser.add_argument("--skip-no-emit", action="store_true", help="no verify-only runs")
     parser.add_argument(

@@ -25,7 +25,7 @@ from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
-from chengyu_kit.testing import KeyFiles, create_topics
+from chengyu_kit.testing import KeyFiles, create_topics, settings_login
 from chengyu_kit.tracing import configure_tracing
 from tests.support.identity import oidc_fields, use_provider
 from tests.support.tally import (
@@ -66,7 +66,7 @@ def service_settings(
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
         person_ref_key=secrets.token_hex(32),
-        **{**oidc_fields(city), **extra},
+        **{**oidc_fields(city), **settings_login(kafka), **extra},
     )
 
 

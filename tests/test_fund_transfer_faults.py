@@ -43,6 +43,7 @@ from chengyu_contracts.cities import CITIES, City, other_city
 from chengyu_contracts.events.fund import ACCOUNT_TOPIC, TRANSFER_TOPIC
 from chengyu_contracts.registry import dead_letter_topic
 from chengyu_kit.local.postgres import LocalPostgres
+from chengyu_kit.testing import kafka_options
 from tests.support.fund import (
     TERMINAL,
     FundCity,
@@ -319,11 +320,17 @@ class Echo:
         consumer = AIOKafkaConsumer(
             *CONSUMED_TOPICS,
             bootstrap_servers=self.bootstrap,
+            **kafka_options(self.bootstrap),
             group_id=f"echo-{secrets.token_hex(4)}",
             auto_offset_reset="earliest",
             enable_auto_commit=False,
         )
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=5)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            acks="all",
+            linger_ms=5,
+            **kafka_options(self.bootstrap),
+        )
         await consumer.start()
         await producer.start()
         originals: set[bytes] = set()
@@ -359,7 +366,9 @@ class Echo:
 async def publish_again(bootstrap: str, topic: str, records: Sequence[ConsumerRecord]) -> None:
     """Publish the records' exact key, value and headers to ``topic`` (to the partition
     of their key, behind the originals), without waiting for each acknowledgement."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, **kafka_options(bootstrap)
+    )
     await producer.start()
     try:
         sent = [
@@ -435,8 +444,12 @@ async def topic_partitions(
 async def bus_state(cities: TwoCities) -> BusState:
     """End offsets of the consumed topics, how far each city's consumer group committed,
     and the outboxes' backlog (read in that order)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=cities.bootstrap)
-    admin = AIOKafkaAdminClient(bootstrap_servers=cities.bootstrap)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=cities.bootstrap, **kafka_options(cities.bootstrap)
+    )
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=cities.bootstrap, **kafka_options(cities.bootstrap)
+    )
     await consumer.start()
     await admin.start()
     try:
@@ -635,8 +648,12 @@ async def assert_accounts_hold_their_deposits(
 async def assert_nothing_dead_lettered(cities: TwoCities) -> None:
     """No fund event was parked: the dead-letter topics are empty, no inbox holds a
     dead-lettered event, no process logged one."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=cities.bootstrap)
-    admin = AIOKafkaAdminClient(bootstrap_servers=cities.bootstrap)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=cities.bootstrap, **kafka_options(cities.bootstrap)
+    )
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=cities.bootstrap, **kafka_options(cities.bootstrap)
+    )
     await consumer.start()
     await admin.start()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 
 import pytest
@@ -11,9 +12,10 @@ import pytest
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.registry import Registry, dead_letter_topic
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.local.kafka import admin_credentials_for
 from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.settings import ServiceSettings
-from chengyu_kit.testing import KeyFiles
+from chengyu_kit.testing import KeyFiles, settings_login
 from chengyu_ops.cli_dlq import parked_entry, parked_records, redrive
 from chengyu_ops.cli_events import describe
 from chengyu_ops.reading import read_records
@@ -26,13 +28,19 @@ pytestmark = pytest.mark.integration
 
 
 async def run_cli(*args: str) -> tuple[int, str]:
-    """Run ``chengyu ARGS`` as a separate process; return exit code and stdout."""
+    """Run ``chengyu ARGS`` as a separate process; return exit code and stdout. With
+    ``--bootstrap B`` it logs in as B's admin (``KAFKA_USERNAME``/``KAFKA_PASSWORD_FILE``)."""
+    env = dict(os.environ)
+    if "--bootstrap" in args:
+        login = settings_login(args[args.index("--bootstrap") + 1])
+        env.update({key.upper(): str(value) for key, value in login.items()})
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "chengyu_ops.cli",
         *args,
         cwd=PROJECT_ROOT,
+        env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -67,7 +75,10 @@ async def test_an_event_parked_for_an_unknown_key_is_applied_after_the_key_is_di
     try:
         await publish_raw(kafka, tally_topic, [(event.key, event.value, event.headers)])
         parked = await wait_for(
-            lambda: parked_records(kafka, [dead_letter_topic(tally_topic)]), lambda r: len(r) == 1
+            lambda: parked_records(
+                kafka, [dead_letter_topic(tally_topic)], admin_credentials_for(kafka)
+            ),
+            lambda r: len(r) == 1,
         )
         assert parked_entry(parked[0])["reason"] == "unknown-key"
         assert await tally_of(runtime.pool, "t-new-key") is None
@@ -78,10 +89,12 @@ async def test_an_event_parked_for_an_unknown_key_is_applied_after_the_key_is_di
     fixed = tally_runtime(with_key_distributed(settings, new_key), tally_reg)
     await fixed.start()
     try:
-        await redrive(kafka, parked)
+        await redrive(kafka, parked, admin_credentials_for(kafka))
         assert await wait_for(lambda: tally_of(fixed.pool, "t-new-key"), bool) == (4, 1)
 
-        await redrive(kafka, parked)  # a second re-drive changes nothing
+        await redrive(
+            kafka, parked, admin_credentials_for(kafka)
+        )  # a second re-drive changes nothing
         await wait_for(lambda: _duplicates(fixed, tally_topic), lambda n: n >= 1)
         assert await tally_of(fixed.pool, "t-new-key") == (4, 1)
     finally:
@@ -93,7 +106,10 @@ async def test_dlq_list_shows_reason_and_origin(
 ) -> None:
     await publish_raw(kafka, tally_topic, [(b"k", b"{broken", [])])
     await wait_for(
-        lambda: parked_records(kafka, [dead_letter_topic(tally_topic)]), lambda r: len(r) == 1
+        lambda: parked_records(
+            kafka, [dead_letter_topic(tally_topic)], admin_credentials_for(kafka)
+        ),
+        lambda r: len(r) == 1,
     )
 
     code, output = await run_cli(
@@ -124,7 +140,13 @@ async def test_tail_shows_verified_events_and_says_why_others_are_rejected(
 
     lines = [
         describe(record, tally_reg, keys)
-        async for record in read_records(kafka, [tally_topic], from_beginning=True, follow=False)
+        async for record in read_records(
+            kafka,
+            [tally_topic],
+            from_beginning=True,
+            follow=False,
+            credentials=admin_credentials_for(kafka),
+        )
     ]
 
     assert [line["verified"] for line in lines] == [True, False]
@@ -163,7 +185,10 @@ async def test_later_events_of_a_parked_key_wait_and_are_applied_in_order_after_
             kafka, tally_topic, [(r.key, r.value, r.headers) for r in [first, *later, other]]
         )
         assert await wait_for(lambda: tally_of(runtime.pool, "t-free"), bool) == (5, 1)
-        parked = await wait_for(lambda: parked_records(kafka, [dlq]), lambda r: len(r) == 3)
+        parked = await wait_for(
+            lambda: parked_records(kafka, [dlq], admin_credentials_for(kafka)),
+            lambda r: len(r) == 3,
+        )
         assert [parked_entry(r)["reason"] for r in parked] == [
             "unknown-key",
             "key-held",
@@ -176,7 +201,9 @@ async def test_later_events_of_a_parked_key_wait_and_are_applied_in_order_after_
     fixed = tally_runtime(with_key_distributed(settings, new_key), tally_reg)
     await fixed.start()
     try:
-        await redrive(kafka, [r for r in parked if r.key == b"t-held"])
+        await redrive(
+            kafka, [r for r in parked if r.key == b"t-held"], admin_credentials_for(kafka)
+        )
         assert await wait_for(
             lambda: tally_of(fixed.pool, "t-held"), lambda t: t is not None and t[1] == 3
         ) == (6, 3)

@@ -12,7 +12,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from chengyu_contracts.registry import Registry
-from chengyu_kit.testing import KeyFiles
+from chengyu_kit.testing import KeyFiles, kafka_options
 from tests.conftest import (
     service_settings,
     start_service_process,
@@ -34,7 +34,7 @@ def free_port() -> int:
 
 async def committed_total(kafka: str, group: str) -> int:
     """Sum of the group's committed offsets over all partitions."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka, **kafka_options(kafka))
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(group)

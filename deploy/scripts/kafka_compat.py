@@ -2,6 +2,9 @@
 
 Usage: uv run python deploy/scripts/kafka_compat.py HOST:PORT
 
+On a secured broker set ``KAFKA_USERNAME`` and ``KAFKA_PASSWORD_FILE`` (the local stack's
+admin: ``admin`` and ``.chengyu/kafka/admin.password``); the check creates and deletes topics.
+
 Exercises what the platform relies on: the admin calls create_topics / describe_topics /
 describe_configs / alter_configs / list_consumer_group_offsets, an idempotent producer with
 acks=all, a consumer group with manual commits that resumes from the committed offset after a
@@ -11,12 +14,20 @@ restart, and a FastStream publish/subscribe round trip. Fails with the step on a
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import uuid
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from chengyu_kit.kafka_auth import KafkaCredentials, client_options
+
+_USER = os.environ.get("KAFKA_USERNAME")
+_PASSWORD_FILE = os.environ.get("KAFKA_PASSWORD_FILE")
+LOGIN = KafkaCredentials(_USER, Path(_PASSWORD_FILE)) if _USER and _PASSWORD_FILE else None
 
 
 def step(name: str) -> None:
@@ -53,7 +64,9 @@ async def check_admin(admin: AIOKafkaAdminClient, topic: str) -> None:
 async def check_produce_consume(admin: AIOKafkaAdminClient, bootstrap: str, topic: str) -> None:
     group = f"compat-group-{uuid.uuid4().hex[:8]}"
     step("idempotent producer, acks=all")
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", **client_options(LOGIN)
+    )
     await producer.start()
     try:
         for n in range(10):
@@ -65,6 +78,7 @@ async def check_produce_consume(admin: AIOKafkaAdminClient, bootstrap: str, topi
         return AIOKafkaConsumer(
             topic,
             bootstrap_servers=bootstrap,
+            **client_options(LOGIN),
             group_id=group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -103,7 +117,7 @@ async def check_faststream(admin: AIOKafkaAdminClient, bootstrap: str, topic: st
 
     step("FastStream publish/subscribe")
     await admin.create_topics([NewTopic(topic, 1, 1)])
-    broker = KafkaBroker(bootstrap)
+    broker = KafkaBroker(bootstrap, security=LOGIN.faststream_security() if LOGIN else None)
     received: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     @broker.subscriber(topic, group_id=f"{topic}-group", auto_offset_reset="earliest")
@@ -121,7 +135,7 @@ async def check_faststream(admin: AIOKafkaAdminClient, bootstrap: str, topic: st
 
 async def main(bootstrap: str) -> None:
     topic = f"compat.check-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(LOGIN))
     await admin.start()
     try:
         await check_admin(admin, topic)

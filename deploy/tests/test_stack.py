@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import textwrap
@@ -30,7 +31,7 @@ FAKE_SERVICE = textwrap.dedent(
 
     KEYS = (
         "CITY", "SERVICE_NAME", "AGENCY", "KAFKA_BOOTSTRAP", "DATABASE_URL", "HTTP_PORT",
-        "OIDC_ISSUER", "OIDC_PEER_ISSUERS",
+        "OIDC_ISSUER", "OIDC_PEER_ISSUERS", "KAFKA_USERNAME", "KAFKA_PASSWORD_FILE",
     )
 
     class Handler(BaseHTTPRequestHandler):
@@ -97,6 +98,11 @@ async def test_up_twice_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert json.loads(seen["OIDC_PEER_ISSUERS"]) == {"cd": stack.oidc.issuer("cd")}
         token = stack.oidc.token("cq", audience="fake-service", role="clerk", agency="test")
         assert token.count(".") == 2
+        # its agency's own principal, the password only as a file (0600)
+        assert seen["KAFKA_USERNAME"] == "cq-test"
+        password_file = Path(seen["KAFKA_PASSWORD_FILE"])
+        assert password_file.parent == home / "kafka-users"
+        assert _mode(password_file) == _mode(stack.kafka.admin_password_file) == 0o600
         conn = await asyncpg.connect(seen["DATABASE_URL"])  # its own database exists
         await conn.close()
         assert (home / "logs" / "fake-service-cq.log").exists()
@@ -119,7 +125,50 @@ async def test_up_twice_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert by_name["kafka"]["state"] == "running"
         assert by_name["postgres"]["state"] == "running"
         assert by_name["oidc"]["state"] == "running"
+
+        await asyncio.to_thread(
+            _acls_twice_and_no_password_in_logs, home, stack, [*lines, result.output]
+        )
     finally:
         new_stack().down(lines.append)
     assert all(pid is None or not pid_alive(pid) for pid in pids.values())
     assert {c.state for c in new_stack().status()} == {"stopped"}
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def _acls_twice_and_no_password_in_logs(home: Path, stack: Stack, lines: list[str]) -> None:
+    """`chengyu acls apply` twice (the second changes nothing), `events tail` as the reader,
+    then no generated password in any log of the stack or its services, nor in the output."""
+    runner = CliRunner()
+    # `chengyu acls apply` (the workspace's services) twice: the second changes nothing
+    env = {"CHENGYU_HOME": str(home)}
+    first = runner.invoke(app, ["acls", "apply"], env=env)
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["acls", "apply"], env=env)
+    assert second.exit_code == 0, second.output
+    assert second.output.strip().endswith(": unchanged"), second.output
+    assert len(second.output.strip().splitlines()) == 1, second.output
+    # `chengyu events tail` reads as the reader principal (nothing published yet)
+    tail = runner.invoke(app, ["events", "tail", "--no-follow", "--from-beginning"], env=env)
+    assert tail.exit_code == 0, tail.output
+    outputs = [*lines, first.output, second.output, tail.output]
+
+    # No generated password in any log of the stack or its services, nor in the output.
+    passwords = [stack.kafka.admin_password_file.read_text().strip()] + [
+        file.read_text().strip() for file in sorted((home / "kafka-users").iterdir())
+    ]
+    assert len(passwords) > 10
+    logs = [
+        path
+        for path in home.rglob("*")
+        if path.is_file() and (path.suffix in {".log", ".out"} or ".log." in path.name)
+    ]
+    assert any(p.name == "server.log" for p in logs) and any(
+        p.name == "fake-service-cq.log" for p in logs
+    )
+    texts = [p.read_text(errors="replace") for p in logs] + outputs
+    leaks = [pw[:4] + "..." for pw in passwords if any(pw in text for text in texts)]
+    assert leaks == []

@@ -123,9 +123,13 @@ async def test_apply_creates_then_reports_unchanged(broker: KafkaCluster) -> Non
     specs = parse_topic_specs(
         {"defaults": {"configs": {"retention.ms": -1}}, "topics": [{"name": name, "partitions": 2}]}
     )
-    first = await apply_topics(broker.bootstrap_servers, specs)
+    first = await apply_topics(
+        broker.bootstrap_servers, credentials=broker.admin_credentials, specs=specs
+    )
     assert [(c.topic, c.action) for c in first] == [(name, "created"), (f"{name}.dlq", "created")]
-    second = await apply_topics(broker.bootstrap_servers, specs)
+    second = await apply_topics(
+        broker.bootstrap_servers, credentials=broker.admin_credentials, specs=specs
+    )
     assert [c.action for c in second] == ["unchanged", "unchanged"]
 
 
@@ -133,29 +137,55 @@ async def test_apply_creates_then_reports_unchanged(broker: KafkaCluster) -> Non
 async def test_apply_updates_configs_and_adds_partitions(broker: KafkaCluster) -> None:
     name = f"test.changed-{uuid.uuid4().hex[:6]}"
     base = TopicSpec(name, 2, 1, {"retention.ms": "-1"})
-    assert [c.action for c in await apply_topics(broker.bootstrap_servers, [base])] == ["created"]
+    assert [
+        c.action
+        for c in await apply_topics(
+            broker.bootstrap_servers, credentials=broker.admin_credentials, specs=[base]
+        )
+    ] == ["created"]
 
     changed = TopicSpec(name, 2, 1, {"retention.ms": "-1", "segment.ms": "3600000"})
-    (update,) = await apply_topics(broker.bootstrap_servers, [changed])
+    (update,) = await apply_topics(
+        broker.bootstrap_servers, credentials=broker.admin_credentials, specs=[changed]
+    )
     assert update.action == "updated-config" and "segment.ms" in update.detail
 
     more = TopicSpec(name, 4, 1, changed.configs)
-    (added,) = await apply_topics(broker.bootstrap_servers, [more])
+    (added,) = await apply_topics(
+        broker.bootstrap_servers, credentials=broker.admin_credentials, specs=[more]
+    )
     assert (added.action, added.detail) == ("added-partitions", "2 -> 4")
 
     # Declared configs that are dropped later are kept (other overrides are untouched).
     kept = TopicSpec(name, 4, 1, {"retention.ms": "-1"})
-    assert [c.action for c in await apply_topics(broker.bootstrap_servers, [kept])] == ["unchanged"]
+    assert [
+        c.action
+        for c in await apply_topics(
+            broker.bootstrap_servers, credentials=broker.admin_credentials, specs=[kept]
+        )
+    ] == ["unchanged"]
 
 
 @pytest.mark.integration
 async def test_apply_reports_what_it_cannot_fix(broker: KafkaCluster) -> None:
     name = f"test.problem-{uuid.uuid4().hex[:6]}"
-    await apply_topics(broker.bootstrap_servers, [TopicSpec(name, 3, 1, {})])
-    changes = await apply_topics(broker.bootstrap_servers, [TopicSpec(name, 2, 3, {})])
+    await apply_topics(
+        broker.bootstrap_servers,
+        credentials=broker.admin_credentials,
+        specs=[TopicSpec(name, 3, 1, {})],
+    )
+    changes = await apply_topics(
+        broker.bootstrap_servers,
+        credentials=broker.admin_credentials,
+        specs=[TopicSpec(name, 2, 3, {})],
+    )
     assert [c.action for c in changes] == ["problem", "problem"]
     assert "replication factor is 1 but 3 is declared" in changes[0].detail
     assert "has 3 partitions but 2 are declared" in changes[1].detail
 
-    impossible = await apply_topics(broker.bootstrap_servers, [TopicSpec("test.rf-3", 1, 3, {})])
+    impossible = await apply_topics(
+        broker.bootstrap_servers,
+        credentials=broker.admin_credentials,
+        specs=[TopicSpec("test.rf-3", 1, 3, {})],
+    )
     assert impossible[0].action == "problem" and "cannot create" in impossible[0].detail

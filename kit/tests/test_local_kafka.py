@@ -9,9 +9,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from chengyu_kit.kafka_auth import client_options
 from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars, free_port_block, kafka_version
 from chengyu_kit.local.paths import find_project_root
 from chengyu_kit.local.processes import pid_alive
+from chengyu_kit.testing import kafka_options
 
 ROOT = find_project_root(Path(__file__))
 
@@ -36,17 +38,29 @@ def test_server_properties_for_three_nodes(tmp_path: Path) -> None:
     props = cluster._server_properties(1)
     assert "node.id=2" in props
     assert "controller.quorum.voters=1@127.0.0.1:40003,2@127.0.0.1:40004,3@127.0.0.1:40005" in props
-    assert "listeners=PLAINTEXT://127.0.0.1:40001,CONTROLLER://127.0.0.1:40004" in props
+    assert "listeners=CLIENT://127.0.0.1:40001,CONTROLLER://127.0.0.1:40004" in props
     assert "offsets.topic.replication.factor=3" in props
     assert "auto.create.topics.enable=false" in props
+    # secured: SCRAM for clients, PLAIN between controllers, ACLs with only the admin super
+    assert "listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT" in props
+    assert "sasl.mechanism.controller.protocol=PLAIN" in props
+    assert "allow.everyone.if.no.acl.found=false" in props
+    assert "super.users=User:admin\n" in props
     assert cluster.bootstrap_servers == "127.0.0.1:40000,127.0.0.1:40001,127.0.0.1:40002"
     assert not cluster.is_running()
+    assert cluster.admin_password_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_server_properties_of_a_plaintext_node(tmp_path: Path) -> None:
+    props = KafkaCluster(tmp_path, port=40000, secure=False)._server_properties(0)
+    assert "listeners=PLAINTEXT://127.0.0.1:40000,CONTROLLER://127.0.0.1:40001" in props
+    assert "sasl" not in props and "authorizer" not in props
 
 
 async def _create_topic(
     bootstrap: str, name: str, partitions: int, rf: int, **configs: str
 ) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
     await admin.start()
     try:
         response = await admin.create_topics(
@@ -59,7 +73,11 @@ async def _create_topic(
 
 async def _read_all(bootstrap: str, topic: str, expected: int) -> list[bytes]:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+        **kafka_options(bootstrap),
     )
     await consumer.start()
     values: list[bytes] = []
@@ -83,7 +101,10 @@ async def test_single_broker_keeps_data_and_reattaches(tmp_path: Path) -> None:
         assert cluster.bootstrap_servers == f"127.0.0.1:{port}"
         await _create_topic(cluster.bootstrap_servers, "test.kept", 1, 1)
         producer = AIOKafkaProducer(
-            bootstrap_servers=cluster.bootstrap_servers, enable_idempotence=True, acks="all"
+            bootstrap_servers=cluster.bootstrap_servers,
+            enable_idempotence=True,
+            acks="all",
+            **client_options(cluster.admin_credentials),
         )
         await producer.start()
         try:
@@ -134,6 +155,7 @@ async def test_three_nodes_survive_one_killed(tmp_path: Path) -> None:
         assert not pid_alive(pids[2])
         producer = AIOKafkaProducer(
             bootstrap_servers=cluster.bootstrap_servers,
+            **client_options(cluster.admin_credentials),
             enable_idempotence=True,
             acks="all",
             request_timeout_ms=30000,

@@ -17,6 +17,7 @@ from chengyu_fund_transfer.service import SERVICE, FundSettings
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.testing import KeyFiles
 from tests.support.identity import clerk_headers, oidc_fields
+from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
@@ -120,7 +121,7 @@ def fund_settings(
         signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
         key_registry_file=keys.registry,
         person_ref_key=person_ref_key,
-        **{**oidc_fields(city), **extra},
+        **{**oidc_fields(city), **service_login(kafka, city, SERVICE.agency), **extra},
     )
 
 

@@ -20,8 +20,9 @@ from chengyu_contracts.signing import SigningKey
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.settings import ServiceSettings
-from chengyu_kit.testing import KeyFiles
+from chengyu_kit.testing import KeyFiles, kafka_options
 from tests.support.identity import clerk_headers, oidc_fields
+from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import wait_for
 
@@ -72,6 +73,7 @@ def insurance_settings(
         key_registry_file=keys.registry,
         person_ref_key=person_ref_key,
         **oidc_fields(city),
+        **service_login(kafka, city, AGENCY),
     )
 
 
@@ -196,7 +198,9 @@ async def in_chunks(calls: Sequence[Callable[[], Awaitable[T]]], size: int = 16)
 async def publish_records(bootstrap: str, records: Sequence[OutgoingRecord]) -> None:
     """Publish outbox-shaped records as they are (key, value, headers), in order per
     partition, without waiting for each one."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **kafka_options(bootstrap)
+    )
     await producer.start()
     try:
         pending = [

@@ -3,14 +3,25 @@ bytes, reading a topic from the beginning."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
-from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars, free_port_block
+from chengyu_kit.local.kafka import (
+    KafkaCluster,
+    admin_credentials_for,
+    ensure_kafka_jars,
+    free_port_block,
+)
+from chengyu_kit.testing import kafka_options, settings_login
+from chengyu_ops.acls import AclChange, KafkaPrincipals, apply_acls, desired_rules, load_acls_file
+from chengyu_ops.keys import AGENCIES
+from chengyu_ops.services import discover_services
 from chengyu_ops.topics import apply_topics, load_topic_specs
 from tests.conftest import PROJECT_ROOT
 
@@ -21,7 +32,7 @@ async def publish_raw(
     records: Sequence[tuple[bytes | None, bytes, Sequence[tuple[str, bytes]]]],
 ) -> None:
     """Publish (key, value, headers) records in order, bypassing the outbox."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **kafka_options(bootstrap))
     await producer.start()
     try:
         for key, value, headers in records:
@@ -38,6 +49,7 @@ async def read_all(bootstrap: str, topic: str, *, idle_ms: int = 1500) -> list[C
         group_id=f"reader-{uuid.uuid4().hex}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **kafka_options(bootstrap),
     )
     await consumer.start()
     records: list[ConsumerRecord] = []
@@ -64,6 +76,52 @@ def fresh_kafka(folder: Path) -> Iterator[KafkaCluster]:
         cluster.stop()
 
 
+# The principals of the clusters the project's ACLs were applied to, by bootstrap servers.
+_PRINCIPALS: dict[str, KafkaPrincipals] = {}
+
+
+def apply_project_acls(bootstrap: str, principals: KafkaPrincipals) -> list[AclChange]:
+    """What ``chengyu acls apply`` does, on ``bootstrap`` with passwords in ``principals``:
+    the principals and ACLs of ``deploy/acls.yaml`` for the workspace's services."""
+    services = discover_services(PROJECT_ROOT)
+    names, rules = desired_rules(
+        load_acls_file(PROJECT_ROOT / "deploy" / "acls.yaml"),
+        load_topic_specs(PROJECT_ROOT / "deploy" / "topics.yaml"),
+        agencies={*AGENCIES, *(s.agency for s in services)},
+        services={(s.name, s.agency) for s in services},
+    )
+    new = principals.ensure(names)
+    changes = apply_acls(
+        bootstrap,
+        admin_credentials_for(bootstrap),
+        names,
+        rules,
+        principals,
+        new_passwords=new,
+    )
+    _PRINCIPALS[bootstrap] = principals
+    return changes
+
+
 async def apply_project_topics(bootstrap: str) -> None:
-    """Create the topics of ``deploy/topics.yaml`` on ``bootstrap``."""
-    await apply_topics(bootstrap, load_topic_specs(PROJECT_ROOT / "deploy" / "topics.yaml"))
+    """Create the topics of ``deploy/topics.yaml`` on ``bootstrap`` and, on a secured
+    cluster, the principals and ACLs of ``deploy/acls.yaml``: the services of a scenario
+    then run as their agency's principal, as on the stack (:func:`service_login`)."""
+    specs = load_topic_specs(PROJECT_ROOT / "deploy" / "topics.yaml")
+    admin = admin_credentials_for(bootstrap)
+    await apply_topics(bootstrap, specs, credentials=admin)
+    if admin is not None:
+        principals = KafkaPrincipals(admin.password_file.parent / "kafka-users")
+        changes = await asyncio.to_thread(apply_project_acls, bootstrap, principals)
+        problems = [c for c in changes if c.action == "problem"]
+        assert not problems, problems
+
+
+def service_login(bootstrap: str, city: str, agency: str) -> dict[str, Any]:
+    """``ServiceSettings`` login fields of ``<city>-<agency>`` where the project's ACLs were
+    applied (:func:`apply_project_topics`), else of the cluster's admin."""
+    principals = _PRINCIPALS.get(bootstrap)
+    if principals is None:
+        return settings_login(bootstrap)
+    login = principals.credentials(f"{city}-{agency}")
+    return {"kafka_username": login.username, "kafka_password_file": login.password_file}

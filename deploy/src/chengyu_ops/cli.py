@@ -11,6 +11,7 @@ from __future__ import annotations
 import typer
 
 from chengyu_ops import (
+    cli_acls,
     cli_contracts,
     cli_dlq,
     cli_events,
@@ -31,6 +32,7 @@ app = typer.Typer(
 # --- command groups (one module each) ------------------------------------------------------
 app.add_typer(cli_stack.app, name="stack")
 app.add_typer(cli_topics.app, name="topics")
+app.add_typer(cli_acls.app, name="acls")
 app.add_typer(cli_contracts.app, name="contracts")
 app.add_typer(cli_keys.app, name="keys")
 app.add_typer(cli_dlq.app, name="dlq")

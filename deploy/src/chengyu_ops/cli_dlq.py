@@ -10,8 +10,10 @@ import typer
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from chengyu_kit import dead_letter
+from chengyu_kit.kafka_auth import KafkaCredentials, client_options
+from chengyu_kit.local.kafka import ADMIN
+from chengyu_ops.cli_login import Bootstrap, PasswordFile, User, login_or_exit
 from chengyu_ops.reading import list_topics, read_records
-from chengyu_ops.stack import bootstrap_or_local
 
 app = typer.Typer(help="Dead-lettered events.", no_args_is_help=True)
 
@@ -39,22 +41,36 @@ def parked_entry(record: ConsumerRecord) -> dict[str, Any]:
     }
 
 
-async def parked_records(bootstrap: str, topics: list[str]) -> list[ConsumerRecord]:
+async def parked_records(
+    bootstrap: str, topics: list[str], credentials: KafkaCredentials | None = None
+) -> list[ConsumerRecord]:
     """Every record of the given dead-letter topics (all ``*.dlq`` topics if none)."""
-    chosen = topics or [t for t in await list_topics(bootstrap) if t.endswith(".dlq")]
+    chosen = topics or [t for t in await list_topics(bootstrap, credentials) if t.endswith(".dlq")]
     if not chosen:
         return []
     return [
         record
         async for record in read_records(
-            bootstrap, chosen, from_beginning=True, follow=False, idle_seconds=1.5
+            bootstrap,
+            chosen,
+            from_beginning=True,
+            follow=False,
+            idle_seconds=1.5,
+            credentials=credentials,
         )
     ]
 
 
-async def redrive(bootstrap: str, records: list[ConsumerRecord]) -> list[str]:
+async def redrive(
+    bootstrap: str, records: list[ConsumerRecord], credentials: KafkaCredentials | None = None
+) -> list[str]:
     """Publish parked records back to their original topics; return where each went."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        **client_options(credentials),
+    )
     await producer.start()
     sent: list[str] = []
     try:
@@ -81,10 +97,14 @@ def list_command(
     ] = None,
     reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-    bootstrap: Annotated[str | None, typer.Option(envvar="KAFKA_BOOTSTRAP")] = None,
+    bootstrap: Bootstrap = None,
+    user: User = None,
+    password_file: PasswordFile = None,
 ) -> None:
-    """Show every dead-lettered event with its reason and origin."""
-    records = asyncio.run(parked_records(bootstrap_or_local(bootstrap), list(topic or [])))
+    """Show every dead-lettered event with its reason and origin (on the local stack, read
+    as the ``auditor`` principal: the only one that reads dead letters besides the admin)."""
+    login = login_or_exit(bootstrap, user, password_file, principal="auditor")
+    records = asyncio.run(parked_records(login.bootstrap, list(topic or []), login.credentials))
     entries = [parked_entry(r) for r in records]
     entries = [e for e in entries if reason is None or e["reason"] == reason]
     for entry in entries:
@@ -112,9 +132,13 @@ def redrive_command(
         str | None,
         typer.Option(help="Every parked event of this key (aggregate id), in order."),
     ] = None,
-    bootstrap: Annotated[str | None, typer.Option(envvar="KAFKA_BOOTSTRAP")] = None,
+    bootstrap: Bootstrap = None,
+    user: User = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """Send parked events back to their original topic; the consumer retries them once.
+    On the local stack it acts as the broker's admin (an operator's act: no agency's
+    principal may write another agency's topics).
 
     Events parked as ``key-held`` wait behind an earlier event of their key: re-drive a
     key's events together (``--key``) so they are applied in their original order.
@@ -125,8 +149,9 @@ def redrive_command(
             err=True,
         )
         raise typer.Exit(2)
-    servers = bootstrap_or_local(bootstrap)
-    records = asyncio.run(parked_records(servers, [topic]))
+    login = login_or_exit(bootstrap, user, password_file, principal=ADMIN)
+    servers = login.bootstrap
+    records = asyncio.run(parked_records(servers, [topic], login.credentials))
     chosen = [
         r
         for r in records
@@ -141,5 +166,5 @@ def redrive_command(
     if not chosen:
         typer.echo("error: no parked event matches", err=True)
         raise typer.Exit(1)
-    for line in asyncio.run(redrive(servers, chosen)):
+    for line in asyncio.run(redrive(servers, chosen, login.credentials)):
         typer.echo(f"re-driven {line}")

@@ -14,9 +14,10 @@ import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.decode import EventRejected, decode_event
 from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.registry import REGISTRY, Registry
+from chengyu_kit.kafka_auth import KafkaCredentials
+from chengyu_ops.cli_login import Bootstrap, PasswordFile, User, login_or_exit
 from chengyu_ops.paths import find_project_root, state_home
 from chengyu_ops.reading import list_topics, read_records
-from chengyu_ops.stack import bootstrap_or_local
 
 app = typer.Typer(help="Watch the events on the bus.", no_args_is_help=True)
 
@@ -72,14 +73,15 @@ async def _tail(
     from_beginning: bool,
     follow: bool,
     as_json: bool,
+    credentials: KafkaCredentials | None = None,
 ) -> int:
     if not topics:
-        topics = [t for t in await list_topics(bootstrap) if not t.endswith(".dlq")]
+        topics = [t for t in await list_topics(bootstrap, credentials) if not t.endswith(".dlq")]
     if not topics:
         typer.echo("no topics to tail", err=True)
         return 1
     async for record in read_records(
-        bootstrap, topics, from_beginning=from_beginning, follow=follow
+        bootstrap, topics, from_beginning=from_beginning, follow=follow, credentials=credentials
     ):
         line = describe(record, REGISTRY, keys)
         typer.echo(json.dumps(line, ensure_ascii=False) if as_json else render(line))
@@ -98,14 +100,16 @@ def tail_command(
     follow: Annotated[
         bool, typer.Option("--follow/--no-follow", help="Keep waiting for new events.")
     ] = True,
-    bootstrap: Annotated[
-        str | None, typer.Option(envvar="KAFKA_BOOTSTRAP", help="Kafka bootstrap servers.")
-    ] = None,
+    bootstrap: Bootstrap = None,
+    user: User = None,
+    password_file: PasswordFile = None,
     keys: Annotated[
         Path | None, typer.Option(envvar="KEY_REGISTRY_FILE", help="Public key registry file.")
     ] = None,
 ) -> None:
-    """Print each event with its signature verified; rejected records say why."""
+    """Print each event with its signature verified; rejected records say why.
+
+    On the local stack it reads as the read-only ``reader`` principal."""
     registry_file = keys or default_key_registry()
     if not registry_file.exists():
         typer.echo(
@@ -115,15 +119,17 @@ def tail_command(
         )
         raise typer.Exit(1)
     key_registry = KeyRegistry.from_json_file(registry_file)
+    login = login_or_exit(bootstrap, user, password_file, principal="reader")
     try:
         code = asyncio.run(
             _tail(
-                bootstrap_or_local(bootstrap),
+                login.bootstrap,
                 list(topic or []),
                 key_registry,
                 from_beginning=from_beginning,
                 follow=follow,
                 as_json=as_json,
+                credentials=login.credentials,
             )
         )
     except LookupError as error:

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
+from chengyu_kit.local.kafka import ADMIN
+from chengyu_ops.cli_login import Bootstrap, PasswordFile, User, login_or_exit
 from chengyu_ops.paths import find_project_root
-from chengyu_ops.stack import bootstrap_or_local
 from chengyu_ops.topics import TopicSpecError, apply_topics, load_topic_specs
 
 app = typer.Typer(help="Kafka topics as code.", no_args_is_help=True)
@@ -20,14 +21,9 @@ def apply_command(
     file: Annotated[
         Path | None, typer.Option("--file", "-f", help="Topic file (default deploy/topics.yaml).")
     ] = None,
-    bootstrap: Annotated[
-        str | None,
-        typer.Option(
-            "--bootstrap",
-            envvar="KAFKA_BOOTSTRAP",
-            help="Kafka bootstrap servers (default: the local stack's broker).",
-        ),
-    ] = None,
+    bootstrap: Bootstrap = None,
+    user: User = None,
+    password_file: PasswordFile = None,
     replication_factor: Annotated[
         int | None, typer.Option(help="Override every topic's replication factor.")
     ] = None,
@@ -35,7 +31,9 @@ def apply_command(
         int | None, typer.Option(help="Override every topic's min.insync.replicas.")
     ] = None,
 ) -> None:
-    """Create missing topics, alter configs, add partitions; exit 1 on any problem."""
+    """Create missing topics, alter configs, add partitions; exit 1 on any problem.
+
+    On the local stack it logs in as the broker's admin."""
     path = file if file is not None else find_project_root() / "deploy" / "topics.yaml"
     try:
         specs = load_topic_specs(
@@ -44,9 +42,10 @@ def apply_command(
     except TopicSpecError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
-    servers = bootstrap_or_local(bootstrap)
+    login = login_or_exit(bootstrap, user, password_file, principal=ADMIN)
+    servers = login.bootstrap
     try:
-        changes = asyncio.run(apply_topics(servers, specs))
+        changes = asyncio.run(apply_topics(servers, specs, credentials=login.credentials))
     except Exception as exc:
         typer.echo(
             f"error: cannot apply topics at {servers}: {type(exc).__name__}: {exc}", err=True

@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator, Sequence
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from chengyu_kit.kafka_auth import KafkaCredentials, client_options
 
-async def list_topics(bootstrap: str) -> list[str]:
-    """Names of the cluster's topics, internal ones excluded."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+
+async def list_topics(bootstrap: str, credentials: KafkaCredentials | None = None) -> list[str]:
+    """Names of the cluster's topics (those the principal may see), internal ones excluded."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(credentials))
     await admin.start()
     try:
         names = await admin.list_topics()
@@ -24,9 +26,12 @@ async def list_topics(bootstrap: str) -> list[str]:
     return sorted(name for name in names if not name.startswith("__"))
 
 
-async def topic_partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
-    """Every partition of ``topics``; unknown topics raise ``LookupError`` naming them."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def topic_partitions(
+    bootstrap: str, topics: Sequence[str], credentials: KafkaCredentials | None = None
+) -> list[TopicPartition]:
+    """Every partition of ``topics``; unknown topics raise ``LookupError`` naming them, and
+    so do topics the principal may not read (Kafka does not say which of the two it is)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(credentials))
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics))
@@ -42,7 +47,8 @@ async def topic_partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicP
             TopicPartition(topic["topic"], p["partition"]) for p in topic["partitions"]
         )
     if missing:
-        raise LookupError(f"no such topic: {', '.join(sorted(missing))}")
+        who = f" readable by User:{credentials.username}" if credentials else ""
+        raise LookupError(f"no such topic{who}: {', '.join(sorted(missing))}")
     return sorted(partitions)
 
 
@@ -53,11 +59,15 @@ async def read_records(
     from_beginning: bool,
     follow: bool,
     idle_seconds: float = 2.0,
+    credentials: KafkaCredentials | None = None,
 ) -> AsyncIterator[ConsumerRecord]:
     """Yield records of ``topics``; without ``follow``, stop once nothing arrived for a while."""
-    partitions = await topic_partitions(bootstrap, topics)
+    partitions = await topic_partitions(bootstrap, topics, credentials)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        **client_options(credentials),
     )
     await consumer.start()
     try:

@@ -24,17 +24,25 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
+from chengyu_kit.kafka_auth import KafkaCredentials
 from chengyu_kit.local import processes as _proc
 from chengyu_kit.local.aio import run_sync
-from chengyu_kit.local.kafka import KafkaCluster, ensure_kafka_jars
+from chengyu_kit.local.kafka import ADMIN, KafkaCluster, ensure_kafka_jars
 from chengyu_kit.local.oidc import OidcProvider, ensure_oidc_jars
 from chengyu_kit.local.postgres import LocalPostgres, ensure_database
-from chengyu_ops.keys import LocalKeys, ensure_local_keys
+from chengyu_ops.acls import (
+    AclChange,
+    KafkaPrincipals,
+    apply_acls,
+    desired_rules,
+    load_acls_file,
+)
+from chengyu_ops.keys import AGENCIES, LocalKeys, ensure_local_keys
 from chengyu_ops.paths import find_project_root, state_home
 from chengyu_ops.services import ServiceSpec, discover_services
 from chengyu_ops.topics import TopicChange, apply_topics, load_topic_specs
 
-__all__ = ["ComponentStatus", "Stack", "StackError"]
+__all__ = ["ComponentStatus", "KafkaLogin", "Stack", "StackError", "kafka_login"]
 
 KAFKA_PORT_ENV = "CHENGYU_KAFKA_PORT"
 DATABASE_URL_ENV = "DATABASE_URL"
@@ -127,6 +135,8 @@ class Stack:
             )
         )
         self.keys = LocalKeys(self.home / "keys")
+        self.acls_file = self.root / "deploy" / "acls.yaml"
+        self.principals = KafkaPrincipals(self.home / "kafka-users")
 
     # -- addresses -------------------------------------------------------------------------
 
@@ -196,8 +206,14 @@ class Stack:
         run_sync(lambda: self._ensure_databases(echo))
 
         specs = load_topic_specs(self.topics_file)
-        changes = run_sync(lambda: apply_topics(self.kafka.bootstrap_servers, specs))
+        changes = run_sync(
+            lambda: apply_topics(
+                self.kafka.bootstrap_servers, specs, credentials=self.kafka.admin_credentials
+            )
+        )
         self._report_topics(changes, echo)
+        if self.kafka.layout.secure:
+            self._report_acls(self.apply_acls(), echo)
 
         self._start_services(echo, timeout)
         return self.status()
@@ -224,6 +240,36 @@ class Stack:
                 f"{len(problems)} topic problem(s) in {self.topics_file}; fix them and rerun"
             )
 
+    def apply_acls(
+        self, bootstrap: str | None = None, admin: KafkaCredentials | None = None
+    ) -> list[AclChange]:
+        """Make the principals, their passwords (``.chengyu/kafka-users/``) and ACLs match
+        ``deploy/acls.yaml`` for the agencies known and those of the stack's services."""
+        acls = load_acls_file(self.acls_file)
+        specs = load_topic_specs(self.topics_file)
+        principals, rules = desired_rules(
+            acls,
+            specs,
+            agencies={*AGENCIES, *(spec.agency for spec in self.services)},
+            services={(spec.name, spec.agency) for spec in self.services},
+        )
+        new = self.principals.ensure(principals)
+        return apply_acls(
+            bootstrap or self.kafka.bootstrap_servers,
+            admin if bootstrap else self.kafka.admin_credentials,
+            principals,
+            rules,
+            self.principals,
+            new_passwords=new,
+        )
+
+    def _report_acls(self, changes: list[AclChange], echo: Echo) -> None:
+        for change in changes:
+            echo(f"acls: {change.subject}: {change.action} {change.detail}".rstrip())
+        problems = [change for change in changes if change.action == "problem"]
+        if problems:
+            raise StackError(f"{len(problems)} ACL problem(s) in {self.acls_file}; see above")
+
     def _service_env(self, spec: ServiceSpec) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
@@ -244,6 +290,10 @@ class Stack:
                 {city: url for city, url in self.oidc.issuers.items() if city != spec.city}
             ),
         )
+        if self.kafka.layout.secure:
+            # The agency's own principal in its city; the password stays in its file.
+            login = self.principals.credentials(f"{spec.city}-{spec.agency}")
+            env.update(KAFKA_USERNAME=login.username, KAFKA_PASSWORD_FILE=str(login.password_file))
         env.update(spec.env)
         return env
 
@@ -416,3 +466,45 @@ def _redact(dsn: str) -> str:
 def bootstrap_or_local(bootstrap: str | None) -> str:
     """``bootstrap`` if given, else the local stack's broker (for the ``chengyu`` tools)."""
     return bootstrap or Stack().kafka.bootstrap_servers
+
+
+@dataclass(frozen=True)
+class KafkaLogin:
+    """Where a ``chengyu`` tool connects and as whom."""
+
+    bootstrap: str
+    credentials: KafkaCredentials | None
+
+
+def kafka_login(
+    bootstrap: str | None,
+    username: str | None = None,
+    password_file: Path | None = None,
+    *,
+    principal: str = ADMIN,
+) -> KafkaLogin:
+    """The broker and principal of a ``chengyu`` tool.
+
+    ``username`` with ``password_file`` win; else, on the local stack (no ``bootstrap``),
+    the stack's ``principal`` (its admin, or a reader such as ``auditor`` for tools that
+    only read); else another cluster's bootstrap without login (plaintext).
+    """
+    if (username is None) != (password_file is None):
+        raise StackError(
+            "give both --user and --password-file (KAFKA_USERNAME and KAFKA_PASSWORD_FILE)"
+        )
+    explicit = (
+        KafkaCredentials(username, password_file)
+        if username is not None and password_file is not None
+        else None
+    )
+    if bootstrap:
+        return KafkaLogin(bootstrap, explicit)
+    stack = Stack()
+    if explicit is None and stack.kafka.layout.secure:
+        explicit = (
+            stack.kafka.admin_credentials
+            if principal == ADMIN
+            else stack.principals.credentials(principal)
+        )
+    return KafkaLogin(stack.kafka.bootstrap_servers, explicit)

@@ -31,6 +31,8 @@ from typing import Any, Literal
 
 import yaml
 
+from chengyu_kit.kafka_auth import KafkaCredentials, client_options
+
 __all__ = [
     "TopicChange",
     "TopicSpec",
@@ -265,6 +267,7 @@ async def apply_topics(
     specs: list[TopicSpec],
     *,
     timeout_ms: int = 30000,
+    credentials: KafkaCredentials | None = None,
 ) -> list[TopicChange]:
     """Make the cluster match `specs`; return what was done, topic by topic, in spec order.
 
@@ -275,7 +278,11 @@ async def apply_topics(
     """
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=timeout_ms)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers,
+        request_timeout_ms=timeout_ms,
+        **client_options(credentials),
+    )
     await admin.start()
     try:
         return await _apply(admin, specs, timeout_ms)

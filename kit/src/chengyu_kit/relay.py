@@ -23,6 +23,7 @@ from opentelemetry import trace
 
 from chengyu_kit.backoff import Backoff
 from chengyu_kit.health import Readiness
+from chengyu_kit.kafka_auth import KafkaCredentials, client_options
 from chengyu_kit.logs import get_logger
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.outbox import OUTBOX_CHANNEL
@@ -56,12 +57,14 @@ class OutboxRelay:
         batch_size: int = 1000,
         poll_interval: float = 1.0,
         keep_published: timedelta = timedelta(days=7),
+        credentials: KafkaCredentials | None = None,
     ) -> None:
         self._database_url = database_url
         self._bootstrap_servers = bootstrap_servers
         self._metrics = metrics
         self._readiness = readiness
         self._client_id = client_id
+        self._credentials = credentials
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._keep_published = keep_published
@@ -69,6 +72,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
         self._stopping = False
+        self._round_topics: set[str] = set()  # topics of the round being published
         self._tracer = tracer()
 
     def wake(self) -> None:
@@ -86,6 +90,7 @@ class OutboxRelay:
             linger_ms=2,
             max_batch_size=1024 * 1024,
             request_timeout_ms=30_000,
+            **client_options(self._credentials),
         )
         await self._producer.start()
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
@@ -122,8 +127,18 @@ class OutboxRelay:
                     break
                 delay = backoff.next_delay()
                 self._metrics.transient_faults.labels("relay").inc()
-                self._readiness.set("relay", False, f"retrying: {type(error).__name__}")
-                log.warning("relay fault, retrying", error=type(error).__name__, delay=delay)
+                if "TopicAuthorization" in type(error).__name__:
+                    # Kafka says only "not authorised": name the ACL this principal lacks.
+                    who = self._credentials.username if self._credentials else "ANONYMOUS"
+                    missing = (
+                        f"User:{who} lacks ACL WRITE on topic(s) "
+                        f"{', '.join(sorted(self._round_topics))} at {self._bootstrap_servers}"
+                    )
+                    self._readiness.set("relay", False, missing)
+                    log.error("relay denied by Kafka, retrying", missing_acl=missing, delay=delay)
+                else:
+                    self._readiness.set("relay", False, f"retrying: {type(error).__name__}")
+                    log.warning("relay fault, retrying", error=type(error).__name__, delay=delay)
                 await asyncio.sleep(delay)
             finally:
                 if conn is not None and not conn.is_closed():
@@ -164,6 +179,7 @@ class OutboxRelay:
         if not rows:
             return 0
         assert self._producer is not None
+        self._round_topics = {row["topic"] for row in rows}
         spans: list[trace.Span] = []
         futures = []
         try:

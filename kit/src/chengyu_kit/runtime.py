@@ -32,6 +32,7 @@ from chengyu_kit.health import Readiness
 from chengyu_kit.http import add_platform_routes
 from chengyu_kit.inbox import Handler, Inbox
 from chengyu_kit.issuer import EventIssuer
+from chengyu_kit.kafka_auth import check_access, describe_kafka_failure
 from chengyu_kit.logs import get_logger
 from chengyu_kit.metrics import KitMetrics
 from chengyu_kit.migrations import Migration, apply_migrations, kit_migrations
@@ -43,6 +44,10 @@ from chengyu_kit.web import install_token_verifier
 
 log = get_logger(__name__)
 _STOP_TIMEOUT = 40.0  # FastStream's graceful timeout (30 s) plus leaving the group
+
+
+class KafkaAccessError(RuntimeError):
+    """The service cannot log in to Kafka; the message is the one line that says why."""
 
 
 class ServiceRuntime:
@@ -71,8 +76,10 @@ class ServiceRuntime:
             clock=self.clock,
         )
         self._migrations = [*kit_migrations(), *migrations]
+        credentials = settings.kafka_credentials
         self.broker = KafkaBroker(
             settings.kafka_bootstrap,
+            security=credentials.faststream_security() if credentials else None,
             client_id=f"{settings.service_name}-{settings.city}",
             graceful_timeout=30.0,
             # FastStream's per-batch "Received/Processed" lines go through the JSON
@@ -87,6 +94,7 @@ class ServiceRuntime:
             readiness=self.readiness,
             client_id=f"{settings.service_name}-{settings.city}-relay",
             poll_interval=relay_poll_interval,
+            credentials=credentials,
         )
         self._crypto: CryptoPool | None = None
         self._pool: asyncpg.Pool | None = None
@@ -173,6 +181,7 @@ class ServiceRuntime:
             consumer.attach(self.broker)
             self.consumers.append(consumer)
         self._pending.clear()
+        await self._check_kafka_access()
         await self.relay.start()
         await self.broker.start()
         for task in self._periodic:
@@ -196,6 +205,32 @@ class ServiceRuntime:
         if self._crypto is not None:
             self._crypto.close()
         log.info("service stopped")
+
+    async def _check_kafka_access(self) -> None:
+        """Log in once and ask for what the consumers need, so that a wrong password or a
+        missing ACL is reported in one line naming principal, broker and ACL (aiokafka
+        itself says only "Unable to bootstrap", or fails inside a background task)."""
+        settings = self.settings
+        credentials = settings.kafka_credentials
+        try:
+            missing = await check_access(
+                settings.kafka_bootstrap,
+                credentials,
+                reads=sorted({topic for c in self.consumers for topic in c.topics}),
+                groups=sorted({c.group_id for c in self.consumers}),
+            )
+        except Exception as error:
+            line = describe_kafka_failure(error, credentials, settings.kafka_bootstrap)
+            self.readiness.set("kafka", False, line)
+            log.error(line)
+            raise KafkaAccessError(line) from None
+        if missing:
+            # Readiness stays red: the consumers cannot work until the ACLs are applied.
+            self.readiness.set("kafka", False, "; ".join(missing))
+            for line in missing:
+                log.error(line)
+        else:
+            self.readiness.set("kafka", True, "logged in")
 
     async def _purge_idempotency_keys(self) -> int:
         keep = timedelta(hours=self.settings.idempotency_key_hours)

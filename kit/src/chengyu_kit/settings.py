@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chengyu_contracts.cities import City
 from chengyu_contracts.person_ref import PersonRefKey
+from chengyu_kit.kafka_auth import KafkaCredentials
 
 
 class SettingsError(Exception):
@@ -29,6 +30,12 @@ class ServiceSettings(BaseSettings):
     service_name: str = Field(pattern=r"^[a-z0-9-]+$", description="e.g. fund-transfer")
     agency: str = Field(pattern=r"^[a-z0-9-]+$", description="issuing agency, e.g. hpf")
     kafka_bootstrap: str = "localhost:9092"
+    kafka_username: str | None = Field(
+        default=None, description="SASL/SCRAM-SHA-512 principal, e.g. cq-hpf; unset: plaintext"
+    )
+    kafka_password_file: Path | None = Field(
+        default=None, description="file holding that principal's password (never the value)"
+    )
     database_url: str = Field(description="asyncpg DSN of this service's own database")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
@@ -60,6 +67,19 @@ class ServiceSettings(BaseSettings):
         default_factory=dict,
         description='other cities\' issuers, JSON {"cd": "https://..."}: their auditors read',
     )
+
+    @model_validator(mode="after")
+    def _kafka_login_complete(self) -> ServiceSettings:
+        if (self.kafka_username is None) != (self.kafka_password_file is None):
+            raise ValueError("set both KAFKA_USERNAME and KAFKA_PASSWORD_FILE, or neither")
+        return self
+
+    @property
+    def kafka_credentials(self) -> KafkaCredentials | None:
+        """How this instance logs in to Kafka (None: a plaintext broker)."""
+        if self.kafka_username is None or self.kafka_password_file is None:
+            return None
+        return KafkaCredentials(self.kafka_username, self.kafka_password_file)
 
     @property
     def source(self) -> str:
@@ -95,7 +115,10 @@ def load_settings(settings_class: type[S], **overrides: object) -> S:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            name = "_".join(str(part) for part in item["loc"]).upper() or "?"
+            name = "_".join(str(part) for part in item["loc"]).upper()
+            if not name:  # a rule over several variables: its message names them
+                problems.append(str(item["msg"]).removeprefix("Value error, "))
+                continue
             reason = "is missing" if item["type"] == "missing" else f"is invalid: {item['msg']}"
             problems.append(f"environment variable {name} {reason}")
         raise SettingsError("; ".join(problems)) from None

@@ -5,6 +5,14 @@
 * :class:`KafkaCluster` formats, starts, stops and reattaches to 1 or more combined
   broker+controller nodes on loopback, tracked by pid files in its data folder.
 
+Secured by default: clients authenticate with SASL/SCRAM-SHA-512 on the client listener
+(SASL_PLAINTEXT: loopback only), the controllers with SASL/PLAIN (Kafka does not support
+SCRAM between controllers), ``StandardAuthorizer`` with ``allow.everyone.if.no.acl.found``
+false and the admin principal as the only super user. The admin's password is generated into
+``<data>/admin.password`` (0600) and its SCRAM credential is written when the storage is
+formatted; other principals and their ACLs are added through the admin API
+(``chengyu acls apply``). ``secure=False`` runs a plaintext cluster (benchmarks compare both).
+
 Run ``python -m chengyu_kit.local.kafka`` to fetch the jars and print their folder.
 """
 
@@ -26,17 +34,36 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from chengyu_kit.kafka_auth import MECHANISM, KafkaCredentials, client_options, write_password_file
 from chengyu_kit.local import processes as _proc
 from chengyu_kit.local.aio import run_sync
 from chengyu_kit.local.paths import find_project_root
 
 __all__ = [
+    "ADMIN",
     "KafkaCluster",
     "KafkaError",
+    "admin_credentials_for",
     "ensure_kafka_jars",
     "free_port_block",
     "kafka_version",
 ]
+
+#: The super user of every cluster this module runs.
+ADMIN = "admin"
+#: Admin credentials of the clusters started or attached in this process, by bootstrap
+#: servers: tests and tools that only know a bootstrap string find them here.
+_ADMINS: dict[str, KafkaCredentials | None] = {}
+
+
+def admin_credentials_for(bootstrap: str) -> KafkaCredentials | None:
+    """The admin credentials of a cluster this process started or attached to at
+    ``bootstrap`` (None for a plaintext one); KafkaError for an unknown bootstrap."""
+    try:
+        return _ADMINS[bootstrap]
+    except KeyError:
+        raise KafkaError(f"no Kafka cluster at {bootstrap} was started in this process") from None
+
 
 POM = Path("deploy") / "kafka" / "pom.xml"
 _MAVEN_NS = "{http://maven.apache.org/POM/4.0.0}"
@@ -144,11 +171,18 @@ def _port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-async def _probe(bootstrap: str, replication_factor: int, expected_nodes: int) -> str | None:
+async def _probe(
+    bootstrap: str,
+    replication_factor: int,
+    expected_nodes: int,
+    credentials: KafkaCredentials | None,
+) -> str | None:
     """None when the cluster shows all nodes and would accept a topic; else what is missing."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=5000, **client_options(credentials)
+    )
     try:
         await admin.start()
         cluster = await admin.describe_cluster()
@@ -181,6 +215,7 @@ class _Layout:
     host: str
     port: int
     controller_port: int
+    secure: bool = True
 
     def client_port(self, i: int) -> int:
         return self.port + i
@@ -252,6 +287,7 @@ class KafkaCluster:
         port: int = 9092,
         controller_port: int | None = None,
         jars: Path | None = None,
+        secure: bool = True,
     ) -> None:
         if brokers < 1:
             raise ValueError("brokers must be at least 1")
@@ -261,6 +297,7 @@ class KafkaCluster:
             host=host,
             port=port,
             controller_port=controller_port if controller_port is not None else port + brokers,
+            secure=secure,
         )
         self.jars = jars
         self.heap_opts: list[str] = ["-Xms256m", "-Xmx512m"]
@@ -278,6 +315,18 @@ class KafkaCluster:
         return ",".join(
             f"{self.layout.host}:{self.layout.client_port(i)}" for i in range(self.brokers)
         )
+
+    @property
+    def admin_password_file(self) -> Path:
+        """The admin's password (mode 0600), generated before the first format."""
+        return self.data_dir / "admin.password"
+
+    @property
+    def admin_credentials(self) -> KafkaCredentials | None:
+        """How the super user logs in (None on a plaintext cluster)."""
+        if not self.layout.secure:
+            return None
+        return KafkaCredentials(ADMIN, self.admin_password_file)
 
     def node_log(self, i: int) -> Path:
         """The broker log file of node `i`."""
@@ -301,14 +350,18 @@ class KafkaCluster:
         if not layout_file.is_file():
             return None
         raw = json.loads(layout_file.read_text())
-        return cls(
+        cluster = cls(
             Path(data_dir),
             brokers=int(raw["brokers"]),
             host=str(raw["host"]),
             port=int(raw["port"]),
             controller_port=int(raw["controller_port"]),
             jars=jars,
+            # Formatted before clusters were secured: plaintext, reported by _check_layout.
+            secure=bool(raw.get("secure", False)),
         )
+        _ADMINS[cluster.bootstrap_servers] = cluster.admin_credentials
+        return cluster
 
     # -- start / stop ----------------------------------------------------------------------
 
@@ -322,11 +375,14 @@ class KafkaCluster:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with _proc.file_lock(self.data_dir / ".lock"):
             self._check_layout()
+            _ADMINS[self.bootstrap_servers] = self.admin_credentials
             missing = [i for i in range(self.brokers) if self.node_pid(i) is None]
             self.started_now = bool(missing)
             if missing:
                 libs = self._libs()
                 cluster_id = self._cluster_id()
+                if self.layout.secure:
+                    write_password_file(self.admin_password_file)
                 for i in range(self.brokers):
                     self._write_node_files(i)
                 self._format(libs, cluster_id, missing)
@@ -368,7 +424,9 @@ class KafkaCluster:
         )
 
     def _probe_factory(self) -> Coroutine[Any, Any, str | None]:
-        return _probe(self.bootstrap_servers, min(3, self.brokers), self.brokers)
+        return _probe(
+            self.bootstrap_servers, min(3, self.brokers), self.brokers, self.admin_credentials
+        )
 
     def stop(self, timeout: float = 30) -> None:
         """Stop all nodes: SIGTERM together, wait, SIGKILL whatever is left. Data is kept."""
@@ -446,6 +504,13 @@ class KafkaCluster:
         current = asdict(self.layout)
         if layout_file.is_file():
             recorded = json.loads(layout_file.read_text())
+            if recorded.get("secure", False) != self.layout.secure:
+                raise KafkaError(
+                    f"{self.data_dir} holds a cluster formatted "
+                    f"{'with' if recorded.get('secure') else 'without'} SASL/ACLs; the SCRAM "
+                    f"admin is written at format time, so stop it and delete that folder "
+                    f"(its topics are lost) or use another data folder"
+                )
             if recorded.get("brokers") != self.brokers:
                 raise KafkaError(
                     f"{self.data_dir} holds a cluster of {recorded.get('brokers')} node(s), "
@@ -474,18 +539,19 @@ class KafkaCluster:
         replicas = min(3, n)
         min_isr = 2 if n >= 3 else 1
         voters = ",".join(f"{j + 1}@{lay.host}:{lay.controller(j)}" for j in range(n))
+        client = "CLIENT" if lay.secure else "PLAINTEXT"
         settings: dict[str, str | int] = {
             "process.roles": "broker,controller",
             "node.id": i + 1,
             "controller.quorum.voters": voters,
             "listeners": (
-                f"PLAINTEXT://{lay.host}:{lay.client_port(i)},"
+                f"{client}://{lay.host}:{lay.client_port(i)},"
                 f"CONTROLLER://{lay.host}:{lay.controller(i)}"
             ),
-            "advertised.listeners": f"PLAINTEXT://{lay.host}:{lay.client_port(i)}",
+            "advertised.listeners": f"{client}://{lay.host}:{lay.client_port(i)}",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
+            "inter.broker.listener.name": client,
             "log.dirs": str(self._node_dir(i) / "data"),
             "num.network.threads": 2,
             "num.io.threads": 4,
@@ -504,16 +570,49 @@ class KafkaCluster:
             "group.initial.rebalance.delay.ms": 0,
             "log.retention.check.interval.ms": 300000,
         }
+        if lay.secure:
+            settings.update(self._security_properties())
         lines = [f"# Written by chengyu_kit.local.kafka for node {i}; rewritten on every start."]
         lines += [f"{key}={value}" for key, value in settings.items()]
         return "\n".join(lines) + "\n"
+
+    def _security_properties(self) -> dict[str, str | int]:
+        """SCRAM for clients and between brokers, PLAIN between controllers, ACLs enforced."""
+        write_password_file(self.admin_password_file)  # once, before the first format
+        password = KafkaCredentials(ADMIN, self.admin_password_file).password()
+        scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
+        plain = "org.apache.kafka.common.security.plain.PlainLoginModule"
+        return {
+            "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+            "sasl.enabled.mechanisms": MECHANISM,
+            "sasl.mechanism.inter.broker.protocol": MECHANISM,
+            "listener.name.client.sasl.enabled.mechanisms": MECHANISM,
+            "listener.name.client.scram-sha-512.sasl.jaas.config": (
+                f'{scram} required username="{ADMIN}" password="{password}";'
+            ),
+            # Kafka does not support SCRAM between controllers: PLAIN, with the admin as the
+            # only user, so that controllers and brokers act as the one super user.
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.controller.plain.sasl.jaas.config": (
+                f'{plain} required username="{ADMIN}" password="{password}" '
+                f'user_{ADMIN}="{password}";'
+            ),
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "allow.everyone.if.no.acl.found": "false",
+            "super.users": f"User:{ADMIN}",
+        }
 
     def _write_node_files(self, i: int) -> None:
         node_dir = self._node_dir(i)
         logs = self.data_dir / "logs" / f"node-{i}"
         (node_dir / "data").mkdir(parents=True, exist_ok=True)
         logs.mkdir(parents=True, exist_ok=True)
-        self._props_file(i).write_text(self._server_properties(i))
+        # The properties hold the admin's password (JAAS): owner only.
+        props = self._props_file(i)
+        props.touch(mode=0o600, exist_ok=True)
+        props.chmod(0o600)
+        props.write_text(self._server_properties(i))
         (node_dir / "log4j2.properties").write_text(_LOG4J2.format(node_id=i + 1, logs=logs))
 
     def _java(self) -> str:
@@ -543,14 +642,23 @@ class KafkaCluster:
         todo = [i for i in nodes if not (self._node_dir(i) / "data" / "meta.properties").exists()]
         procs: list[tuple[int, subprocess.Popen[str]]] = []
         for i in todo:
-            argv = [
-                *self._jvm_args(libs, i),
+            tool = [
                 "kafka.tools.StorageTool",
                 "format",
                 "--ignore-formatted",
                 f"--cluster-id={cluster_id}",
                 f"--config={self._props_file(i)}",
             ]
+            if self.layout.secure:
+                password = KafkaCredentials(ADMIN, self.admin_password_file).password()
+                tool += ["--add-scram", f"{MECHANISM}=[name={ADMIN},password={password}]"]
+            # The tool and its arguments go in a Java argument file (0600), so that the
+            # password is not on a command line that `ps` shows.
+            argfile = self._node_dir(i) / "format.args"
+            argfile.touch(mode=0o600, exist_ok=True)
+            argfile.chmod(0o600)
+            argfile.write_text(" ".join(f'"{arg}"' for arg in tool) + "\n")
+            argv = [*self._jvm_args(libs, i), f"@{argfile}"]
             procs.append(
                 (
                     i,
@@ -559,10 +667,16 @@ class KafkaCluster:
                     ),
                 )
             )
-        for i, proc in procs:
-            output, _ = proc.communicate(timeout=120)
-            if proc.returncode != 0:
-                raise KafkaError(f"formatting KRaft storage of node {i} failed:\n{output}")
+        try:
+            for i, proc in procs:
+                output, _ = proc.communicate(timeout=120)
+                if proc.returncode != 0:
+                    raise KafkaError(
+                        f"formatting KRaft storage of node {i} failed:\n{_without_scram(output)}"
+                    )
+        finally:
+            for i in todo:
+                (self._node_dir(i) / "format.args").unlink(missing_ok=True)
 
     def _check_ports_free(self, i: int) -> None:
         for port in (self.layout.client_port(i), self.layout.controller(i)):
@@ -580,6 +694,15 @@ class KafkaCluster:
             pid_file=self._pid_file(i),
             cwd=self._node_dir(i),
         )
+
+
+def _without_scram(output: str) -> str:
+    """The storage tool's output without its SCRAM lines: it prints the credentials' salts
+    and salted passwords, which must not reach an error message or a log."""
+    return "\n".join(
+        line if "scram" not in line.lower() else "[a line about SCRAM credentials withheld]"
+        for line in output.splitlines()
+    )
 
 
 def _main() -> None:
