@@ -127,7 +127,7 @@ async def test_up_twice_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert by_name["oidc"]["state"] == "running"
 
         await asyncio.to_thread(
-            _acls_twice_and_no_password_in_logs, home, stack, [*lines, result.output]
+            _acls_twice_and_no_secret_in_logs, home, stack, [*lines, result.output], token
         )
     finally:
         new_stack().down(lines.append)
@@ -139,9 +139,12 @@ def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
 
 
-def _acls_twice_and_no_password_in_logs(home: Path, stack: Stack, lines: list[str]) -> None:
+def _acls_twice_and_no_secret_in_logs(
+    home: Path, stack: Stack, lines: list[str], token: str
+) -> None:
     """`chengyu acls apply` twice (the second changes nothing), `events tail` as the reader,
-    then no generated password in any log of the stack or its services, nor in the output."""
+    then no generated password and not the clerk's token in any log of the stack (Kafka,
+    the identity provider) or its services, nor in the output."""
     runner = CliRunner()
     # `chengyu acls apply` (the workspace's services) twice: the second changes nothing
     env = {"CHENGYU_HOME": str(home)}
@@ -161,6 +164,8 @@ def _acls_twice_and_no_password_in_logs(home: Path, stack: Stack, lines: list[st
         file.read_text().strip() for file in sorted((home / "kafka-users").iterdir())
     ]
     assert len(passwords) > 10
+    # The token's signature part: unique to this token, and what a leak would contain.
+    passwords.append(token.rsplit(".", 1)[1])
     logs = [
         path
         for path in home.rglob("*")
