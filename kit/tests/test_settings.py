@@ -72,6 +72,7 @@ def test_a_kafka_login_needs_both_the_username_and_the_password_file(
         "SIGNING_KEY_FILE": "k.json",
         "KEY_REGISTRY_FILE": "r.json",
         "PERSON_REF_KEY": "00",
+        "OIDC_ISSUER": "https://id.cq.example/realm",
         "KAFKA_USERNAME": "cq-hpf",
     }.items():
         monkeypatch.setenv(name, value)
@@ -93,6 +94,7 @@ def test_kafka_credentials_are_read_from_the_file_and_never_shown(tmp_path: Path
         signing_key_file="k.json",
         key_registry_file="r.json",
         person_ref_key="00",
+        oidc_issuer="https://id.cq.example/realm",
         kafka_username="cq-hpf",
         kafka_password_file=secret,
     )
