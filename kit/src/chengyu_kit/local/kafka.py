@@ -28,7 +28,6 @@ import socket
 import subprocess
 import time
 import uuid
-import xml.etree.ElementTree as ET
 from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any
 from chengyu_kit.kafka_auth import MECHANISM, KafkaCredentials, client_options, write_password_file
 from chengyu_kit.local import processes as _proc
 from chengyu_kit.local.aio import run_sync
+from chengyu_kit.local.maven import JarFetchError, ensure_jars, pom_property
 from chengyu_kit.local.paths import find_project_root
 
 __all__ = [
@@ -66,8 +66,6 @@ def admin_credentials_for(bootstrap: str) -> KafkaCredentials | None:
 
 
 POM = Path("deploy") / "kafka" / "pom.xml"
-_MAVEN_NS = "{http://maven.apache.org/POM/4.0.0}"
-_COMPLETE = ".complete"
 
 
 class KafkaError(RuntimeError):
@@ -80,12 +78,10 @@ class KafkaError(RuntimeError):
 
 def kafka_version(project_root: Path) -> str:
     """The Kafka version: the ``kafka.version`` property of ``deploy/kafka/pom.xml``."""
-    pom = project_root / POM
-    root = ET.parse(pom).getroot()
-    node = root.find(f"{_MAVEN_NS}properties/{_MAVEN_NS}kafka.version")
-    if node is None or not (node.text or "").strip():
-        raise KafkaError(f"{pom}: no <properties><kafka.version> found")
-    return (node.text or "").strip()
+    try:
+        return pom_property(project_root / POM, "kafka.version")
+    except JarFetchError as error:
+        raise KafkaError(str(error)) from None
 
 
 def _jars_dir(project_root: Path, version: str) -> Path:
@@ -93,49 +89,18 @@ def _jars_dir(project_root: Path, version: str) -> Path:
 
 
 def ensure_kafka_jars(project_root: Path) -> Path:
-    """Return the folder with all Kafka broker jars, running Maven first if it is incomplete.
-
-    Maven copies the dependencies of ``deploy/kafka/pom.xml`` into a temporary folder that is
-    renamed into place and marked complete only on success, so an interrupted fetch is simply
-    redone. Concurrent callers are serialised by a lock file.
-    """
+    """Return the folder with all Kafka broker jars, running Maven first if it is incomplete
+    (``deploy/kafka/pom.xml``'s dependencies; see :func:`chengyu_kit.local.maven.ensure_jars`)."""
     version = kafka_version(project_root)
-    libs = _jars_dir(project_root, version)
-    marker = libs.parent / _COMPLETE
-    if marker.is_file() and libs.is_dir():
-        return libs
-    with _proc.file_lock(libs.parent / ".lock"):
-        if marker.is_file() and libs.is_dir():
-            return libs
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise KafkaError(
-                "Maven (mvn) is not on PATH; it is needed once to fetch the Kafka jars"
-            )
-        partial = libs.parent / "libs.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        argv = [
-            mvn,
-            "-q",
-            "-B",
-            "-f",
-            str(project_root / POM),
-            "dependency:copy-dependencies",
-            f"-DoutputDirectory={partial}",
-        ]
-        result = subprocess.run(argv, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise KafkaError(
-                f"fetching Kafka {version} jars failed ({' '.join(argv)}):\n"
-                f"{result.stdout}\n{result.stderr}"
-            )
-        jars = sorted(p.name for p in partial.glob("*.jar"))
-        if not any(name.startswith(f"kafka_2.13-{version}") for name in jars):
-            raise KafkaError(f"Maven finished but {partial} has no kafka_2.13-{version}.jar")
-        shutil.rmtree(libs, ignore_errors=True)
-        partial.rename(libs)
-        marker.write_text("\n".join(jars) + "\n")
-    return libs
+    try:
+        return ensure_jars(
+            project_root / POM,
+            _jars_dir(project_root, version),
+            f"kafka_2.13-{version}",
+            f"Kafka {version} jars",
+        )
+    except JarFetchError as error:
+        raise KafkaError(str(error)) from None
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,9 +22,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -33,13 +31,12 @@ import httpx
 
 from chengyu_contracts.cities import CITIES
 from chengyu_kit.local import processes as _proc
+from chengyu_kit.local.maven import JarFetchError, ensure_jars, pom_property
 from chengyu_kit.local.paths import find_project_root
 
 __all__ = ["OidcError", "OidcProvider", "ensure_oidc_jars", "oidc_version"]
 
 POM = Path("deploy") / "oidc" / "pom.xml"
-_MAVEN_NS = "{http://maven.apache.org/POM/4.0.0}"
-_COMPLETE = ".complete"
 _MAIN = "no.nav.security.mock.oauth2.StandaloneMockOAuth2ServerKt"
 _PORT_FILE = "port"
 #: Lifetime of an ordinary token (s): long enough for a walk-through, short enough to expire.
@@ -57,51 +54,25 @@ class OidcError(RuntimeError):
 
 def oidc_version(project_root: Path) -> str:
     """The provider's version: the ``oidc.server.version`` property of its pom."""
-    pom = project_root / POM
-    node = ET.parse(pom).getroot().find(f"{_MAVEN_NS}properties/{_MAVEN_NS}oidc.server.version")
-    if node is None or not (node.text or "").strip():
-        raise OidcError(f"{pom}: no <properties><oidc.server.version> found")
-    return (node.text or "").strip()
+    try:
+        return pom_property(project_root / POM, "oidc.server.version")
+    except JarFetchError as error:
+        raise OidcError(str(error)) from None
 
 
 def ensure_oidc_jars(project_root: Path) -> Path:
-    """The folder with the provider's jars, running Maven first if it is incomplete (into a
-    temporary folder renamed into place on success; concurrent callers wait on a lock)."""
+    """The folder with the provider's jars, running Maven first if it is incomplete (see
+    :func:`chengyu_kit.local.maven.ensure_jars`)."""
     version = oidc_version(project_root)
-    libs = project_root / ".cache" / "oidc" / version / "libs"
-    marker = libs.parent / _COMPLETE
-    if marker.is_file() and libs.is_dir():
-        return libs
-    with _proc.file_lock(libs.parent / ".lock"):
-        if marker.is_file() and libs.is_dir():
-            return libs
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise OidcError("Maven (mvn) is not on PATH; it is needed once to fetch the jars")
-        partial = libs.parent / "libs.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        argv = [
-            mvn,
-            "-q",
-            "-B",
-            "-f",
-            str(project_root / POM),
-            "dependency:copy-dependencies",
-            f"-DoutputDirectory={partial}",
-        ]
-        result = subprocess.run(argv, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise OidcError(
-                f"fetching the OIDC provider's jars failed ({' '.join(argv)}):\n"
-                f"{result.stdout}\n{result.stderr}"
-            )
-        jars = sorted(p.name for p in partial.glob("*.jar"))
-        if not any(name.startswith(f"mock-oauth2-server-{version}") for name in jars):
-            raise OidcError(f"Maven finished but {partial} has no mock-oauth2-server-{version}.jar")
-        shutil.rmtree(libs, ignore_errors=True)
-        partial.rename(libs)
-        marker.write_text("\n".join(jars) + "\n")
-    return libs
+    try:
+        return ensure_jars(
+            project_root / POM,
+            project_root / ".cache" / "oidc" / version / "libs",
+            f"mock-oauth2-server-{version}",
+            "the OIDC provider's jars",
+        )
+    except JarFetchError as error:
+        raise OidcError(str(error)) from None
 
 
 def provider_config(cities: tuple[str, ...] = CITIES) -> dict[str, object]:
