@@ -41,7 +41,7 @@ from chengyu_demo.cli_insurance import (
     insurance_summary_lines,
     run_insurance_demo,
 )
-from chengyu_demo.driver import DemoDriver, RetryPolicy
+from chengyu_demo.driver import DemoDriver, RetryPolicy, bearer
 from chengyu_demo.fund import generate_workload
 from chengyu_demo.insurance import generate_insurance_workload
 from chengyu_demo.stack import (
@@ -356,11 +356,6 @@ class _Driver(DemoDriver):
             self.report.recorded_fen[city] = self.report.recorded_fen.get(city, 0) + amount
 
 
-def _bearer(token: str) -> dict[str, str]:
-    """A clerk's ``Authorization`` header (the token itself is never logged)."""
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def run_demo(
     workload: Workload,
     urls: dict[City, str],
@@ -374,8 +369,8 @@ async def run_demo(
     """Drive ``workload`` through the services at ``urls`` as a clerk of each city
     (``tokens``: a clerk's access token per city) and report what happened."""
     async with (
-        httpx.AsyncClient(base_url=urls["cq"], timeout=30, headers=_bearer(tokens["cq"])) as cq,
-        httpx.AsyncClient(base_url=urls["cd"], timeout=30, headers=_bearer(tokens["cd"])) as cd,
+        httpx.AsyncClient(base_url=urls["cq"], timeout=30, headers=bearer(tokens["cq"])) as cq,
+        httpx.AsyncClient(base_url=urls["cd"], timeout=30, headers=bearer(tokens["cd"])) as cd,
     ):
         clients: dict[City, httpx.AsyncClient] = {"cq": cq, "cd": cd}
         await _check_ready(clients)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from rich.progress import Progress, TaskID
 
-from chengyu_demo.driver import DemoDriver
+from chengyu_demo.driver import DemoDriver, bearer
 from chengyu_demo.stack import CITIES, City
 
 if TYPE_CHECKING:
@@ -501,11 +501,6 @@ class _Driver(DemoDriver):
             self.report.not_as_planned += 1
 
 
-def _bearer(token: str) -> dict[str, str]:
-    """A clerk's ``Authorization`` header (the token itself is never logged)."""
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def run_insurance_demo(
     workload: InsuranceWorkload,
     urls: dict[City, str],
@@ -523,8 +518,8 @@ async def run_insurance_demo(
     person's whole history (a later correction would only flag the decision for review).
     """
     async with (
-        httpx.AsyncClient(base_url=urls["cq"], timeout=30, headers=_bearer(tokens["cq"])) as cq,
-        httpx.AsyncClient(base_url=urls["cd"], timeout=30, headers=_bearer(tokens["cd"])) as cd,
+        httpx.AsyncClient(base_url=urls["cq"], timeout=30, headers=bearer(tokens["cq"])) as cq,
+        httpx.AsyncClient(base_url=urls["cd"], timeout=30, headers=bearer(tokens["cd"])) as cd,
     ):
         clients: dict[City, httpx.AsyncClient] = {"cq": cq, "cd": cd}
         await _check_ready(clients)

@@ -148,3 +148,8 @@ class DemoDriver:
             self.retries[city] += 1
             await asyncio.sleep(pause)
             pause = min(pause * 2, self.retry.max_pause)
+
+
+def bearer(token: str) -> dict[str, str]:
+    """A clerk's ``Authorization`` header (the token itself is never logged)."""
+    return {"Authorization": f"Bearer {token}"}
