@@ -38,17 +38,17 @@ from chengyu_kit.outbox import add_to_outbox
 class Actor:
     """Who acts in a unit: the authenticated caller (its role in ``kind``: ``clerk``,
     ``reader``, ``auditor``), from its token. ``subject`` is the token's ``sub`` at
-    ``token_issuer``; it is kept in this city's database and never leaves it."""
+    city's provider (a token's city is its issuer's); it is kept in this city's database and
+    never leaves it."""
 
     kind: str
     subject: str
     agency: str
     city: City
-    token_issuer: str = ""
 
     def reference(self, key: PersonRefKey) -> str:
         """The non-personal reference events carry (``city/agency/c<opaque>``)."""
-        return actor_reference(self.city, self.agency, self.token_issuer, self.subject, key)
+        return actor_reference(self.city, self.agency, self.subject, key)
 
 
 @dataclass

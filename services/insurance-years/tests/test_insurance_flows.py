@@ -93,7 +93,7 @@ async def test_each_city_shows_who_recorded_a_version_the_other_names_only_the_o
     cities: tuple[MedCity, MedCity, Bus],
 ) -> None:
     cq, cd, bus = cities
-    clerk = Actor(kind="clerk", subject="mi-clerk-12", agency="mi", city="cq", token_issuer="i")
+    clerk = Actor(kind="clerk", subject="mi-clerk-12", agency="mi", city="cq")
     command = usecases.RecordPeriod(ALICE, "2010-01", "2015-12", "actual")
     async with cq.unit(actor=clerk, request_id="req-period-1") as unit:
         recorded = await usecases.record_period(command, unit, cq.book)
