@@ -41,7 +41,7 @@ from chengyu_demo.cli_insurance import (
     insurance_summary_lines,
     run_insurance_demo,
 )
-from chengyu_demo.driver import DemoDriver, RetryPolicy, bearer
+from chengyu_demo.driver import DemoDriver, RetryPolicy, bearer, not_ready
 from chengyu_demo.fund import generate_workload
 from chengyu_demo.insurance import generate_insurance_workload
 from chengyu_demo.stack import (
@@ -373,7 +373,9 @@ async def run_demo(
         httpx.AsyncClient(base_url=urls["cd"], timeout=30, headers=bearer(tokens["cd"])) as cd,
     ):
         clients: dict[City, httpx.AsyncClient] = {"cq": cq, "cd": cd}
-        await _check_ready(clients)
+        problem = await not_ready(clients, "fund-transfer")
+        if problem is not None:
+            raise DemoError(problem)
         driver = _Driver(
             workload,
             clients,
@@ -391,19 +393,6 @@ async def run_demo(
             driver.report.retries = sum(driver.retries.values())
         driver.report.skipped_people = len(driver.skipped)
         return driver.report
-
-
-async def _check_ready(clients: dict[City, httpx.AsyncClient]) -> None:
-    for city, client in clients.items():
-        try:
-            answer = await client.get("/readyz")
-        except httpx.HTTPError:
-            answer = None
-        if answer is None or answer.status_code != 200:
-            raise DemoError(
-                f"the {city} fund-transfer service at {client.base_url} is not ready;"
-                " start the stack with `make up DEMO=0` (or `uv run chengyu stack up`)"
-            )
 
 
 # -- output ------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from rich.progress import Progress, TaskID
 
-from chengyu_demo.driver import DemoDriver, bearer
+from chengyu_demo.driver import DemoDriver, bearer, not_ready
 from chengyu_demo.stack import CITIES, City
 
 if TYPE_CHECKING:
@@ -522,7 +522,9 @@ async def run_insurance_demo(
         httpx.AsyncClient(base_url=urls["cd"], timeout=30, headers=bearer(tokens["cd"])) as cd,
     ):
         clients: dict[City, httpx.AsyncClient] = {"cq": cq, "cd": cd}
-        await _check_ready(clients)
+        problem = await not_ready(clients, SERVICE)
+        if problem is not None:
+            raise InsuranceDemoError(problem)
         driver = _Driver(
             workload, clients, progress, concurrency=concurrency, wait_seconds=wait_seconds
         )
@@ -532,19 +534,6 @@ async def run_insurance_demo(
         await driver.request_retirements()
         await driver.record_assessments()
         return driver.report
-
-
-async def _check_ready(clients: dict[City, httpx.AsyncClient]) -> None:
-    for city, client in clients.items():
-        try:
-            answer = await client.get("/readyz")
-        except httpx.HTTPError:
-            answer = None
-        if answer is None or answer.status_code != 200:
-            raise InsuranceDemoError(
-                f"the {city} {SERVICE} service at {client.base_url} is not ready;"
-                " start the stack with `make up DEMO=0` (or `uv run chengyu stack up`)"
-            )
 
 
 # -- output --------------------------------------------------------------------------------

@@ -153,3 +153,19 @@ class DemoDriver:
 def bearer(token: str) -> dict[str, str]:
     """A clerk's ``Authorization`` header (the token itself is never logged)."""
     return {"Authorization": f"Bearer {token}"}
+
+
+async def not_ready(clients: dict[City, httpx.AsyncClient], service: str) -> str | None:
+    """Why the demo cannot start on ``service`` at ``clients`` (the first city whose
+    ``/readyz`` is not 200), or None when every city is ready."""
+    for city, client in clients.items():
+        try:
+            answer = await client.get("/readyz")
+        except httpx.HTTPError:
+            answer = None
+        if answer is None or answer.status_code != 200:
+            return (
+                f"the {city} {service} service at {client.base_url} is not ready;"
+                " start the stack with `make up DEMO=0` (or `uv run chengyu stack up`)"
+            )
+    return None
