@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from chengyu_kit.local.postgres import LocalPostgres
 from tests.support.fund import (
     FundCity,
-    fund_settings,
+    both_cities_settings,
     hpf_key_files,
     resident_id,
     running_city,
@@ -35,18 +34,7 @@ async def cities(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[TwoCi
     keys = hpf_key_files(tmp_path / "keys")
     with fresh_kafka(tmp_path / "kafka") as cluster:
         await apply_project_topics(cluster.bootstrap_servers)
-        person_ref_key = secrets.token_hex(32)
-        settings = {}
-        for city in ("cq", "cd"):
-            name = f"fund_{city}_{secrets.token_hex(4)}"
-            await postgres.ensure_database(name)
-            settings[city] = fund_settings(
-                city,
-                kafka=cluster.bootstrap_servers,
-                database_url=postgres.dsn(name),
-                keys=keys,
-                person_ref_key=person_ref_key,
-            )
+        settings = await both_cities_settings(postgres, kafka=cluster.bootstrap_servers, keys=keys)
         async with running_city(settings["cq"]) as cq, running_city(settings["cd"]) as cd:
             yield TwoCities(cq, cd)
 

@@ -47,7 +47,7 @@ from chengyu_kit.testing import kafka_options
 from tests.support.fund import (
     TERMINAL,
     FundCity,
-    fund_settings,
+    both_cities_settings,
     hpf_key_files,
     resident_id,
     running_city,
@@ -101,18 +101,7 @@ async def cities(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[TwoCi
     keys = hpf_key_files(tmp_path / "keys")
     with fresh_kafka(tmp_path / "kafka") as cluster:
         await apply_project_topics(cluster.bootstrap_servers)
-        person_ref_key = secrets.token_hex(32)
-        settings = {}
-        for city in CITIES:
-            name = f"fund_{city}_{secrets.token_hex(4)}"
-            await postgres.ensure_database(name)
-            settings[city] = fund_settings(
-                city,
-                kafka=cluster.bootstrap_servers,
-                database_url=postgres.dsn(name),
-                keys=keys,
-                person_ref_key=person_ref_key,
-            )
+        settings = await both_cities_settings(postgres, kafka=cluster.bootstrap_servers, keys=keys)
         async with running_city(settings["cq"]) as cq, running_city(settings["cd"]) as cd:
             pools = {
                 c: await asyncpg.create_pool(settings[c].database_url, min_size=1, max_size=2)

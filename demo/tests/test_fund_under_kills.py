@@ -5,7 +5,6 @@ and its summary finds the money of both cities conserved."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,12 @@ from chengyu_demo.cli import DemoReport, run_demo, summary_lines
 from chengyu_demo.fund import generate_workload
 from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
-from tests.support.fund import FundCity, fund_settings, hpf_key_files, running_city
+from tests.support.fund import (
+    FundCity,
+    both_cities_settings,
+    hpf_key_files,
+    running_city,
+)
 from tests.support.identity import use_provider
 from tests.support.kafka_io import apply_project_topics, fresh_kafka
 
@@ -78,19 +82,8 @@ async def test_the_fund_demo_conserves_money_while_each_city_is_killed_and_resta
     }
     with fresh_kafka(tmp_path / "kafka") as cluster:
         await apply_project_topics(cluster.bootstrap_servers)
-        person_ref_key = secrets.token_hex(32)
         keys = hpf_key_files(tmp_path / "keys")
-        settings = {}
-        for name in ("cq", "cd"):
-            database = f"demo_fund_{name}_{secrets.token_hex(4)}"
-            await postgres.ensure_database(database)
-            settings[name] = fund_settings(
-                name,
-                kafka=cluster.bootstrap_servers,
-                database_url=postgres.dsn(database),
-                keys=keys,
-                person_ref_key=person_ref_key,
-            )
+        settings = await both_cities_settings(postgres, kafka=cluster.bootstrap_servers, keys=keys)
         async with running_city(settings["cq"]) as cq, running_city(settings["cd"]) as cd:
             urls = {
                 name: str(c.client.base_url).rstrip("/") for name, c in (("cq", cq), ("cd", cd))

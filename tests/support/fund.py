@@ -4,6 +4,7 @@ clerk's HTTP calls to them, for the end-to-end and fault tests."""
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -11,10 +12,12 @@ from typing import Any
 
 import httpx
 
+from chengyu_contracts.cities import CITIES
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_contracts.signing import KeyRegistry, SigningKey
 from chengyu_fund_transfer.service import SERVICE, FundSettings
 from chengyu_kit.local.kafka import free_port_block
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.testing import KeyFiles
 from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.kafka_io import service_login
@@ -123,6 +126,26 @@ def fund_settings(
         person_ref_key=person_ref_key,
         **{**oidc_fields(city), **service_login(kafka, city, SERVICE.agency), **extra},
     )
+
+
+async def both_cities_settings(
+    postgres: LocalPostgres, *, kafka: str, keys: KeyFiles
+) -> dict[str, FundSettings]:
+    """Settings of Chongqing's and Chengdu's processes, each on a fresh database of
+    ``postgres``, sharing one person_ref key (as the two cities do)."""
+    person_ref_key = secrets.token_hex(32)
+    settings: dict[str, FundSettings] = {}
+    for city in CITIES:
+        name = f"fund_{city}_{secrets.token_hex(4)}"
+        await postgres.ensure_database(name)
+        settings[city] = fund_settings(
+            city,
+            kafka=kafka,
+            database_url=postgres.dsn(name),
+            keys=keys,
+            person_ref_key=person_ref_key,
+        )
+    return settings
 
 
 @contextlib.asynccontextmanager
