@@ -28,12 +28,3 @@ def parse_city(text: str) -> City:
 def other_city(city: City) -> City:
     """The city that is not ``city``."""
     return "cd" if city == "cq" else "cq"
-
-
-def city_of_region(region_code: str) -> City | None:
-    """The city whose division issued ``region_code`` (a resident ID's first six digits),
-    or None when it is neither."""
-    for city, prefixes in REGION_PREFIXES.items():
-        if region_code.startswith(prefixes):
-            return city
-    return None

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import TypeVar, cast
 
 import asyncpg
@@ -12,9 +11,6 @@ from asyncpg.pool import PoolConnectionProxy
 
 # A connection as handlers and use cases see it: plain, or borrowed from the pool.
 Connection = asyncpg.Connection | PoolConnectionProxy
-# What a use case runs on: the pool (it borrows a connection) or the caller's connection
-# (inside the caller's transaction).
-Database = asyncpg.Pool | Connection
 
 T = TypeVar("T", bound=str)
 
@@ -67,23 +63,6 @@ async def ping(pool: asyncpg.Pool, timeout: float = 2.0) -> bool:
     except Exception:
         return False
     return True
-
-
-@contextlib.asynccontextmanager
-async def connection(db: Database) -> AsyncIterator[Connection]:
-    """A connection borrowed from the pool, or the given one."""
-    if isinstance(db, asyncpg.Pool):
-        async with db.acquire() as conn:
-            yield conn
-    else:
-        yield db
-
-
-@contextlib.asynccontextmanager
-async def transaction(db: Database) -> AsyncIterator[Connection]:
-    """A transaction (a savepoint inside the caller's) on a borrowed or given connection."""
-    async with connection(db) as conn, conn.transaction():
-        yield conn
 
 
 def one_of(value: str, allowed: Sequence[T], what: str) -> T:

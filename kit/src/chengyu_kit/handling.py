@@ -48,11 +48,6 @@ class Declared:
     acts: Acting
     body: EventHandler[Any]
 
-    @property
-    def name(self) -> str:
-        """The body's name (``on_<event>``), for errors and docs."""
-        return getattr(self.body, "__name__", repr(self.body))
-
     async def __call__(self, context: EventContext, event: EventData) -> None:
         actual = issuing_city(context)
         expected = actual if self.issued_by is None else self.issued_by(event)

@@ -16,7 +16,7 @@ and anything else (a periodic sweep, an import command, a test) opens one with
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -92,11 +92,6 @@ class Unit:
             raise RuntimeError("this unit was opened without an EventIssuer")
         actor = None if self.actor is None else self.actor.reference(self.person_ref_key)
         self.pending.append(self.issuer.prepare(data, actor=actor))
-
-    def emit_all(self, events: Sequence[EventData]) -> None:
-        """Issue each of ``events`` in order (see :meth:`emit`)."""
-        for data in events:
-            self.emit(data)
 
 
 async def write_emitted(unit: Unit) -> None:

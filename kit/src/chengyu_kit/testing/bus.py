@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import asyncpg
 
-from chengyu_contracts.cities import City
+from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_contracts.person_ref import PersonRefKey
 from chengyu_contracts.registry import REGISTRY, EventData, Registry
@@ -102,7 +102,7 @@ class BusService:
                 city: SigningKey.generate(
                     f"{city}-{service.agency}-test", f"/{city}/{service.agency}"
                 )
-                for city in ("cq", "cd")
+                for city in CITIES
             },
             migrations=service.migrations(),
         )
