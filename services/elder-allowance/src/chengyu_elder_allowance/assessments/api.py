@@ -1,0 +1,14 @@
+"""The clerks' routes of the assessments area (to be written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from chengyu_kit.web import service_router
+
+from ..policy import PolicyBook
+
+
+def router(book: PolicyBook) -> APIRouter:
+    """The assessments routes."""
+    return service_router(tags=["assessments"])

@@ -1,0 +1,1 @@
+"""The register of household-registered elders and both cities' registrations."""
