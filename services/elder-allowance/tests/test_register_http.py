@@ -16,6 +16,7 @@ import pytest
 from elder_register_builders import NOW, resident, row
 
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
+from chengyu_elder_allowance.allowance import flow as allowance_flow
 from chengyu_elder_allowance.service import SERVICE
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.local.oidc import OidcProvider
@@ -426,3 +427,35 @@ async def test_a_person_registered_in_both_cities_is_flagged_until_one_withdraws
     assert (await client.get("/register/duplicates")).json() == {"items": []}
     types = [e["type"] for e in await outbox(pool)]
     assert types == [REGISTERED, FLAGGED, REGISTERED, CLEARED]
+
+
+async def test_a_batch_of_bad_rows_writes_nothing(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    before = await register_state(pool)
+    report = await imported(client, row(2, district="999999"), row(3, phone="x"))
+    assert [(r["line"], r["error"]) for r in report["rejected"]] == [
+        (2, "unknown-district"),
+        (3, "invalid-phone"),
+    ]
+    assert await register_state(pool) == before
+
+
+async def test_the_allowance_follows_every_change_of_a_registration(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    followed: list[str] = []
+
+    async def registration_changed(unit: object, person_ref: str, book: object) -> None:
+        followed.append(person_ref)
+
+    monkeypatch.setattr(allowance_flow, "registration_changed", registration_changed)
+    the_ref = await registered(client)
+    await client.post(
+        f"/register/{the_ref}/assistance", json={"status": "dibao", "since": "2026-03-01"}
+    )
+    await client.post(
+        f"/register/{the_ref}/move-out", json={"to_city": "cd", "move_month": "2026-03"}
+    )
+    await client.post(f"/register/{the_ref}/withdraw", json={"reason": "registered in error"})
+    assert followed == [the_ref] * 4

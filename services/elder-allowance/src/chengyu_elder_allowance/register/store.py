@@ -308,6 +308,12 @@ async def load_elder(
     return _elder_from_row(row, periods.get(person_ref, []))
 
 
+async def lock_elder(conn: Connection, person_ref: str) -> None:
+    """Lock the person's register row (if any) until the transaction ends: every change
+    of this city's registration of the person holds it."""
+    await conn.execute("SELECT 1 FROM elder WHERE person_ref = $1 FOR UPDATE", person_ref)
+
+
 @dataclass(frozen=True)
 class Written:
     """When and by whom a row of the register was written."""

@@ -537,6 +537,9 @@ async def receive_registration(
         return
     start = start_after_move_in(unit.city, incoming)
     if start is not None:
+        # Locked as a clerk's change locks it, so that two new versions of this city's
+        # registration never share a number.
+        await store.lock_elder(unit.conn, event.person_ref)
         own = (await store.household_versions(unit.conn, event.person_ref)).get(unit.city)
         if own is not None and _overlaps_before(own.registration, start):
             await _publish(
