@@ -23,9 +23,9 @@ EARTH_RADIUS_KM = 6371.0088
 GRADES = (1, 2, 3, 4, 5)
 GRADE_NAMES = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
 
-_ID = re.compile(r"^(?P<city>[a-z]{2})-[a-z0-9][a-z0-9-]{0,124}$")
-_DISTRICT = re.compile(r"^[0-9]{6}$")
-_PHONE = re.compile(r"^[0-9+() -]{3,40}$")
+_ID = re.compile(r"(?P<city>[a-z]{2})-[a-z0-9][a-z0-9-]{0,124}")
+_DISTRICT = re.compile(r"[0-9]{6}")
+_PHONE = re.compile(r"[0-9+() -]{3,40}")  # each used with fullmatch
 _NAME_MAX, _ADDRESS_MAX = 200, 300
 
 
@@ -129,7 +129,7 @@ def degrees_e6(value: float | str | Decimal) -> int:
 
 def city_of_institution_id(institution_id: str) -> City | None:
     """The city an institution id names by its prefix (``cq-...``), None if none."""
-    match = _ID.match(institution_id)
+    match = _ID.fullmatch(institution_id)
     if match is None:
         return None
     return next((city for city in CITIES if city == match["city"]), None)
@@ -164,7 +164,7 @@ def institution_problem(institution: Institution) -> DomainError | None:
     name = institution.name
     if not name.strip() or len(name) > _NAME_MAX:
         return DomainError("invalid-name", f"The name is 1 to {_NAME_MAX} characters.")
-    if not _DISTRICT.match(institution.district):
+    if not _DISTRICT.fullmatch(institution.district):
         return DomainError("invalid-district", "The district is a 6-digit division code.")
     if not institution.district.startswith(REGION_PREFIXES[city]):
         prefixes = " or ".join(REGION_PREFIXES[city])
@@ -197,7 +197,7 @@ def institution_problem(institution: Institution) -> DomainError | None:
         return DomainError(
             "invalid-vacancies", f"Vacancies are 0 to the number of beds ({institution.beds})."
         )
-    if not _PHONE.match(institution.phone):
+    if not _PHONE.fullmatch(institution.phone):
         return DomainError("invalid-phone", "The phone is 3 to 40 digits, spaces, +, -, ( and ).")
     return None
 

@@ -89,8 +89,9 @@ async def save_own_version(
         "INSERT INTO institution_version (institution_id, version, name, district, address,"
         " latitude_e6, longitude_e6, grade, beds, nursing_beds, vacancies, phone, closed,"
         " updated_on, recorded_at, recorded_by, request_id)"
-        " VALUES ($1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-        *_values(institution),
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        institution.institution_id,
+        *_values(institution)[2:],
         recorded_at,
         recorded_by,
         request_id,
