@@ -54,11 +54,11 @@ class Bounds:
 
 
 #: A box around each city's municipality (geography, not policy): Chongqing municipality
-#: spans about 28.16-32.20 N, 105.29-110.19 E; Chengdu city 30.09-31.44 N,
-#: 102.54-104.89 E. A few kilometres of margin keep institutions on the border in.
+#: spans 28°10'-32°13' N, 105°11'-110°11' E; Chengdu city (with Jianyang) 30°05'-31°26' N,
+#: 102°54'-104°53' E. A few kilometres of margin keep institutions on the border in.
 CITY_BOUNDS: dict[City, Bounds] = {
-    "cq": Bounds(south=28.10, west=105.20, north=32.25, east=110.25),
-    "cd": Bounds(south=30.05, west=102.50, north=31.50, east=104.95),
+    "cq": Bounds(south=28.10, west=105.10, north=32.25, east=110.25),
+    "cd": Bounds(south=30.05, west=102.85, north=31.50, east=104.95),
 }
 #: The city centres marked on the map (人民广场 area of each city).
 CITY_CENTRES: dict[City, Point] = {
