@@ -47,6 +47,7 @@ from chengyu_elder_allowance.institutions.query import (
         ({"institution_id": "cq-yuzhong-1\n"}, "invalid-institution-id"),
         ({"phone": "023-6300\n"}, "invalid-phone"),
         ({"district": "510104"}, "district-of-other-city"),
+        ({"district": "500199"}, "unknown-district"),
         ({"address": ""}, "invalid-address"),
         ({"latitude_e6": 30_572_000, "longitude_e6": 104_066_000}, "coordinates-outside-city"),
         ({"latitude_e6": 39_904_000, "longitude_e6": 116_407_000}, "coordinates-outside-city"),
@@ -79,7 +80,7 @@ def test_a_chengdu_institution_needs_a_chengdu_district_and_chengdu_coordinates(
         ).city
         == "cd"
     )
-    with pytest.raises(DomainError, match="not in Chengdu"):
+    with pytest.raises(DomainError, match="none of Chengdu's districts"):
         an_institution(
             **chengdu, district="513401", latitude_e6=30_642_000, longitude_e6=104_043_000
         )

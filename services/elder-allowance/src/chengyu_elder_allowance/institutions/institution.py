@@ -14,8 +14,10 @@ from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from chengyu_contracts.cities import CITIES, CITY_NAMES, REGION_PREFIXES, City
+from chengyu_contracts.cities import CITIES, CITY_NAMES, City
 from chengyu_contracts.domain_error import DomainError
+
+from ..register.districts import DISTRICTS
 
 #: Mean Earth radius (IUGG), the radius of the haversine distance.
 EARTH_RADIUS_KM = 6371.0088
@@ -141,11 +143,12 @@ def institution_problem(institution: Institution) -> DomainError | None:
     Codes, in this order: ``invalid-institution-id`` (``<city>-`` then lower-case letters,
     digits and hyphens, at most 128 characters), ``institution-of-other-city`` (the id's
     prefix is not the institution's city), ``invalid-name``, ``invalid-district`` (six
-    digits), ``district-of-other-city`` (not a division code of the city: Chongqing 50...,
-    Chengdu 5101...), ``invalid-address``, ``coordinates-outside-city`` (outside the box
-    of the city's municipality, :data:`CITY_BOUNDS`), ``invalid-grade`` (1-5 or none),
-    ``invalid-beds``, ``invalid-nursing-beds`` (0 to beds), ``invalid-vacancies`` (0 to
-    beds), ``invalid-phone``.
+    digits), ``district-of-other-city`` (a district of the other city),
+    ``unknown-district`` (none of the city's districts in ``register/districts.py``),
+    ``invalid-address``, ``coordinates-outside-city`` (outside the box of the city's
+    municipality, :data:`CITY_BOUNDS`), ``invalid-grade`` (1-5 or none), ``invalid-beds``,
+    ``invalid-nursing-beds`` (0 to beds), ``invalid-vacancies`` (0 to beds),
+    ``invalid-phone``.
     """
     city = institution.city
     named = city_of_institution_id(institution.institution_id)
@@ -166,12 +169,15 @@ def institution_problem(institution: Institution) -> DomainError | None:
         return DomainError("invalid-name", f"The name is 1 to {_NAME_MAX} characters.")
     if not _DISTRICT.fullmatch(institution.district):
         return DomainError("invalid-district", "The district is a 6-digit division code.")
-    if not institution.district.startswith(REGION_PREFIXES[city]):
-        prefixes = " or ".join(REGION_PREFIXES[city])
+    if institution.district not in DISTRICTS[city]:
+        if any(institution.district in DISTRICTS[other] for other in CITIES if other != city):
+            return DomainError(
+                "district-of-other-city",
+                f"District {institution.district} is not in {CITY_NAMES[city]}.",
+            )
         return DomainError(
-            "district-of-other-city",
-            f"District {institution.district} is not in {CITY_NAMES[city]} (its codes start "
-            f"with {prefixes}).",
+            "unknown-district",
+            f"District {institution.district} is none of {CITY_NAMES[city]}'s districts.",
         )
     if not institution.address.strip() or len(institution.address) > _ADDRESS_MAX:
         return DomainError("invalid-address", f"The address is 1 to {_ADDRESS_MAX} characters.")
