@@ -171,7 +171,8 @@ def parse_reason(text: str) -> AssessmentReason:
 @dataclass(frozen=True)
 class CapabilityAssessment:
     """One assessment of one person, made in ``city``; valid from ``assessed_on`` through
-    ``valid_until``."""
+    ``valid_until``. (The findings behind the adjustments stay with the assessing city;
+    the level says which adjustments they called for.)"""
 
     assessment_id: str
     person_ref: str
@@ -179,7 +180,6 @@ class CapabilityAssessment:
     assessed_on: date
     reason: AssessmentReason
     scores: Scores
-    findings: Findings
     level: Level
     valid_until: date
 
@@ -218,7 +218,6 @@ def assess(
         assessed_on=draft.assessed_on,
         reason=draft.reason,
         scores=draft.scores,
-        findings=draft.findings,
         level=level_of(draft.scores, draft.findings, adjustments_stack=adjustments_stack),
         valid_until=valid_until(draft.assessed_on, validity_months),
     )
