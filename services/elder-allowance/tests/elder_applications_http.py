@@ -16,6 +16,7 @@ from chengyu_contracts.cities import City
 from chengyu_elder_allowance.service import SERVICE
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.local.oidc import OidcProvider
+from chengyu_kit.runtime import ServiceRuntime
 from chengyu_kit.testing.stand_in import serve_without_bus, settings_for
 
 TABLES = ("allowance_application", "capability_assessment", "outbox")
@@ -24,9 +25,17 @@ TABLES = ("allowance_application", "capability_assessment", "outbox")
 class Service:
     """A client of one city's app and the pool of its database."""
 
-    def __init__(self, client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, runtime: ServiceRuntime, clock: FixedClock
+    ) -> None:
         self.client = client
-        self.pool = pool
+        self.runtime = runtime
+        self.clock = clock
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The pool of the service's database."""
+        return self.runtime.pool
 
     async def rows(self) -> dict[str, int]:
         """How many rows the areas' tables and the outbox hold."""
@@ -45,8 +54,9 @@ async def serve(
     settings = settings_for(
         SERVICE, city, database_url=database, key_folder=tmp_path, issuers=provider.issuers
     )
-    async with serve_without_bus(SERVICE, settings, clock=FixedClock(NOW), provider=provider) as (
+    clock = FixedClock(NOW)
+    async with serve_without_bus(SERVICE, settings, clock=clock, provider=provider) as (
         client,
         runtime,
     ):
-        yield Service(client, runtime.pool)
+        yield Service(client, runtime, clock)

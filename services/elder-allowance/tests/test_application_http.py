@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from elder_applications_http import TABLES, Service, serve
 from elder_applications_support import FakeGrants, elder, install_fake_grants
 
+from chengyu_elder_allowance.applications.usecases import sweep_overdue
 from chengyu_kit.local.oidc import OidcProvider
 
 pytestmark = pytest.mark.integration
@@ -168,6 +169,23 @@ async def test_a_refusal_says_why_and_a_grant_refused_by_the_allowance_area_is_a
         "reason_code": "refused-by-clerk",
         "reason": "Household registered elsewhere.",
     }
+
+
+async def test_the_sweep_lists_an_undecided_application_as_overdue_after_its_deadline(
+    cq: Service,
+) -> None:
+    made = await applied(cq)  # Chongqing: decide by 2026-11-05
+    cq.clock.advance(timedelta(days=21))  # 5 November: still in time
+    assert await sweep_overdue(cq.runtime) == 0
+    cq.clock.advance(timedelta(days=1))
+    assert await sweep_overdue(cq.runtime) == 1
+    listed = await cq.client.get("/applications", params={"status": "overdue"})
+    [item] = listed.json()["items"]
+    assert (item["application_id"], item["overdue_on"]) == (made["application_id"], "2026-11-06")
+    assert (await cq.client.get("/applications", params={"status": "submitted"})).json() == {
+        "items": []
+    }
+    assert (await cq.events())[-1]["type"] == "cn.chengyu.elder.allowance-application-overdue.v1"
 
 
 async def test_only_the_paying_city_decides(cq: Service, grants: FakeGrants) -> None:
