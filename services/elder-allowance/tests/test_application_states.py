@@ -14,7 +14,6 @@ from chengyu_elder_allowance.applications.application import (
     MarkOverdue,
     Reason,
     Refuse,
-    age_on,
     apply,
     check_of_allowance_age,
     is_overdue,
@@ -70,22 +69,6 @@ def test_an_overdue_application_is_still_decided_and_then_no_longer_overdue() ->
     assert approved.status == "approved"
     assert not is_overdue(approved, date(2026, 4, 30))
     assert approved.overdue_on == date(2026, 3, 21)  # the history stays
-
-
-@pytest.mark.parametrize(
-    ("birth", "day", "age"),
-    [
-        (date(1946, 3, 15), date(2026, 3, 14), 79),
-        (date(1946, 3, 15), date(2026, 3, 15), 80),
-        (date(1944, 2, 29), date(2024, 2, 28), 79),
-        (date(1944, 2, 29), date(2024, 2, 29), 80),
-        (date(1944, 2, 29), date(2025, 2, 28), 80),
-        (date(1948, 2, 29), date(2027, 2, 28), 78),
-        (date(1948, 2, 29), date(2027, 3, 1), 79),
-    ],
-)
-def test_age_in_completed_years(birth: date, day: date, age: int) -> None:
-    assert age_on(birth, day) == age
 
 
 def test_an_applicant_under_the_first_bands_age_is_refused() -> None:

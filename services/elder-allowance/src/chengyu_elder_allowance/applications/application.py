@@ -36,6 +36,8 @@ from typing import Literal
 from chengyu_contracts.cities import CITY_NAMES, City
 from chengyu_contracts.domain_error import DomainError
 
+from ..allowance.eligibility import age_on
+
 ApplicationState = Literal["submitted", "approved", "refused"]
 APPLICATION_STATES: tuple[ApplicationState, ...] = ("submitted", "approved", "refused")
 #: What a clerk sees and filters by: the state, or ``overdue`` for a submitted application
@@ -156,19 +158,6 @@ def apply(application: Application, step: ApplicationStep, on: date) -> Applicat
         return replace(application, overdue_on=on)
     reason = step.reason if isinstance(step, Refuse) else None
     return replace(application, state=target, decided_on=on, reason=reason)
-
-
-def age_on(birth_date: date, day: date) -> int:
-    """Completed years (周岁) on ``day`` of a person born on ``birth_date``; someone born
-    on 29 February completes a year on 1 March in other years.
-
-    A private stand-in for ``chengyu_elder_allowance.allowance.eligibility.age_on`` (the
-    allowance area's, not yet written): replace it when that lands.
-    """
-    years = day.year - birth_date.year
-    if (day.month, day.day) < (birth_date.month, birth_date.day):
-        years -= 1
-    return years
 
 
 def check_of_allowance_age(birth_date: date, on: date, allowance_age: int) -> None:
