@@ -76,10 +76,12 @@ async def add_elder(
     registered_from: str | None = None,
     assistance: Sequence[tuple[str, date, date | None]] = (),
     died_on: date | None = None,
+    same_as: Elder | None = None,
 ) -> Elder:
     """Insert a registered person into ``city``'s register (elder, its own household row,
-    assistance periods), as the register area would."""
-    id_text = id_number(birth, serial, city)
+    assistance periods), as the register area would; ``same_as``: the person another
+    city's register holds (the same ID number)."""
+    id_text = same_as.id_number if same_as is not None else id_number(birth, serial, city)
     ref = ref_of(id_text)
     now = NOW
     await pool.execute(
@@ -197,7 +199,7 @@ class AllowanceCity(bus.BusCity):
         m = Month.parse(month)
         if self.clock.now() < datetime(m.year, m.month, 10, 4, 0, tzinfo=UTC):
             self.set_day(date(m.year, m.month, 10))
-        return await run.run_month(self.unit, m, self.book, **options)  # type: ignore[arg-type]
+        return await run.run_month(self.unit, m, self.book, **options)
 
     async def runs(self, first: str, last: str) -> None:
         """Run every month from ``first`` through ``last``."""

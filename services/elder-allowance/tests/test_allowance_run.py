@@ -115,7 +115,8 @@ async def test_back_pay_reaches_the_later_of_registration_and_the_limit(
     # Chongqing's back pay is bounded by 12 months before the run's month.
     assert [p.month for p in paid] == [str(Month(2025, 3).plus(i)) for i in range(13)]
     assert [p.kind for p in paid].count("back-pay") == 12
-    assert [p.month for p in await payments(cq.pool, late.person_ref)][0] == "2025-10"
+    late_months = [p.month for p in await payments(cq.pool, late.person_ref)]
+    assert (late_months[0], late_months[-1]) == ("2025-10", "2026-03")
     assert summary is not None
     assert summary.counts.back_payments == 12 + 5
 
