@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from chengyu_contracts.cities import City
@@ -35,9 +35,9 @@ from ..policy import Assistance, Band, CityPolicy, PolicyBook
 from ..register.elder import assistance_in
 from ..register.households import payer_of
 from . import store
-from .allowance import Allowance, Resumed, Suspended, Terminated, grant, review
+from .allowance import Allowance, Resumed, Suspended, Terminated, change_band, grant, review
 from .bank_file import bank_file_bytes
-from .eligibility import band_in, first_paid_month, monthly_amount
+from .eligibility import band_in, monthly_amount
 from .events import change_event
 from .payable import first_grant_month, months_due
 
@@ -153,26 +153,25 @@ def plan_person(person: store.ChunkPerson, context: RunContext) -> PersonPlan:
                     )
                 )
     elif allowance.state != "terminated":
-        band = band_in(person.birth_date, run_month, policy.first_month_rule)
-        if band is not None and band != allowance.band:
-            allowance = replace(allowance, band=band)
+        allowance, band_change = change_band(allowance, person.birth_date, run_month, policy)
+        if band_change is not None:
             changed = True
             amount = monthly_amount(person.birth_date, run_month, assistance(run_month), policy)
             plan.events.append(
                 ElderAllowanceBandChanged(
                     person_ref=person.person_ref,
                     paying_city=city,
-                    band=band,
-                    from_month=str(
-                        first_paid_month(person.birth_date, band, policy.first_month_rule)
-                    ),
+                    band=band_change.band,
+                    from_month=str(band_change.from_month),
                     monthly_amount_fen=amount or 0,
                 )
             )
         allowance, change = review(allowance, run_month, policy)
         if change is not None:
             changed = True
-            plan.events.append(change_event(change, allowance, today))
+            event = change_event(change, allowance, today)
+            if event is not None:
+                plan.events.append(event)
             plan.suspended += isinstance(change, Suspended)
             plan.resumed += isinstance(change, Resumed)
             plan.terminated += isinstance(change, Terminated)
@@ -193,9 +192,9 @@ def plan_person(person: store.ChunkPerson, context: RunContext) -> PersonPlan:
         assistance,
         pays,
         settled,
-        failed,
         book,
         city,
+        failed=failed,
     ):
         band_then = _band_of(person, due.month, book, city) or allowance.band
         if due.kind == "retry":

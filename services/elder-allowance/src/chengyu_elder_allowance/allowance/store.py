@@ -24,10 +24,8 @@ from chengyu_kit.db import Connection, one_of
 from ..policy import ASSISTANCE, BANDS, Assistance, Band
 from ..register.elder import AssistancePeriod
 from ..register.households import REGISTRATION_STATUSES, Registration
-from .allowance import Allowance
+from .allowance import ALLOWANCE_STATES, TERMINATION_REASONS, Allowance, AllowanceState
 
-AllowanceState = Literal["active", "suspended", "terminated"]
-ALLOWANCE_STATES: tuple[AllowanceState, ...] = ("active", "suspended", "terminated")
 PaymentStatus = Literal["issued", "confirmed", "failed"]
 PAYMENT_STATUSES: tuple[PaymentStatus, ...] = ("issued", "confirmed", "failed")
 PaymentKind = Literal["regular", "back-pay", "retry"]
@@ -81,7 +79,11 @@ def _allowance(row: asyncpg.Record) -> StoredAllowance:
         suspended_from=month_of(row["suspended_from"]),
         resume_by=month_of(row["resume_by"]),
         last_month=month_of(row["last_month"]),
-        end_reason=None if row["end_reason"] is None else str(row["end_reason"]),
+        end_reason=(
+            None
+            if row["end_reason"] is None
+            else one_of(str(row["end_reason"]), TERMINATION_REASONS, "end reason")
+        ),
     )
     via: Via = one_of(str(row["via"]), ("automatic", "application"), "grant route")
     application_id = row["application_id"]

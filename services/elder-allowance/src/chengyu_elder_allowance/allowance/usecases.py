@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from chengyu_contracts.cities import City
-from chengyu_contracts.domain_error import DomainError, NotFound
+from chengyu_contracts.domain_error import Conflict, DomainError, NotFound
 from chengyu_contracts.events.elder import (
     ElderAllowanceGranted,
     ElderAllowanceRecoveryClaimed,
@@ -25,7 +25,7 @@ from ..policy import CityPolicy, PolicyBook
 from ..register.elder import AssistancePeriod, assistance_in
 from ..register.households import Duplicate, Registration, payer_of
 from . import store
-from .allowance import Allowance, grant, terminate, verify
+from .allowance import Allowance, TerminationReason, grant, terminate, verify
 from .eligibility import monthly_amount
 from .events import change_event, terminated_event
 from .payable import first_grant_month, last_paid_month_after_death, overpaid
@@ -95,7 +95,7 @@ async def registration_changed(unit: Unit, person_ref: str, book: PolicyBook) ->
     elder = await store.load_elder(unit.conn, person_ref)
     registrations = await store.load_registrations(unit.conn, person_ref)
     own = registrations.get(unit.city)
-    ending: tuple[Month, str] | None = None
+    ending: tuple[Month, TerminationReason] | None = None
     if elder is not None and elder.died_on is not None:
         death_month = Month.of(elder.died_on)
         policy = policy_of(book, unit.city, death_month)
@@ -109,17 +109,18 @@ async def registration_changed(unit: Unit, person_ref: str, book: PolicyBook) ->
     if ending is None:
         return
     last_month, reason = ending
-    if allowance.state != "terminated":
-        allowance, _ = terminate(allowance, last_month, reason)
+    # Idempotent: the same termination again changes nothing; a different one keeps the
+    # earliest last month (a death found after a move can only shorten what was paid).
+    ended, terminated = terminate(allowance, last_month, reason)
+    if ended != allowance:
         await store.save_allowances(
             unit.conn,
-            [store.AllowanceWrite(allowance, stored.granted_on, stored.via, stored.application_id)],
+            [store.AllowanceWrite(ended, stored.granted_on, stored.via, stored.application_id)],
             unit.now,
         )
-        unit.emit(terminated_event(allowance, unit.today))
-    effective_last = allowance.last_month if allowance.last_month is not None else last_month
+        unit.emit(terminated_event(ended, terminated, unit.today))
     if reason != "registration-withdrawn":
-        await _claim_overpaid(unit, person_ref, min(effective_last, last_month), reason)
+        await _claim_overpaid(unit, person_ref, terminated.last_month, reason)
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,7 +255,10 @@ async def record_verification(
         if seen is not None:
             paying_city = seen.paying_city
         elif own is not None:
-            paying_city = unit.city
+            raise Conflict(
+                "allowance-terminated",
+                "The allowance has ended; a verification no longer applies to it.",
+            )
         else:
             raise NotFound("unknown-person", "Neither city pays this person an allowance.")
     verification_id = f"ver-{unit.city}-{uuid.uuid4().hex}"
@@ -286,6 +290,8 @@ async def apply_verification(
     stored = await store.load_allowance(unit.conn, person_ref, for_update=True)
     if stored is None or stored.allowance.paying_city != unit.city:
         return None
+    if stored.allowance.state == "terminated":
+        return None  # recorded, but an ended allowance takes no verification
     policy = policy_of(book, unit.city, Month.of(verified_on))
     allowance, change = verify(stored.allowance, verified_on, policy)
     if allowance != stored.allowance:
@@ -294,8 +300,9 @@ async def apply_verification(
             [store.AllowanceWrite(allowance, stored.granted_on, stored.via, stored.application_id)],
             unit.now,
         )
-    if change is not None:
-        unit.emit(change_event(change, allowance, unit.today))
+    event = None if change is None else change_event(change, allowance, unit.today)
+    if event is not None:
+        unit.emit(event)
     return allowance
 
 
