@@ -31,13 +31,13 @@ from chengyu_contracts.registry import EventData
 from chengyu_kit.logs import get_logger
 from chengyu_kit.unit import Unit
 
-from ..policy import Assistance, Band, CityPolicy, PolicyBook
+from ..policy import BANDS, Assistance, Band, CityPolicy, PolicyBook
 from ..register.elder import assistance_in
 from ..register.households import payer_of
 from . import store
 from .allowance import Allowance, Resumed, Suspended, Terminated, change_band, grant, review
 from .bank_file import bank_file_bytes
-from .eligibility import band_in, monthly_amount
+from .eligibility import band_in
 from .events import change_event
 from .payable import first_grant_month, months_due
 
@@ -110,17 +110,7 @@ def plan_person(person: store.ChunkPerson, context: RunContext) -> PersonPlan:
     policy, today = context.policy, context.today
     plan = PersonPlan()
     registrations = person.registrations
-    duplicate_from = person.duplicate_from
-
-    def pays(month: Month) -> bool:
-        # The household decides; a flagged duplicate (重复享受) is paid by neither city.
-        if duplicate_from is not None and month >= duplicate_from:
-            return False
-        return payer_of(month, registrations) == city
-
-    def assistance(month: Month) -> Assistance:
-        return assistance_in(person.assistance, month)
-
+    pays, assistance = _pays_of(person, city), _assistance_of(person)
     stored = person.allowance
     allowance: Allowance | None = None if stored is None else stored.allowance
     changed = False
@@ -139,31 +129,34 @@ def plan_person(person: store.ChunkPerson, context: RunContext) -> PersonPlan:
                 )
                 plan.write = store.AllowanceWrite(allowance, today)
                 plan.granted = 1
-                amount = monthly_amount(person.birth_date, run_month, assistance(run_month), policy)
+                # The band is the run month's (grant): its amount needs no second look.
+                amount = policy.amount_fen(allowance.band, assistance(run_month))
                 plan.events.append(
                     ElderAllowanceGranted(
                         person_ref=person.person_ref,
                         paying_city=city,
                         band=allowance.band,
                         first_month=str(allowance.first_month),
-                        monthly_amount_fen=amount or 0,
+                        monthly_amount_fen=amount,
                         granted_on=today,
                         via="automatic",
                         verification_due=str(allowance.verification_due),
                     )
                 )
     elif allowance.state != "terminated":
-        allowance, band_change = change_band(allowance, person.birth_date, run_month, policy)
+        band_change = None
+        if allowance.band != BANDS[-1]:  # the last band changes no more
+            allowance, band_change = change_band(allowance, person.birth_date, run_month, policy)
         if band_change is not None:
             changed = True
-            amount = monthly_amount(person.birth_date, run_month, assistance(run_month), policy)
+            amount = policy.amount_fen(band_change.band, assistance(run_month))
             plan.events.append(
                 ElderAllowanceBandChanged(
                     person_ref=person.person_ref,
                     paying_city=city,
                     band=band_change.band,
                     from_month=str(band_change.from_month),
-                    monthly_amount_fen=amount or 0,
+                    monthly_amount_fen=amount,
                 )
             )
         allowance, change = review(allowance, run_month, policy)
@@ -182,6 +175,37 @@ def plan_person(person: store.ChunkPerson, context: RunContext) -> PersonPlan:
     if allowance is None:
         return plan
 
+    _add_payments(plan, person, allowance, context)
+    return plan
+
+
+def _pays_of(person: store.ChunkPerson, city: City) -> Callable[[Month], bool]:
+    registrations, duplicate_from = person.registrations, person.duplicate_from
+
+    def pays(month: Month) -> bool:
+        # The household decides; a flagged duplicate (重复享受) is paid by neither city.
+        if duplicate_from is not None and month >= duplicate_from:
+            return False
+        return payer_of(month, registrations) == city
+
+    return pays
+
+
+def _assistance_of(person: store.ChunkPerson) -> Callable[[Month], Assistance]:
+    periods = person.assistance
+
+    def assistance(month: Month) -> Assistance:
+        return assistance_in(periods, month)
+
+    return assistance
+
+
+def _add_payments(
+    plan: PersonPlan, person: store.ChunkPerson, allowance: Allowance, context: RunContext
+) -> None:
+    """The months due this run, as new payments and retries of failed ones."""
+    city, run_month, book = context.city, context.run_month, context.book
+    assistance = _assistance_of(person)
     settled = frozenset(m for m, p in person.payments.items() if p.status != "failed")
     failed = frozenset(m for m, p in person.payments.items() if p.status == "failed")
     for due in months_due(
@@ -190,13 +214,18 @@ def plan_person(person: store.ChunkPerson, context: RunContext) -> PersonPlan:
         person.birth_date,
         person.died_on,
         assistance,
-        pays,
+        _pays_of(person, city),
         settled,
         book,
         city,
         failed=failed,
     ):
-        band_then = _band_of(person, due.month, book, city) or allowance.band
+        # The run month's band is the allowance's (change_band ran); earlier months had theirs.
+        band_then = (
+            allowance.band
+            if due.month == run_month
+            else _band_of(person, due.month, book, city) or allowance.band
+        )
         if due.kind == "retry":
             previous = person.payments.get(due.month)
             attempt = 1 if previous is None else previous.attempts + 1
@@ -226,7 +255,6 @@ def plan_person(person: store.ChunkPerson, context: RunContext) -> PersonPlan:
                     payment_reference(city, person.person_ref, due.month, 1),
                 )
             )
-    return plan
 
 
 def _band_of(person: store.ChunkPerson, month: Month, book: PolicyBook, city: City) -> Band | None:
