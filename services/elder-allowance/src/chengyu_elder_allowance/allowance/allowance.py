@@ -3,15 +3,19 @@ I/O, no clock (the run month and the verification day are arguments).
 
 ::
 
-    grant ──► active ──Suspended (verification overdue past its grace)──► suspended
-               │  ▲                                                         │  │
-               │  └────────Resumed (verified within the window)─────────────┘  │
-               │                                                                │
-               ├──Terminated (death, household moved, registration withdrawn,   │
-               │              verification lapsed)──► terminated ◄──Terminated──┘
-               │                                          │  ▲
-               └─ Verified, BandChanged (stay active)     └──┘ Terminated (the earliest
-                  BandChanged (suspended stays suspended)       last month stands)
+                  Suspended: a run at or after due + grace
+    grant ──► active ─────────────────────────────────────────► suspended ──┐
+              │ ▲  ▲                                              │   ▲     │
+              │ │  └──────── Resumed: verified by resume_by ──────┤   └─────┘
+              │ │                                                 │   BandChanged
+              │ └── Verified, BandChanged                         │
+              │                                                   │
+              │ Terminated: death, move, withdrawal               │ Terminated: a run after
+              │ (or lapsed, no run in between)                    │ resume_by; death, move,
+              ▼                                                   │ withdrawal
+          terminated ◄────────────────────────────────────────────┘
+              │  ▲
+              └──┘ Terminated again: the earliest last month stands
 
 The transitions, as :data:`TRANSITIONS` holds them (anything else is
 ``illegal-transition``):
@@ -37,11 +41,12 @@ the caller builds its events. A verification of a terminated allowance is refuse
 allowance is not a transition: nothing changes.
 
 Verification boundaries (months, all from the policy): payment continues through the
-``grace`` months ``due .. due + grace - 1``; the first withheld month is
-``due + grace`` (a run of that month or later suspends, so that month is never paid
-before the suspension); a verification whose month is at most ``resume_by = due +
-window`` resumes; a run after ``resume_by`` terminates with ``verification-lapsed`` and
-``last_month = suspended_from - 1`` (the suspended months are never paid).
+``grace`` months ``due .. due + grace - 1``; the first withheld month is ``due + grace``
+(the run of that month or a later one suspends; a run reviews before it pays, so that
+month is never paid before the suspension); a verification whose month is at most
+``resume_by = due + window`` resumes; a run after ``resume_by`` terminates with
+``verification-lapsed`` and ``last_month = suspended_from - 1`` (the suspended months are
+never paid).
 """
 
 from __future__ import annotations
