@@ -3,6 +3,7 @@ contributions, and how both services' events write a month."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ class Month:
     @classmethod
     def from_index(cls, index: int) -> Month:
         """Inverse of :attr:`index`."""
+        if cls is Month:
+            return _month_at(index)
         year, zero_based = divmod(index, 12)
         return cls(year, zero_based + 1)
 
@@ -68,6 +71,14 @@ class Month:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+# Months are immutable values; month arithmetic in bulk (a payment run over a register)
+# makes the same few hundred of them again and again.
+@functools.lru_cache(maxsize=4096)
+def _month_at(index: int) -> Month:
+    year, zero_based = divmod(index, 12)
+    return Month(year, zero_based + 1)
 
 
 def months_between(start: Month, end: Month) -> int:

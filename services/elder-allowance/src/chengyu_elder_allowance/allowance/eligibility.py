@@ -17,6 +17,7 @@ difference for earlier months.
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import date
 
 from chengyu_contracts.months import Month
@@ -38,6 +39,9 @@ def age_on(birth: date, day: date) -> int:
     return years if day >= birthday_in(birth, day.year) else years - 1
 
 
+# A payment run asks this several times per person and month (grant, band, months due);
+# the answer depends only on the arguments, and births are few thousand distinct days.
+@functools.lru_cache(maxsize=1 << 17)
 def first_paid_month(birth: date, band: Band, rule: FirstMonthRule) -> Month:
     """The first month ``band`` pays: the month of the birthday reaching the band's age
     (:data:`~..policy.BAND_AGES`) or the month after it, as ``rule`` says."""
