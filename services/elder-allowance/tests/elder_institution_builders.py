@@ -8,10 +8,15 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
+from elder_bus import noon
+
 from chengyu_contracts.cities import City
 from chengyu_elder_allowance.institutions.institution import CITY_BOUNDS, Institution
 
 DAY = date(2026, 10, 15)
+NOW = noon(DAY)
+#: The map's tables, and the outbox.
+TABLES = ("institution", "institution_version", "outbox")
 DISTRICTS: dict[City, tuple[str, ...]] = {
     "cq": ("500103", "500105", "500106", "500112"),
     "cd": ("510104", "510105", "510106", "510107"),

@@ -9,15 +9,8 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-from elder_allowance_rows import (
-    AllowanceCity,
-    Bus,
-    add_elder,
-    payloads,
-    payments,
-    set_household,
-    two_cities,
-)
+from elder_allowance_rows import NOW, add_elder, payments, set_household
+from elder_bus import Bus, ElderCity, payloads, two_cities
 
 from chengyu_contracts.events.elder import ElderAllowanceResumed, ElderAllowanceTerminated
 from chengyu_kit.local.postgres import LocalPostgres
@@ -28,13 +21,13 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def cities(
     postgres: LocalPostgres,
-) -> AsyncIterator[tuple[AllowanceCity, AllowanceCity, Bus]]:
-    async for trio in two_cities(postgres):
+) -> AsyncIterator[tuple[ElderCity, ElderCity, Bus]]:
+    async for trio in two_cities(postgres, now=NOW):
         yield trio
 
 
 async def test_a_move_is_paid_through_the_move_month_then_by_the_new_city_without_gap_or_overlap(
-    cities: tuple[AllowanceCity, AllowanceCity, Bus],
+    cities: tuple[ElderCity, ElderCity, Bus],
 ) -> None:
     cq, cd, bus = cities
     person = await add_elder(cq.pool, date(1940, 1, 1), 1, registered_from="2026-03")
@@ -76,7 +69,7 @@ async def test_a_move_is_paid_through_the_move_month_then_by_the_new_city_withou
 
 
 async def test_a_verification_recorded_in_the_other_city_is_applied_by_the_paying_city(
-    cities: tuple[AllowanceCity, AllowanceCity, Bus],
+    cities: tuple[ElderCity, ElderCity, Bus],
 ) -> None:
     cq, cd, bus = cities
     person = await add_elder(cq.pool, date(1940, 1, 1), 1, registered_from="2026-03")

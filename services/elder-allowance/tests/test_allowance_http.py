@@ -11,46 +11,31 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
-from elder_allowance_rows import KEY_HEX, NOW, add_elder, id_number
+from elder_allowance_rows import NOW, add_elder
+from elder_bus import resident
+from elder_http import counts, serve
 
 from chengyu_elder_allowance.allowance.flow import run_if_due
 from chengyu_elder_allowance.policy import default_policy_book
-from chengyu_elder_allowance.service import SERVICE
 from chengyu_kit.clock import FixedClock
 from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.runtime import ServiceRuntime
-from chengyu_kit.testing.stand_in import serve_without_bus, settings_for
 
 pytestmark = pytest.mark.integration
 
 Served = tuple[httpx.AsyncClient, ServiceRuntime]
+#: The allowance's tables and the outbox.
+TABLES = ("allowance", "payment", "payment_run", "verification", "recovery_claim", "outbox")
 
 
 @pytest.fixture
 async def served(
     database: str, tmp_path: Path, oidc_provider: OidcProvider
 ) -> AsyncIterator[Served]:
-    settings = settings_for(
-        SERVICE,
-        "cq",
-        database_url=database,
-        key_folder=tmp_path,
-        issuers=oidc_provider.issuers,
-        person_ref_key=KEY_HEX,
-    )
-    async with serve_without_bus(
-        SERVICE, settings, clock=FixedClock(NOW), provider=oidc_provider
-    ) as pair:
-        yield pair
-
-
-async def counts(pool: asyncpg.Pool) -> tuple[int, ...]:
-    """Rows of the allowance tables and the outbox."""
-    tables = ("allowance", "payment", "payment_run", "verification", "recovery_claim", "outbox")
-    return tuple([int(await pool.fetchval(f"SELECT count(*) FROM {t}")) for t in tables])
+    async for service in serve(database, oidc_provider, tmp_path, now=NOW):
+        yield service.client, service.runtime
 
 
 async def test_a_run_answers_its_summary_once_then_the_same_summary(served: Served) -> None:
@@ -169,16 +154,16 @@ async def test_a_verification_of_an_unknown_person_is_404_and_writes_nothing(
 ) -> None:
     client, runtime = served
     await add_elder(runtime.pool, date(1940, 1, 1), 1, registered_from="2026-03")
-    before = await counts(runtime.pool)
+    before = await counts(runtime.pool, TABLES)
 
     answer = await client.post(
         "/verifications",
-        json={"id_number": id_number(date(1941, 2, 2), 77), "verified_on": "2026-03-09"},
+        json={"id_number": resident(77, date(1941, 2, 2), "female"), "verified_on": "2026-03-09"},
     )
 
     assert answer.status_code == 404
     assert answer.json()["error"] == "unknown-person"
-    assert await counts(runtime.pool) == before
+    assert await counts(runtime.pool, TABLES) == before
 
 
 async def test_a_bad_month_is_refused(served: Served) -> None:

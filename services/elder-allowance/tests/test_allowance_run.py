@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-from elder_allowance_rows import AllowanceCity, add_elder, city_on, flag_duplicate, payments
+from elder_allowance_rows import NOW, add_elder, flag_duplicate, payments
 from elder_allowance_rows import set_household as household
+from elder_bus import ElderCity, city_on
 
 from chengyu_contracts.months import Month
 from chengyu_elder_allowance.allowance import bank_file
@@ -23,8 +24,8 @@ COMPLETED = "cn.chengyu.elder.allowance-payment-run-completed.v1"
 
 
 @pytest.fixture
-async def cq(postgres: LocalPostgres) -> AsyncIterator[AllowanceCity]:
-    city = await city_on(postgres, "cq")
+async def cq(postgres: LocalPostgres) -> AsyncIterator[ElderCity]:
+    city = await city_on(postgres, "cq", now=NOW)
     try:
         yield city
     finally:
@@ -32,7 +33,7 @@ async def cq(postgres: LocalPostgres) -> AsyncIterator[AllowanceCity]:
 
 
 async def test_a_run_pays_each_eligible_person_once_by_band_assistance_and_policy(
-    cq: AllowanceCity,
+    cq: ElderCity,
 ) -> None:
     eighty = await add_elder(cq.pool, date(1945, 6, 15), 1, registered_from="2026-03")
     dibao = await add_elder(
@@ -59,7 +60,7 @@ async def test_a_run_pays_each_eligible_person_once_by_band_assistance_and_polic
     assert summary.counts.amount_fen == 95_000
 
 
-async def test_a_policy_change_applies_from_its_effective_month(cq: AllowanceCity) -> None:
+async def test_a_policy_change_applies_from_its_effective_month(cq: ElderCity) -> None:
     ninety = await add_elder(cq.pool, date(1935, 5, 5), 1, registered_from="2026-06")
 
     await cq.runs("2026-06", "2026-07")
@@ -71,7 +72,7 @@ async def test_a_policy_change_applies_from_its_effective_month(cq: AllowanceCit
     ]
 
 
-async def test_a_rerun_of_a_completed_month_pays_nothing_more(cq: AllowanceCity) -> None:
+async def test_a_rerun_of_a_completed_month_pays_nothing_more(cq: ElderCity) -> None:
     for serial in range(1, 4):
         await add_elder(cq.pool, date(1940, 1, serial), serial, registered_from="2026-03")
     first = await cq.run("2026-03")
@@ -84,7 +85,7 @@ async def test_a_rerun_of_a_completed_month_pays_nothing_more(cq: AllowanceCity)
 
 
 async def test_an_interrupted_run_continues_and_pays_each_person_exactly_once(
-    cq: AllowanceCity,
+    cq: ElderCity,
 ) -> None:
     people = [
         await add_elder(cq.pool, date(1940, 1, serial), serial, registered_from="2026-03")
@@ -104,7 +105,7 @@ async def test_an_interrupted_run_continues_and_pays_each_person_exactly_once(
 
 
 async def test_back_pay_reaches_the_later_of_registration_and_the_limit(
-    cq: AllowanceCity,
+    cq: ElderCity,
 ) -> None:
     long_known = await add_elder(cq.pool, date(1940, 1, 1), 1)
     late = await add_elder(cq.pool, date(1940, 1, 2), 2, registered_from="2025-10")
@@ -121,7 +122,7 @@ async def test_back_pay_reaches_the_later_of_registration_and_the_limit(
     assert summary.counts.back_payments == 12 + 5
 
 
-async def test_a_failed_payment_is_retried_by_the_next_run(cq: AllowanceCity) -> None:
+async def test_a_failed_payment_is_retried_by_the_next_run(cq: ElderCity) -> None:
     person = await add_elder(cq.pool, date(1940, 1, 1), 1, registered_from="2026-03")
     await cq.run("2026-03")
     reference = await cq.pool.fetchval(
@@ -145,7 +146,7 @@ async def test_a_failed_payment_is_retried_by_the_next_run(cq: AllowanceCity) ->
 
 
 async def test_a_death_recorded_after_months_were_paid_claims_exactly_those_months(
-    cq: AllowanceCity,
+    cq: ElderCity,
 ) -> None:
     person = await add_elder(cq.pool, date(1935, 1, 1), 1, registered_from="2026-03")
     await cq.runs("2026-03", "2026-05")
@@ -169,7 +170,7 @@ async def test_a_death_recorded_after_months_were_paid_claims_exactly_those_mont
     assert [p.month for p in await payments(cq.pool, person.person_ref)][-1] == "2026-05"
 
 
-async def test_a_duplicate_flagged_person_is_not_paid(cq: AllowanceCity) -> None:
+async def test_a_duplicate_flagged_person_is_not_paid(cq: ElderCity) -> None:
     person = await add_elder(cq.pool, date(1940, 1, 1), 1, registered_from="2026-03")
     await household(cq.pool, person.person_ref, "cd", registered_from="2026-03")
     await flag_duplicate(cq.pool, person.person_ref, "2026-03")
@@ -182,7 +183,7 @@ async def test_a_duplicate_flagged_person_is_not_paid(cq: AllowanceCity) -> None
 
 
 async def test_a_missed_verification_suspends_then_a_late_one_resumes_with_back_pay(
-    cq: AllowanceCity,
+    cq: ElderCity,
 ) -> None:
     person = await add_elder(cq.pool, date(1940, 1, 1), 1, registered_from="2026-03")
     await cq.run("2026-03")
@@ -210,7 +211,7 @@ async def test_a_missed_verification_suspends_then_a_late_one_resumes_with_back_
 
 
 async def test_no_verification_within_the_window_terminates_the_allowance(
-    cq: AllowanceCity,
+    cq: ElderCity,
 ) -> None:
     person = await add_elder(cq.pool, date(1940, 1, 1), 1, registered_from="2026-03")
 

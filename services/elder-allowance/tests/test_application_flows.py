@@ -9,17 +9,8 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-from elder_applications_support import (
-    TODAY,
-    Bus,
-    ElderCity,
-    FakeGrants,
-    elder,
-    install_fake_grants,
-    payloads,
-    ref,
-    two_cities,
-)
+from elder_applications_support import NOW, TODAY, FakeGrants, install_fake_grants
+from elder_bus import Bus, ElderCity, payloads, ref, resident, two_cities
 
 from chengyu_contracts.domain_error import Conflict, DomainError, Forbidden
 from chengyu_contracts.events.elder import (
@@ -32,8 +23,8 @@ from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
 
-ALICE = elder(11)
-BOB = elder(12)
+ALICE = resident(11)
+BOB = resident(12)
 # Chongqing's default policy: 15 working days; 15 October 2026 is a Thursday.
 CQ_DECIDE_BY = date(2026, 11, 5)
 TABLES = ("allowance_application", "outbox", "parked_key")
@@ -41,7 +32,7 @@ TABLES = ("allowance_application", "outbox", "parked_key")
 
 @pytest.fixture
 async def cities(postgres: LocalPostgres) -> AsyncIterator[tuple[ElderCity, ElderCity, Bus]]:
-    async for trio in two_cities(postgres):
+    async for trio in two_cities(postgres, now=NOW):
         yield trio
 
 

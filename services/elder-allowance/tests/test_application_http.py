@@ -11,23 +11,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from elder_applications_http import TABLES, Service, serve
-from elder_applications_support import FakeGrants, elder, install_fake_grants
+from elder_applications_support import NOW, TABLES, FakeGrants, install_fake_grants
+from elder_bus import resident
+from elder_http import Served, serve
 
 from chengyu_elder_allowance.applications.usecases import sweep_overdue
 from chengyu_kit.local.oidc import OidcProvider
 
 pytestmark = pytest.mark.integration
 
-ALICE = elder(31)  # 86 today
-YOUNG = elder(32, born=date(1950, 1, 1))  # 76
-NEARLY = elder(33, born=date(1946, 10, 16))  # 80 tomorrow
+ALICE = resident(31)  # 86 today
+YOUNG = resident(32, born=date(1950, 1, 1))  # 76
+NEARLY = resident(33, born=date(1946, 10, 16))  # 80 tomorrow
 BAD_CHECK_DIGIT = ALICE[:17] + ("0" if ALICE[17] != "0" else "1")
 
 
 @pytest.fixture
-async def cq(database: str, tmp_path: Path, oidc_provider: OidcProvider) -> AsyncIterator[Service]:
-    async for service in serve("cq", database, tmp_path, oidc_provider):
+async def cq(database: str, tmp_path: Path, oidc_provider: OidcProvider) -> AsyncIterator[Served]:
+    async for service in serve(database, oidc_provider, tmp_path, now=NOW, tables=TABLES):
         yield service
 
 
@@ -36,7 +37,7 @@ def grants(monkeypatch: pytest.MonkeyPatch) -> FakeGrants:
     return install_fake_grants(monkeypatch)
 
 
-async def applied(cq: Service, id_number: str = ALICE, household: str = "cq") -> dict[str, Any]:
+async def applied(cq: Served, id_number: str = ALICE, household: str = "cq") -> dict[str, Any]:
     answer = await cq.client.post(
         "/applications", json={"id_number": id_number, "household_city": household}
     )
@@ -46,7 +47,7 @@ async def applied(cq: Service, id_number: str = ALICE, household: str = "cq") ->
 
 
 async def test_the_openapi_document_lists_the_application_and_assessment_routes(
-    cq: Service,
+    cq: Served,
 ) -> None:
     paths = (await cq.client.get("/openapi.json")).json()["paths"]
     assert set(paths) >= {
@@ -58,7 +59,7 @@ async def test_the_openapi_document_lists_the_application_and_assessment_routes(
 
 
 async def test_an_application_is_accepted_with_the_paying_citys_deadline_and_published(
-    cq: Service,
+    cq: Served,
 ) -> None:
     body = await applied(cq, household="cd")
     assert {k: body[k] for k in ("accepted_in", "paying_city", "submitted_on", "status")} == {
@@ -70,7 +71,7 @@ async def test_an_application_is_accepted_with_the_paying_citys_deadline_and_pub
     # Chengdu's default policy: 20 working days after Thursday 15 October 2026.
     assert body["decide_by"] == "2026-11-12"
     assert body["person_ref"].startswith("pr1_")
-    [event] = await cq.events()
+    [event] = await cq.outbox()
     assert event["type"] == "cn.chengyu.elder.allowance-applied.v1"
     assert event["data"]["application_id"] == body["application_id"]
     assert ALICE not in json.dumps(event)
@@ -84,7 +85,7 @@ async def test_an_application_is_accepted_with_the_paying_citys_deadline_and_pub
     }
 
 
-async def test_a_second_application_while_one_is_undecided_is_refused(cq: Service) -> None:
+async def test_a_second_application_while_one_is_undecided_is_refused(cq: Served) -> None:
     await applied(cq)
     before = await cq.rows()
     again = await cq.client.post("/applications", json={"id_number": ALICE, "household_city": "cq"})
@@ -105,7 +106,7 @@ async def test_a_second_application_while_one_is_undecided_is_refused(cq: Servic
     ],
 )
 async def test_a_bad_application_is_refused_naming_the_problem_and_writes_nothing(
-    cq: Service, body: dict[str, Any], status: int, error: str
+    cq: Served, body: dict[str, Any], status: int, error: str
 ) -> None:
     answer = await cq.client.post("/applications", json=body)
     assert (answer.status_code, answer.json()["error"]) == (status, error)
@@ -113,7 +114,7 @@ async def test_a_bad_application_is_refused_naming_the_problem_and_writes_nothin
     assert await cq.rows() == dict.fromkeys(TABLES, 0)
 
 
-async def test_bad_reads_are_refused(cq: Service) -> None:
+async def test_bad_reads_are_refused(cq: Served) -> None:
     unknown = await cq.client.get("/applications/app-cq-nothing")
     assert (unknown.status_code, unknown.json()["error"]) == (404, "unknown-application")
     bogus = await cq.client.get("/applications", params={"status": "lost"})
@@ -123,7 +124,7 @@ async def test_bad_reads_are_refused(cq: Service) -> None:
 
 
 async def test_the_paying_citys_clerk_approves_and_the_answer_is_published(
-    cq: Service, grants: FakeGrants
+    cq: Served, grants: FakeGrants
 ) -> None:
     made = await applied(cq)
     path = f"/applications/{made['application_id']}/decision"
@@ -131,7 +132,7 @@ async def test_the_paying_citys_clerk_approves_and_the_answer_is_published(
     assert answer.status_code == 200, answer.text
     assert (answer.json()["status"], answer.json()["decided_on"]) == ("approved", "2026-10-15")
     assert [c[2] for c in grants.calls] == [made["application_id"]]
-    decided = (await cq.events())[-1]
+    decided = (await cq.outbox())[-1]
     assert decided["type"] == "cn.chengyu.elder.allowance-application-decided.v1"
     assert decided["data"]["outcome"] == "approved"
 
@@ -144,7 +145,7 @@ async def test_the_paying_citys_clerk_approves_and_the_answer_is_published(
 
 
 async def test_a_refusal_says_why_and_a_grant_refused_by_the_allowance_area_is_a_conflict(
-    cq: Service, grants: FakeGrants
+    cq: Served, grants: FakeGrants
 ) -> None:
     made = await applied(cq)
     path = f"/applications/{made['application_id']}/decision"
@@ -172,7 +173,7 @@ async def test_a_refusal_says_why_and_a_grant_refused_by_the_allowance_area_is_a
 
 
 async def test_the_sweep_lists_an_undecided_application_as_overdue_after_its_deadline(
-    cq: Service,
+    cq: Served,
 ) -> None:
     made = await applied(cq)  # Chongqing: decide by 2026-11-05
     cq.clock.advance(timedelta(days=21))  # 5 November: still in time
@@ -185,10 +186,10 @@ async def test_the_sweep_lists_an_undecided_application_as_overdue_after_its_dea
     assert (await cq.client.get("/applications", params={"status": "submitted"})).json() == {
         "items": []
     }
-    assert (await cq.events())[-1]["type"] == "cn.chengyu.elder.allowance-application-overdue.v1"
+    assert (await cq.outbox())[-1]["type"] == "cn.chengyu.elder.allowance-application-overdue.v1"
 
 
-async def test_only_the_paying_city_decides(cq: Service, grants: FakeGrants) -> None:
+async def test_only_the_paying_city_decides(cq: Served, grants: FakeGrants) -> None:
     made = await applied(cq, household="cd")
     before = await cq.rows()
     answer = await cq.client.post(

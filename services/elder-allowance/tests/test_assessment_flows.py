@@ -8,19 +8,20 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-from elder_applications_support import TODAY, Bus, ElderCity, elder, payloads, ref, two_cities
+from elder_applications_support import NOW, TODAY
+from elder_bus import Bus, ElderCity, payloads, ref, resident, two_cities
 
 from chengyu_contracts.events.elder import ElderCapabilityAssessed
 from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
 
-ALICE = elder(21)
+ALICE = resident(21)
 
 
 @pytest.fixture
 async def cities(postgres: LocalPostgres) -> AsyncIterator[tuple[ElderCity, ElderCity, Bus]]:
-    async for trio in two_cities(postgres):
+    async for trio in two_cities(postgres, now=NOW):
         yield trio
 
 

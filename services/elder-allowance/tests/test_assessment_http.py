@@ -10,21 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from elder_applications_http import TABLES, Service, serve
-from elder_applications_support import elder
+from elder_applications_support import NOW, TABLES
+from elder_bus import resident
+from elder_http import Served, serve
 
 from chengyu_kit.local.oidc import OidcProvider
 
 pytestmark = pytest.mark.integration
 
-ALICE = elder(41)
+ALICE = resident(41)
 BAD_CHECK_DIGIT = ALICE[:17] + ("0" if ALICE[17] != "0" else "1")
 SCORES = {"self_care": 30, "basic_mobility": 14, "mental_state": 25, "perception_and_social": 12}
 
 
 @pytest.fixture
-async def cq(database: str, tmp_path: Path, oidc_provider: OidcProvider) -> AsyncIterator[Service]:
-    async for service in serve("cq", database, tmp_path, oidc_provider):
+async def cq(database: str, tmp_path: Path, oidc_provider: OidcProvider) -> AsyncIterator[Served]:
+    async for service in serve(database, oidc_provider, tmp_path, now=NOW, tables=TABLES):
         yield service
 
 
@@ -33,7 +34,7 @@ def assessment(**fields: Any) -> dict[str, Any]:
 
 
 async def test_an_assessment_is_recorded_with_its_level_and_validity_and_published(
-    cq: Service,
+    cq: Served,
 ) -> None:
     answer = await cq.client.post(
         "/assessments", json=assessment(dementia_or_mental_disorder=True, care_risk_events_30d=2)
@@ -49,7 +50,7 @@ async def test_an_assessment_is_recorded_with_its_level_and_validity_and_publish
         "valid_until": "2027-10-01",
     }
     assert (body["recognised"], body["level_name"]) == (False, "中度失能")
-    [event] = await cq.events()
+    [event] = await cq.outbox()
     assert event["type"] == "cn.chengyu.elder.capability-assessed.v1"
     assert event["data"]["level"] == 2
     assert ALICE not in json.dumps(event)
@@ -77,7 +78,7 @@ async def test_an_assessment_is_recorded_with_its_level_and_validity_and_publish
     ],
 )
 async def test_a_bad_assessment_is_refused_naming_the_problem_and_writes_nothing(
-    cq: Service, fields: dict[str, Any], error: str, named: str
+    cq: Served, fields: dict[str, Any], error: str, named: str
 ) -> None:
     answer = await cq.client.post("/assessments", json=assessment(**fields))
     assert (answer.status_code, answer.json()["error"]) == (422, error)
@@ -86,7 +87,7 @@ async def test_a_bad_assessment_is_refused_naming_the_problem_and_writes_nothing
 
 
 async def test_a_person_with_no_assessment_has_none_and_a_bad_person_ref_is_refused(
-    cq: Service,
+    cq: Served,
 ) -> None:
     none = await cq.client.get("/assessments", params={"person_ref": "pr1_" + "0" * 64})
     assert none.json() == {"person_ref": "pr1_" + "0" * 64, "current": None, "items": []}

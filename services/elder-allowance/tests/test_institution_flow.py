@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-from elder_institution_builders import a_body
-from elder_institution_bus import Bus, ElderCity, two_cities
+from elder_bus import Bus, ElderCity, two_cities
+from elder_institution_builders import NOW, a_body
 
 from chengyu_contracts.domain_error import NotFound
 from chengyu_contracts.events.elder import ElderCareInstitutionPublished
@@ -25,7 +25,7 @@ CHENGDU_BODY = a_body(
 
 @pytest.fixture
 async def cities(postgres: LocalPostgres) -> AsyncIterator[tuple[ElderCity, ElderCity, Bus]]:
-    async for trio in two_cities(postgres):
+    async for trio in two_cities(postgres, now=NOW):
         yield trio
 
 

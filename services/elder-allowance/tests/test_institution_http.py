@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from elder_institution_builders import a_body
-from elder_institution_http import MapService, running_map_service
+from elder_http import Served, serve
+from elder_institution_builders import NOW, TABLES, a_body
 
 from chengyu_kit.local.oidc import OidcProvider
 
@@ -22,15 +22,15 @@ PATH = "/institutions/cq-yuzhong-0001"
 @pytest.fixture
 async def service(
     database: str, oidc_provider: OidcProvider, tmp_path: Path
-) -> AsyncIterator[MapService]:
-    async for running in running_map_service(database, oidc_provider, tmp_path):
+) -> AsyncIterator[Served]:
+    async for running in serve(database, oidc_provider, tmp_path, now=NOW, tables=TABLES):
         yield running
 
 
 async def test_a_put_saves_version_1_and_publishes_it_with_integer_coordinates(
-    service: MapService,
+    service: Served,
 ) -> None:
-    answer = await service.clerk.put(PATH, json=a_body())
+    answer = await service.client.put(PATH, json=a_body())
     assert answer.status_code == 200, answer.text
     assert answer.json() | {"changed": True} == answer.json()
     assert answer.json()["version"] == 1
@@ -42,26 +42,26 @@ async def test_a_put_saves_version_1_and_publishes_it_with_integer_coordinates(
     assert envelope["data"]["version"] == 1
 
 
-async def test_a_get_answers_what_was_saved(service: MapService) -> None:
-    saved = (await service.clerk.put(PATH, json=a_body())).json()
-    read = await service.clerk.get(PATH)
+async def test_a_get_answers_what_was_saved(service: Served) -> None:
+    saved = (await service.client.put(PATH, json=a_body())).json()
+    read = await service.client.get(PATH)
     assert read.status_code == 200
     assert read.json() == {k: v for k, v in saved.items() if k != "changed"}
     assert read.json()["updated_on"] == "2026-10-15"
 
 
-async def test_an_unchanged_put_writes_nothing_and_publishes_nothing(service: MapService) -> None:
-    await service.clerk.put(PATH, json=a_body())
+async def test_an_unchanged_put_writes_nothing_and_publishes_nothing(service: Served) -> None:
+    await service.client.put(PATH, json=a_body())
     before = await service.rows()
-    again = await service.clerk.put(PATH, json=a_body())
+    again = await service.client.put(PATH, json=a_body())
     assert again.status_code == 200
     assert (again.json()["version"], again.json()["changed"]) == (1, False)
     assert await service.rows() == before
 
 
-async def test_a_changed_put_is_the_next_version(service: MapService) -> None:
-    await service.clerk.put(PATH, json=a_body())
-    answer = await service.clerk.put(PATH, json=a_body(vacancies=3))
+async def test_a_changed_put_is_the_next_version(service: Served) -> None:
+    await service.client.put(PATH, json=a_body())
+    answer = await service.client.put(PATH, json=a_body(vacancies=3))
     assert (answer.json()["version"], answer.json()["vacancies"]) == (2, 3)
     assert await service.rows() == {"institution": 1, "institution_version": 2, "outbox": 2}
 
@@ -85,35 +85,35 @@ async def test_a_changed_put_is_the_next_version(service: MapService) -> None:
     ],
 )
 async def test_a_bad_put_is_a_422_naming_the_problem_and_writes_nothing(
-    service: MapService, path: str, body: dict[str, object], code: str
+    service: Served, path: str, body: dict[str, object], code: str
 ) -> None:
-    answer = await service.clerk.put(path, json=body)
+    answer = await service.client.put(path, json=body)
     assert answer.status_code == 422
     assert answer.json()["error"] == code
     assert await service.rows() == {"institution": 0, "institution_version": 0, "outbox": 0}
 
 
-async def test_an_unknown_institution_is_a_404(service: MapService) -> None:
+async def test_an_unknown_institution_is_a_404(service: Served) -> None:
     answer = await service.anonymous.get("/institutions/cq-nowhere")
     assert (answer.status_code, answer.json()["error"]) == (404, "unknown-institution")
 
 
-async def test_a_put_without_a_token_is_401_and_writes_nothing(service: MapService) -> None:
+async def test_a_put_without_a_token_is_401_and_writes_nothing(service: Served) -> None:
     answer = await service.anonymous.put(PATH, json=a_body())
     assert answer.status_code == 401
     assert await service.rows() == {"institution": 0, "institution_version": 0, "outbox": 0}
 
 
-async def test_the_public_routes_answer_without_a_token(service: MapService) -> None:
-    await service.clerk.put(PATH, json=a_body())
+async def test_the_public_routes_answer_without_a_token(service: Served) -> None:
+    await service.client.put(PATH, json=a_body())
     for path in (PATH, "/institutions", "/institutions.geojson", "/map"):
         assert (await service.anonymous.get(path)).status_code == 200, path
 
 
-async def test_the_query_answers_a_page_with_distances_near_a_point(service: MapService) -> None:
-    await service.clerk.put(PATH, json=a_body())
-    await service.clerk.put("/institutions/cq-far-1", json=a_body(name="远", latitude=29.9))
-    await service.clerk.put("/institutions/cq-closed-1", json=a_body(name="关", closed=True))
+async def test_the_query_answers_a_page_with_distances_near_a_point(service: Served) -> None:
+    await service.client.put(PATH, json=a_body())
+    await service.client.put("/institutions/cq-far-1", json=a_body(name="远", latitude=29.9))
+    await service.client.put("/institutions/cq-closed-1", json=a_body(name="关", closed=True))
     answer = await service.anonymous.get(
         "/institutions", params={"near": "29.557,106.577", "within_km": "20", "page_size": "10"}
     )
@@ -125,8 +125,8 @@ async def test_the_query_answers_a_page_with_distances_near_a_point(service: Map
     ]
 
 
-async def test_without_near_the_items_carry_no_distance(service: MapService) -> None:
-    await service.clerk.put(PATH, json=a_body())
+async def test_without_near_the_items_carry_no_distance(service: Served) -> None:
+    await service.client.put(PATH, json=a_body())
     [item] = (await service.anonymous.get("/institutions")).json()["items"]
     assert "distance_km" not in item
 
@@ -142,7 +142,7 @@ async def test_without_near_the_items_carry_no_distance(service: MapService) -> 
     ],
 )
 async def test_a_bad_query_parameter_is_a_422_naming_it(
-    service: MapService, params: dict[str, str], code: str, named: str
+    service: Served, params: dict[str, str], code: str, named: str
 ) -> None:
     for path in ("/institutions", "/institutions.geojson"):
         answer = await service.anonymous.get(path, params=params)
@@ -152,9 +152,9 @@ async def test_a_bad_query_parameter_is_a_422_naming_it(
 
 
 async def test_geojson_is_a_feature_collection_of_points_longitude_first(
-    service: MapService,
+    service: Served,
 ) -> None:
-    await service.clerk.put(PATH, json=a_body())
+    await service.client.put(PATH, json=a_body())
     answer = await service.anonymous.get("/institutions.geojson")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/geo+json")
@@ -169,7 +169,7 @@ async def test_geojson_is_a_feature_collection_of_points_longitude_first(
     assert "latitude" not in feature["properties"]
 
 
-async def test_the_map_page_is_an_svg_with_no_external_resource(service: MapService) -> None:
+async def test_the_map_page_is_an_svg_with_no_external_resource(service: Served) -> None:
     answer = await service.anonymous.get("/map")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/html")

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import asyncpg
 import pytest
+from elder_bus import SERVICE
 from elder_institution_builders import random_institution
-from elder_institution_bus import SERVICE
 
 from chengyu_elder_allowance.institutions.institution import Institution
 from chengyu_elder_allowance.institutions.query import MapPage, MapQuery, parse_query, select

@@ -7,34 +7,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from elder_register_builders import resident
-from elder_register_bus import SERVICE, Bus, ElderCity, two_cities
+from elder_bus import Bus, ElderCity, payloads, ref, resident, two_cities
+from elder_register_builders import NOW
 
 from chengyu_contracts.events.elder import ElderRegistrationChanged
 from chengyu_contracts.months import Month, month_range
-from chengyu_contracts.person_ref import person_ref
-from chengyu_contracts.registry import REGISTRY
 from chengyu_elder_allowance.register import usecases
 from chengyu_elder_allowance.register.households import payer_of
-from chengyu_kit.dead_letter import ReceivedRecord
 from chengyu_kit.local.postgres import LocalPostgres
-from chengyu_kit.testing.bus import payloads as bus_payloads
 
 pytestmark = pytest.mark.integration
 
 ALICE = resident(31)
-ALICE_REF = person_ref(ALICE, SERVICE.person_ref_key)
-
-
-def payloads(
-    records: list[ReceivedRecord], model: type[ElderRegistrationChanged]
-) -> list[ElderRegistrationChanged]:
-    return bus_payloads(REGISTRY, records, model)
+ALICE_REF = ref(ALICE)
 
 
 @pytest.fixture
 async def cities(postgres: LocalPostgres) -> AsyncIterator[tuple[ElderCity, ElderCity, Bus]]:
-    async for trio in two_cities(postgres):
+    async for trio in two_cities(postgres, now=NOW):
         yield trio
 
 

@@ -13,76 +13,37 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from elder_register_builders import NOW, resident, row
+from elder_bus import ref, register_state, resident, row
+from elder_http import Served, outbox, serve
+from elder_register_builders import NOW
 
-from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_elder_allowance.allowance import flow as allowance_flow
-from chengyu_elder_allowance.service import SERVICE
-from chengyu_kit.clock import FixedClock
 from chengyu_kit.local.oidc import OidcProvider
-from chengyu_kit.runtime import ServiceRuntime
-from chengyu_kit.testing.stand_in import serve_without_bus, settings_for
 
 pytestmark = pytest.mark.integration
 
 REGISTERED = "cn.chengyu.elder.registration-changed.v1"
 FLAGGED = "cn.chengyu.elder.duplicate-registration-flagged.v1"
 CLEARED = "cn.chengyu.elder.duplicate-registration-cleared.v1"
-KEY = "ab" * 32
 ALICE = resident(21)
 
 
 @pytest.fixture
 async def service(
     database: str, oidc_provider: OidcProvider, tmp_path: Path
-) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    settings = settings_for(
-        SERVICE,
-        "cq",
-        database_url=database,
-        key_folder=tmp_path,
-        issuers=oidc_provider.issuers,
-        person_ref_key=KEY,
-    )
-    async with serve_without_bus(
-        SERVICE, settings, clock=FixedClock(NOW), provider=oidc_provider
-    ) as pair:
-        yield pair
+) -> AsyncIterator[Served]:
+    async for served in serve(database, oidc_provider, tmp_path, now=NOW):
+        yield served
 
 
 @pytest.fixture
-def client(service: tuple[httpx.AsyncClient, ServiceRuntime]) -> httpx.AsyncClient:
-    return service[0]
+def client(service: Served) -> httpx.AsyncClient:
+    return service.client
 
 
 @pytest.fixture
-def pool(service: tuple[httpx.AsyncClient, ServiceRuntime]) -> asyncpg.Pool:
-    return service[1].pool
-
-
-def ref(id_number: str) -> str:
-    return person_ref(id_number, PersonRefKey.from_hex(KEY))
-
-
-async def outbox(pool: asyncpg.Pool) -> list[dict[str, Any]]:
-    rows = await pool.fetch("SELECT value FROM outbox ORDER BY id")
-    return [json.loads(r["value"]) for r in rows]
-
-
-async def register_state(pool: asyncpg.Pool) -> str:
-    """Every row of the register's tables and the outbox, as text."""
-    parts: list[str] = []
-    for table in (
-        "elder",
-        "assistance_period",
-        "household",
-        "household_version",
-        "duplicate_flag",
-        "outbox",
-    ):
-        rows = await pool.fetch(f"SELECT t::text AS row FROM {table} t ORDER BY 1")
-        parts.extend(f"{table}: {r['row']}" for r in rows)
-    return "\n".join(parts)
+def pool(service: Served) -> asyncpg.Pool:
+    return service.pool
 
 
 async def imported(client: httpx.AsyncClient, *rows: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from elder_register_builders import TODAY, import_row, resident
+from elder_bus import resident
+from elder_register_builders import TODAY, import_row
 
 from chengyu_contracts.domain_error import DomainError
 from chengyu_elder_allowance.policy import default_policy_book
