@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from chengyu_contracts.events.elder import (
+    ElderAllowanceGranted,
     ElderAllowanceResumed,
     ElderAllowanceSuspended,
     ElderAllowanceTerminated,
@@ -12,6 +13,24 @@ from chengyu_contracts.events.elder import (
 from chengyu_contracts.registry import EventData
 
 from .allowance import Allowance, Change, Resumed, Suspended, Terminated
+
+
+def granted_event(
+    allowance: Allowance, amount_fen: int, on: date, application_id: str | None = None
+) -> ElderAllowanceGranted:
+    """The event of ``allowance``'s grant on ``on`` paying ``amount_fen`` a month: on the
+    application ``application_id``, or without one (免申即享, by the monthly run)."""
+    return ElderAllowanceGranted(
+        person_ref=allowance.person_ref,
+        paying_city=allowance.paying_city,
+        band=allowance.band,
+        first_month=str(allowance.first_month),
+        monthly_amount_fen=amount_fen,
+        granted_on=on,
+        via="automatic" if application_id is None else "application",
+        application_id=application_id,
+        verification_due=str(allowance.verification_due),
+    )
 
 
 def terminated_event(

@@ -23,7 +23,6 @@ from datetime import date
 from chengyu_contracts.cities import City
 from chengyu_contracts.events.elder import (
     ElderAllowanceBandChanged,
-    ElderAllowanceGranted,
     ElderAllowancePaymentRunCompleted,
 )
 from chengyu_contracts.months import Month
@@ -38,7 +37,7 @@ from . import store
 from .allowance import Allowance, Resumed, Suspended, Terminated, change_band, grant, review
 from .bank_file import bank_file_bytes
 from .eligibility import band_in
-from .events import change_event
+from .events import change_event, granted_event
 from .payable import first_grant_month, months_due
 
 log = get_logger(__name__)
@@ -131,18 +130,7 @@ def plan_person(person: store.ChunkPerson, context: RunContext) -> PersonPlan:
                 plan.granted = 1
                 # The band is the run month's (grant): its amount needs no second look.
                 amount = policy.amount_fen(allowance.band, assistance(run_month))
-                plan.events.append(
-                    ElderAllowanceGranted(
-                        person_ref=person.person_ref,
-                        paying_city=city,
-                        band=allowance.band,
-                        first_month=str(allowance.first_month),
-                        monthly_amount_fen=amount,
-                        granted_on=today,
-                        via="automatic",
-                        verification_due=str(allowance.verification_due),
-                    )
-                )
+                plan.events.append(granted_event(allowance, amount, today))
     elif allowance.state != "terminated":
         band_change = None
         if allowance.band != BANDS[-1]:  # the last band changes no more

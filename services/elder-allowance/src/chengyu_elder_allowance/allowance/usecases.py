@@ -13,7 +13,6 @@ from datetime import date
 from chengyu_contracts.cities import City
 from chengyu_contracts.domain_error import Conflict, DomainError, NotFound
 from chengyu_contracts.events.elder import (
-    ElderAllowanceGranted,
     ElderAllowanceRecoveryClaimed,
     ElderVerificationRecorded,
 )
@@ -27,7 +26,7 @@ from ..register.households import Duplicate, Registration, payer_of
 from . import store
 from .allowance import Allowance, TerminationReason, grant, terminate, verify
 from .eligibility import monthly_amount
-from .events import change_event, terminated_event
+from .events import change_event, granted_event, terminated_event
 from .payable import first_grant_month, last_paid_month_after_death, overpaid
 
 
@@ -195,19 +194,7 @@ async def grant_on_application(
         )
     periods = await _assistance(unit, person_ref)
     amount = monthly_amount(elder.birth_date, month, assistance_in(periods, month), policy)
-    unit.emit(
-        ElderAllowanceGranted(
-            person_ref=person_ref,
-            paying_city=unit.city,
-            band=allowance.band,
-            first_month=str(allowance.first_month),
-            monthly_amount_fen=amount or 0,
-            granted_on=unit.today,
-            via="application",
-            application_id=application_id,
-            verification_due=str(allowance.verification_due),
-        )
-    )
+    unit.emit(granted_event(allowance, amount or 0, unit.today, application_id))
     return GrantOutcome(False, allowance.first_month)
 
 
