@@ -191,16 +191,6 @@ def _registration(row: asyncpg.Record) -> Registration:
     )
 
 
-async def load_registrations(conn: Connection, person_ref: str) -> dict[City, Registration]:
-    """Both cities' latest registrations of ``person_ref`` known here."""
-    rows = await conn.fetch(
-        "SELECT city, version, status, registered_from, registered_until"
-        " FROM household WHERE person_ref = $1",
-        person_ref,
-    )
-    return {r.city: r for r in map(_registration, rows)}
-
-
 async def duplicate_from(conn: Connection, person_ref: str) -> Month | None:
     """The first month of an unresolved duplicate flag (重复享受), if any."""
     day = await conn.fetchval(

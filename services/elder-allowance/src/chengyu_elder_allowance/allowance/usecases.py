@@ -21,6 +21,7 @@ from chengyu_contracts.resident_id import checked_resident_id
 from chengyu_kit.unit import Unit
 
 from ..policy import CityPolicy, PolicyBook
+from ..register import store as register_store
 from ..register.elder import AssistancePeriod, assistance_in
 from ..register.households import Duplicate, Registration, payer_of
 from . import store
@@ -92,7 +93,7 @@ async def registration_changed(unit: Unit, person_ref: str, book: PolicyBook) ->
         return
     allowance = stored.allowance
     elder = await store.load_elder(unit.conn, person_ref)
-    registrations = await store.load_registrations(unit.conn, person_ref)
+    registrations = await register_store.registrations_of(unit.conn, person_ref)
     own = registrations.get(unit.city)
     ending: tuple[Month, TerminationReason] | None = None
     if elder is not None and elder.died_on is not None:
@@ -156,7 +157,7 @@ async def grant_on_application(
     ``deceased``, ``not-paying-city``, ``duplicate-registration``)."""
     month = Month.of(unit.today)
     elder = await store.load_elder(unit.conn, person_ref)
-    registrations = await store.load_registrations(unit.conn, person_ref)
+    registrations = await register_store.registrations_of(unit.conn, person_ref)
     own = registrations.get(unit.city)
     if elder is None or own is None or own.status == "withdrawn":
         raise DomainError("not-registered", "This city's register does not hold the person.")
