@@ -777,11 +777,12 @@ class _Builder:
             month = max(month, elder.imported_in.next())
         return month if month <= self.last else None
 
-    def ends_in(self, elder: PlannedElder, spell: _Spell) -> Month | None:
-        """The last month the spell's allowance is paid by plan (a move, a death)."""
-        ends = [m for m in (spell.end,) if m is not None]
-        ends += [Month.of(d.died_on) for d in self.deaths if d.person == elder.key]
-        return min(ends) if ends else None
+    def no_verification_from(self, elder: PlannedElder, spell: _Spell) -> Month | None:
+        """The first month in which no verification of the spell is made: the move month
+        (the move is recorded before the month's verifications), the death month."""
+        stops = [m for m in (spell.end,) if m is not None]
+        stops += [Month.of(d.died_on) for d in self.deaths if d.person == elder.key]
+        return min(stops) if stops else None
 
     def plan_verifications(self, elder: PlannedElder, spells: Sequence[_Spell]) -> None:
         """One verification per paying spell before it falls due (the month before), or
@@ -795,7 +796,7 @@ class _Builder:
             first = self.grant_first_month(elder.birth_date, spell.city, spell, granted)
             # TODO(elder-e2e): the first verification_due as the allowance area sets it.
             due = first.plus(policy.verification_interval_months)
-            end = self.ends_in(elder, spell)
+            stop = self.no_verification_from(elder, spell)
             recorded_in = (
                 other_city(spell.city) if self.rng.random() < _VERIFIED_ELSEWHERE else spell.city
             )
@@ -809,7 +810,7 @@ class _Builder:
                     )
                 continue
             month = max(due.previous(), granted.next())
-            if month > self.last or (end is not None and month > end):
+            if month > self.last or (stop is not None and month >= stop):
                 continue
             self.verifications.append(
                 PlannedVerification(elder.key, recorded_in, spell.city, self.day(month), month)
