@@ -13,6 +13,7 @@ import pytest
 
 from chengyu_contracts.months import Month, month_range
 from chengyu_contracts.resident_id import parse_resident_id
+from chengyu_demo.cli_elder import ElderReport, elder_summary_lines
 from chengyu_demo.elder import (
     HOUSEHOLD_DISTRICTS,
     ElderWorkload,
@@ -207,3 +208,16 @@ def test_assessments_and_institutions_are_in_range(workload: ElderWorkload) -> N
         assert i.institution_id.startswith(f"{i.city}-")
         assert i.nursing_beds <= i.beds and i.vacancies <= i.beds
         assert i.district in HOUSEHOLD_DISTRICTS[i.city]
+
+
+def test_the_summary_names_no_person_and_says_when_an_invariant_breaks() -> None:
+    workload = DEMO[0]
+    report = ElderReport(seed=0, day="2026-12-02", elders=len(workload.elders), months="x")
+    report.example = "http://127.0.0.1:8203/allowances/pr1_x"
+    text = "\n".join(elder_summary_lines(report, workload))
+    assert "invariants          hold" in text and report.ok
+    for elder in workload.elders:
+        assert elder.resident_id not in text and elder.name not in text
+    report.paid_twice = 1
+    assert "DO NOT HOLD" in "\n".join(elder_summary_lines(report, workload))
+    assert not report.ok
