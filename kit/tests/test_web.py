@@ -31,7 +31,7 @@ from chengyu_kit.migrations import Migration, apply_migrations, kit_migrations
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing.stand_in import oidc_settings
 from chengyu_kit.unit import Actor
-from chengyu_kit.web import UnitOfWork, install_token_verifier, service_router
+from chengyu_kit.web import UnitOfWork, install_token_verifier, public, service_router
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 NOTES = Migration("notes", 1, "notes", "CREATE TABLE note (note_id text PRIMARY KEY, text text)")
@@ -79,6 +79,14 @@ def notes_app(runtime: Runtime) -> FastAPI:
     async def read_note(note_id: str, unit: UnitOfWork) -> dict[str, str | None]:
         return {
             "text": await unit.conn.fetchval("SELECT text FROM note WHERE note_id = $1", note_id)
+        }
+
+    @router.get("/public-notes/{note_id}")
+    @public  # public data, opened in a browser that sends no token
+    async def read_public_note(note_id: str, unit: UnitOfWork) -> dict[str, str | None]:
+        return {
+            "text": await unit.conn.fetchval("SELECT text FROM note WHERE note_id = $1", note_id),
+            "actor": None if unit.actor is None else unit.actor.kind,
         }
 
     app = FastAPI()
@@ -287,3 +295,36 @@ async def test_two_clerks_keys_never_meet(runtime: Runtime, oidc_provider: OidcP
             answer = await http.post(f"/notes/{note}", json={"text": "hi"}, headers=headers)
         assert answer.status_code == 201
     assert await counts(runtime) == (2, 2, 2)
+
+
+async def test_a_public_route_answers_without_a_token_and_its_unit_has_no_actor(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    await client.post("/notes/n1", json={"text": "open"})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=notes_app(runtime)), base_url="http://notes"
+    ) as anonymous:
+        public_read = await anonymous.get("/public-notes/n1")
+    assert public_read.status_code == 200
+    assert public_read.json() == {"text": "open", "actor": None}
+
+
+async def test_a_route_not_marked_public_still_needs_a_token(runtime: Runtime) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=notes_app(runtime)), base_url="http://notes"
+    ) as anonymous:
+        read = await anonymous.get("/notes/n1")
+        write = await anonymous.post("/notes/n1", json={"text": "hi"})
+    assert (read.status_code, write.status_code) == (401, 401)
+    assert await counts(runtime) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_write_route_cannot_be_marked_public(method: str) -> None:
+    router = service_router()
+
+    async def change(unit: UnitOfWork) -> None:
+        """A write that claims to be public."""
+
+    with pytest.raises(ValueError, match="cannot be @public"):
+        getattr(router, method)("/notes")(public(change))

@@ -24,8 +24,10 @@ Roles (claim ``roles``; see the kit README, "Who may do what"):
 Routes declare what they need (:class:`Access`): a route of ``service_router()`` that
 changes state needs ``WRITE`` (its default for POST, PUT, PATCH, DELETE), one that only
 looks needs ``READ`` (the default for GET, and for a POST marked with
-:func:`chengyu_kit.web.reads`). The route class checks before anything else runs, so a
-refused request never touches the database.
+:func:`chengyu_kit.web.reads`); a GET of public data that a browser opens by navigation
+(which cannot send a bearer token) may be marked :func:`chengyu_kit.web.public` and needs
+nothing (``PUBLIC``). The route class checks before anything else runs, so a refused
+request never touches the database.
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ class Access(enum.Enum):
     WRITE = "write"
     #: Only look: a ``reader`` of this city, a ``clerk`` of this agency here, or an ``auditor``.
     READ = "read"
+    #: Anyone, without a token: a GET of public data only (a route marked
+    #: :func:`chengyu_kit.web.public`; a write can never be public).
+    PUBLIC = "public"
 
 
 class InvalidToken(Exception):

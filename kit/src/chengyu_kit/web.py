@@ -21,7 +21,8 @@ a connection without a transaction.
 Before any of that the route class checks the caller's bearer token
 (:mod:`chengyu_kit.auth`) against what the route needs: writes need a ``clerk`` of this
 service's agency in this city, reads (GET, and a POST marked :func:`reads`) a ``reader``
-of this city, such a clerk or an ``auditor``. A missing or invalid token is answered 401
+of this city, such a clerk or an ``auditor``; a GET marked :func:`public` (public data a
+browser opens by navigation) nothing at all. A missing or invalid token is answered 401
 with ``WWW-Authenticate: Bearer``, too little a role 403 naming it; neither opens a
 connection. The caller becomes the unit's :class:`~chengyu_kit.unit.Actor` and the scope of
 its ``Idempotency-Key``.
@@ -76,6 +77,16 @@ def reads(endpoint: F) -> F:
     return endpoint
 
 
+def public(endpoint: F) -> F:
+    """Mark a GET route that serves **public data** to anyone, without a token (an HTML
+    page a clerk opens in a browser, which cannot send a bearer token on navigation, and
+    the public data it fetches). Its unit has no actor. Only for data published as public
+    anyway (nothing personal, nothing internal); a route that writes cannot be public (its
+    router refuses to build it). Put it under the route decorator."""
+    setattr(endpoint, _ACCESS_ATTRIBUTE, Access.PUBLIC)
+    return endpoint
+
+
 def writes(endpoint: F) -> F:
     """Mark a route that changes state although its method is GET (there should be none)."""
     setattr(endpoint, _ACCESS_ATTRIBUTE, Access.WRITE)
@@ -104,13 +115,15 @@ class UnitRoute(APIRoute):
         """The route's handler wrapped in its connection or transaction."""
         handle = super().get_route_handler()
         declared = getattr(self.endpoint, _ACCESS_ATTRIBUTE, None)
-        access: Access = declared or (
-            Access.WRITE if self.methods and self.methods & _WRITES else Access.READ
-        )
+        writing = bool(self.methods and self.methods & _WRITES)
+        access: Access = declared or (Access.WRITE if writing else Access.READ)
+        if access is Access.PUBLIC and writing:
+            # Fail closed: a write always needs a clerk, whatever its decorator says.
+            raise ValueError(f"{self.path}: a route that writes cannot be @public")
 
         async def in_unit(request: Request) -> Response:
             request_id = request_id_of(request)
-            response = await _authorise(request, access)
+            response = None if access is Access.PUBLIC else await _authorise(request, access)
             if response is None and request.method in _WRITES:
                 response = await _write(request, handle)
             elif response is None:

@@ -16,7 +16,6 @@ from chengyu_elder_allowance.register.rows import (
     checked_batch,
     checked_row,
     of_register_age,
-    reaches_age_on,
 )
 
 POLICY = default_policy_book().policy_for("cq", TODAY)
@@ -90,11 +89,6 @@ def test_the_register_holds_those_reaching_eighty_within_the_horizon() -> None:
     assert of_register_age(date(1947, 3, 15), TODAY, 12)
     assert not of_register_age(date(1947, 3, 16), TODAY, 12)
     assert of_register_age(date(1920, 1, 1), TODAY, 0)
-
-
-def test_a_leap_day_birthday_is_reached_on_the_first_of_march_in_a_common_year() -> None:
-    assert reaches_age_on(date(1944, 2, 29), 80) == date(2024, 2, 29)
-    assert reaches_age_on(date(1948, 2, 29), 81) == date(2029, 3, 1)
 
 
 def test_a_second_row_of_the_same_person_in_a_batch_is_refused_as_duplicate() -> None:

@@ -1,7 +1,7 @@
 """The service's commands: ``python -m chengyu_elder_allowance <command> ...``.
 
 Each area's command lives in its area and takes the arguments after its name; this table
-only dispatches (one line per command).
+only dispatches (one line per command or area).
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
+from .allowance import commands as allowance_commands
 from .register import import_command
 
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "import-register": import_command.main,
+    **allowance_commands.COMMANDS,
 }
 
 

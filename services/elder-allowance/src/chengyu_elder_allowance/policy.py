@@ -64,6 +64,8 @@ class CityPolicy:
     assessment_adjustments_stack: bool = False
     #: The register holds residents who reach the first band within this many months.
     register_horizon_months: int = 12
+    #: The day of the month from which the monthly payment run runs (on the runtime clock).
+    payment_run_day: int = 5
 
     def __post_init__(self) -> None:
         if self.city not in CITIES:
@@ -83,6 +85,8 @@ class CityPolicy:
             raise ValueError("the grace period must lie within the verification window")
         if self.application_decision_working_days < 1:
             raise ValueError("applications need at least one working day to be decided")
+        if not 1 <= self.payment_run_day <= 28:
+            raise ValueError("the payment run day must be a day every month has (1-28)")
         if self.assessment_validity_months < 1:
             raise ValueError("an assessment must stay valid at least one month")
         object.__setattr__(self, "monthly_fen", MappingProxyType(dict(self.monthly_fen)))

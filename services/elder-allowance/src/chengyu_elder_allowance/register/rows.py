@@ -15,6 +15,7 @@ from chengyu_contracts.cities import City
 from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.resident_id import ResidentId, checked_resident_id
 
+from ..allowance.eligibility import birthday_in
 from ..policy import ASSISTANCE, BAND_AGES, Assistance, CityPolicy
 from .districts import district_of
 
@@ -66,16 +67,6 @@ class RowError:
     message: str
 
 
-def reaches_age_on(birth: date, age: int) -> date:
-    """The day a person born on ``birth`` is ``age`` full years old (周岁): the birthday
-    that year, or 1 March for a 29 February birthday in a common year."""
-    year = birth.year + age
-    try:
-        return birth.replace(year=year)
-    except ValueError:  # 29 February in a common year
-        return date(year, 3, 1)
-
-
 def months_after(day: date, months: int) -> date:
     """The same day ``months`` later, or that month's last day when it is shorter."""
     year, zero_based = divmod(day.year * 12 + day.month - 1 + months, 12)
@@ -86,7 +77,8 @@ def months_after(day: date, months: int) -> date:
 def of_register_age(birth: date, today: date, horizon_months: int) -> bool:
     """Whether a person born on ``birth`` is, on ``today``, of the first band's age or
     reaches it within ``horizon_months``."""
-    return reaches_age_on(birth, FIRST_BAND_AGE) <= months_after(today, horizon_months)
+    # One definition of the birthday for the register and the allowance (29 February).
+    return birthday_in(birth, birth.year + FIRST_BAND_AGE) <= months_after(today, horizon_months)
 
 
 def parse_day(text: str, what: str) -> date:
