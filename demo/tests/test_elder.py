@@ -83,8 +83,9 @@ def test_elders_cross_each_band_during_the_timeline_with_birthdays_on_the_edges(
     assert any((e.birth_date.month, e.birth_date.day) == (2, 29) for e in E2E.elders)
 
 
-def test_a_29_february_birthday_reaches_its_age_on_1_march_in_a_common_year() -> None:
-    assert reaches_age_on(date(1936, 2, 29), 90) == date(2026, 3, 1)
+def test_a_29_february_birthday_reaches_its_age_on_28_february_in_a_common_year() -> None:
+    # The service's one rule (allowance.eligibility.birthday_in): it stays in February.
+    assert reaches_age_on(date(1936, 2, 29), 90) == date(2026, 2, 28)
     assert reaches_age_on(date(1936, 2, 29), 88) == date(2024, 2, 29)
 
 
@@ -145,14 +146,19 @@ def test_the_e2e_workload_has_enough_of_every_story() -> None:
     assert len(E2E.institutions) == 100
 
 
-def test_applications_are_made_in_the_other_city_after_a_late_import() -> None:
+def test_applications_are_made_in_the_other_city_before_a_late_import() -> None:
     for application in E2E.applications:
         elder = E2E.elder(application.person)
-        assert elder.story == "applies" and elder.imported_in == application.month
+        assert elder.story == "applies" and elder.imported_in == application.month.next()
         assert application.accepted_in != application.household_city == elder.home_city
-        # The register missed months the person was already eligible for: back pay.
-        first = min(p.month for p in E2E.payments if p.person == elder.key)
-        assert first < application.month.next()
+        # Decided in the timeline's last month (today's): the months the register missed
+        # are back paid by that month's run, no further back than the policy's limit.
+        assert elder.imported_in == E2E.last_month
+        months = sorted(p.month for p in E2E.payments if p.person == elder.key)
+        assert months and months[-1] == E2E.last_month and months[0] < E2E.last_month
+        policy = default_policy_book().for_month(elder.home_city, E2E.last_month)
+        assert policy is not None
+        assert months[0] >= E2E.last_month.plus(-policy.back_pay_limit_months)
 
 
 def test_the_first_import_refuses_exactly_the_bad_rows_by_line() -> None:

@@ -16,12 +16,17 @@ A month of the timeline is driven in four steps, and the plan says what goes in 
    deaths (some recorded a month or two late), assistance changes (from the month's first
    day); then the bus settles;
 2. **arrivals and answers**: each mover is imported by the new city (its registration
-   starts the month after the move, as the old city's mirror says), verifications are
-   recorded (some in the other city), applications of last month are decided by the
-   paying city; then the bus settles;
+   starts the month after the move, as the old city's mirror says: the move is recorded
+   first), persons the register missed are imported late by their household city, then
+   verifications are recorded (some in the other city) and last month's applications
+   are approved by the paying city's clerk; then the bus settles;
 3. **the payment runs** of both cities for the month;
-4. **late registrations**: persons the automatic grant missed are imported after the run
-   and apply in the other city (decided in step 2 of the next month).
+4. **applications**: persons the register missed apply in the other city after the run
+   (the paying city cannot decide before it holds them: a clerk approves in step 2 of
+   the next month, the timeline's last).
+
+A decision grants from the month of the services' own clock (not the timeline's), so the
+applications are decided in the timeline's last month, which is today's month.
 
 Everyone is synthetic: resident ID numbers from
 :func:`chengyu_contracts.resident_id.synthesize_resident_id`, names ``测试老人0001``,
@@ -30,11 +35,15 @@ and 100 during the timeline, with birthdays on the 1st, the last day of a month 
 February.
 
 The expected payments follow the services' policy data
-(:func:`chengyu_elder_allowance.policy.default_policy_book`): the paying city of a month
-is the household city (the old one through the move month, the new one from the month
-after); a band applies from its first month by the paying city's first-month rule; the
-amount is the paying city's policy for the band and the assistance status on the month's
-first day; the death month is paid when the policy says so.
+(:func:`chengyu_elder_allowance.policy.default_policy_book`) and the allowance area's own
+pure rules (:mod:`chengyu_elder_allowance.allowance`: ``eligibility``, ``payable``, the
+``allowance`` state machine), replayed month by month in the order the timeline drives
+the services: the paying city of a month is the household city (the old one through the
+move month, the new one from the month after); a band applies from its first month by
+the paying city's first-month rule; the amount is the paying city's policy for the band
+and the assistance status on the month's first day; a run reviews verifications before it
+pays; the death month is paid when the policy says so, and months paid after it become
+one recovery claim.
 """
 
 from __future__ import annotations
@@ -51,9 +60,22 @@ from chengyu_contracts.masking import mask_resident_id
 from chengyu_contracts.months import Month, month_range
 from chengyu_contracts.resident_id import Sex, synthesize_resident_id
 from chengyu_demo.fund import CITIES, CITY_REGIONS, City, other_city
+from chengyu_elder_allowance.allowance import eligibility
+from chengyu_elder_allowance.allowance.allowance import (
+    Allowance,
+    Suspended,
+    grant,
+    review,
+    terminate,
+    verify,
+)
+from chengyu_elder_allowance.allowance.payable import (
+    first_grant_month,
+    last_paid_month_after_death,
+    months_due,
+    overpaid,
+)
 from chengyu_elder_allowance.policy import (
-    BAND_AGES,
-    BANDS,
     Assistance,
     Band,
     CityPolicy,
@@ -150,29 +172,15 @@ _AGE_WEIGHTS: dict[AgeGroup, float] = {
 
 
 def reaches_age_on(birth: date, age: int) -> date:
-    """The day a person born on ``birth`` is ``age`` full years old (周岁): the birthday
-    that year, or 1 March for a 29 February birthday in a common year (as the register
-    counts it)."""
-    try:
-        return birth.replace(year=birth.year + age)
-    except ValueError:
-        return date(birth.year + age, 3, 1)
-
-
-def _band_first_month(birth: date, band: Band, policy: CityPolicy) -> Month:
-    """The first month ``band`` is paid under ``policy``'s first-month rule."""
-    # TODO(elder-e2e): use chengyu_elder_allowance.allowance.eligibility once it is merged.
-    reached = Month.of(reaches_age_on(birth, BAND_AGES[band]))
-    return reached if policy.first_month_rule == "birthday-month" else reached.next()
+    """The day a person born on ``birth`` is ``age`` full years old (周岁), by the
+    service's one rule (:func:`~chengyu_elder_allowance.allowance.eligibility.birthday_in`):
+    a 29 February birthday is on 28 February in a common year."""
+    return eligibility.birthday_in(birth, birth.year + age)
 
 
 def band_in(birth: date, month: Month, policy: CityPolicy) -> Band | None:
     """The band ``month`` is paid in under ``policy`` (None: not of allowance age yet)."""
-    found: Band | None = None
-    for band in BANDS:
-        if _band_first_month(birth, band, policy) <= month:
-            found = band
-    return found
+    return eligibility.band_in(birth, month, policy.first_month_rule)
 
 
 def assessment_level(
@@ -220,8 +228,8 @@ class PlannedElder:
     bank_account_token: str
     phone: str
     story: Story
-    #: None: in the first import of the home city; a month: imported after that month's
-    #: payment run (the automatic grant missed them).
+    #: None: in the first import of the home city; a month: imported late, before that
+    #: month's payment run (the register missed them; they applied the month before).
     imported_in: Month | None = None
 
     def __repr__(self) -> str:
@@ -308,8 +316,9 @@ class PlannedVerification:
 
 @dataclass(frozen=True)
 class PlannedApplication:
-    """An application accepted in ``accepted_in`` in ``month`` (after the run); the
-    household (paying) city approves it in the next month."""
+    """An application accepted in ``accepted_in`` in ``month`` (after the run), before the
+    household (paying) city holds the person; that city imports them and its clerk
+    approves it in the next month, before the run."""
 
     person: str
     accepted_in: City
@@ -539,9 +548,9 @@ def _birth_date(rng: random.Random, group: AgeGroup, first: Month, last: Month) 
     if group in crossing:
         age = crossing[group]
         if age == 90 and rng.random() < 0.15:
-            # Born on 29 February: the 90th birthday in a common year is on 1 March.
+            # Born on 29 February: the 90th birthday in a common year is on 28 February.
             for year in range(first.year - 90, last.year - 90 + 1):
-                if calendar.isleap(year) and first <= Month(year + 90, 3) <= last:
+                if calendar.isleap(year) and first <= Month(year + 90, 2) < last:
                     return date(year, 2, 29)
         month = Month.from_index(rng.randint(first.index, last.index))
         return _day_in(rng, month.year - age, month.month)
@@ -661,21 +670,38 @@ class _Builder:
         return found
 
     def first_eligible(self, birth: date, city: City) -> Month:
-        """The first month ``city`` would pay (the first band's first month, not before the
-        city's earliest policy)."""
-        own = _band_first_month(birth, "80-89", self.any_policy(city))
+        """The first month ``city`` would pay (the first band's first paid month by the
+        city's first-month rule, not before the city's earliest policy)."""
+        own = eligibility.first_paid_month(birth, "80-89", self.any_policy(city).first_month_rule)
         earliest = self.book.earliest_month(city)
         return max(own, earliest) if earliest is not None else own
 
-    def grant_first_month(self, birth: date, city: City, spell: _Spell, granted_in: Month) -> Month:
-        """The first month of the grant made by the run of ``granted_in``: back pay
-        reaches no further than the policy's back-pay limit before the run's month."""
-        start = self.first_eligible(birth, city)
-        if spell.start is not None:
-            start = max(start, spell.start)
-        policy = self.policy(city, granted_in) or self.any_policy(city)
-        # TODO(elder-e2e): use chengyu_elder_allowance.allowance.payable once it is merged.
-        return max(start, granted_in.plus(-policy.back_pay_limit_months))
+    @property
+    def decision_month(self) -> Month:
+        """The month a clerk's decision grants in: the services' clock (today), not the
+        timeline's."""
+        return Month.of(self.today)
+
+    def grant_of(self, elder: PlannedElder, spell: _Spell) -> tuple[Month, Allowance] | None:
+        """The month whose run (or, for a late registration, decision) grants the spell's
+        allowance, and the allowance granted, by the allowance area's rules (None: never
+        in the timeline). Deaths are not considered: their verifications stop anyway."""
+        city = spell.city
+        if elder.imported_in is not None:
+            # Approved by the household city's clerk in ``imported_in``, on today's clock.
+            decided = self.decision_month
+            first = first_grant_month(elder.birth_date, decided, spell.start, self.book, city)
+            if first is None:
+                return None
+            policy = self.policy(city, decided) or self.any_policy(city)
+            return elder.imported_in, grant("plan", city, elder.birth_date, first, decided, policy)
+        earliest = self.first if spell.start is None else max(self.first, spell.start)
+        for run in month_range(earliest, self.last):
+            in_force = self.policy(city, run)
+            first = first_grant_month(elder.birth_date, run, spell.start, self.book, city)
+            if in_force is not None and first is not None:
+                return run, grant("plan", city, elder.birth_date, first, run, in_force)
+        return None
 
     def day(self, month: Month, latest: int = 28) -> date:
         """A day of ``month`` not after today."""
@@ -706,8 +732,9 @@ class _Builder:
                     rng.randint(self.first.plus(1).index, self.last.plus(-4).index)
                 )
                 birth = _day_in(rng, middle.year - 80, middle.month)
-                eligible = self.first_eligible(birth, home)
-            imported_in = eligible.plus(rng.randint(1, 2))
+            # Missed by the register until the timeline's last month (decided on today's
+            # clock): back pay reaches the eligibility month or the policy's limit.
+            imported_in = self.last
         sex: Sex = "male" if rng.random() < 0.45 else "female"
         assistance: Assistance = "none"
         since: date | None = None
@@ -760,22 +787,14 @@ class _Builder:
             self.assistance_changes.append(PlannedAssistanceChange(key, home, status, month))
         if story == "applies":
             assert imported_in is not None
-            self.applications.append(PlannedApplication(key, other_city(home), home, imported_in))
+            self.applications.append(
+                PlannedApplication(key, other_city(home), home, imported_in.previous())
+            )
         self.plan_verifications(elder, spells)
         if story not in ("dies", "dies-late") and rng.random() < _ASSESSED_SHARE:
             self.assessments.append(self.assessment(elder, spells))
 
     # -- verifications --------------------------------------------------------------------
-
-    def granted_in(self, elder: PlannedElder, spell: _Spell) -> Month | None:
-        """The month whose run grants the spell's allowance (None: never in the timeline)."""
-        eligible = self.first_eligible(elder.birth_date, spell.city)
-        month = max(eligible, self.first)
-        if spell.start is not None:
-            month = max(month, spell.start)
-        if elder.imported_in is not None:
-            month = max(month, elder.imported_in.next())
-        return month if month <= self.last else None
 
     def no_verification_from(self, elder: PlannedElder, spell: _Spell) -> Month | None:
         """The first month in which no verification of the spell is made: the move month
@@ -787,46 +806,51 @@ class _Builder:
     def plan_verifications(self, elder: PlannedElder, spells: Sequence[_Spell]) -> None:
         """One verification per paying spell before it falls due (the month before), or
         the month after the grant when the grant was back-dated past it; the lapsing
-        stories skip it (and ``lapses`` verifies within the window instead)."""
+        stories skip it (and ``lapses`` verifies within the window instead, two months
+        into the suspension)."""
         for spell in spells:
-            granted = self.granted_in(elder, spell)
+            granted = self.grant_of(elder, spell)
             if granted is None:
                 continue
-            policy = self.policy(spell.city, granted) or self.any_policy(spell.city)
-            first = self.grant_first_month(elder.birth_date, spell.city, spell, granted)
-            # TODO(elder-e2e): the first verification_due as the allowance area sets it.
-            due = first.plus(policy.verification_interval_months)
+            run, allowance = granted
+            due = allowance.verification_due
             stop = self.no_verification_from(elder, spell)
             recorded_in = (
                 other_city(spell.city) if self.rng.random() < _VERIFIED_ELSEWHERE else spell.city
             )
             if elder.story in ("lapses", "lapses-out"):
                 if elder.story == "lapses":
-                    month = _suspended_from(due, policy).plus(2)
+                    month = self.suspension(allowance, spell.city).from_month.plus(2)
                     self.verifications.append(
                         PlannedVerification(
                             elder.key, recorded_in, spell.city, self.day(month), month, resumes=True
                         )
                     )
                 continue
-            month = max(due.previous(), granted.next())
+            month = max(due.previous(), run.next())
             if month > self.last or (stop is not None and month >= stop):
                 continue
             self.verifications.append(
                 PlannedVerification(elder.key, recorded_in, spell.city, self.day(month), month)
             )
 
+    def suspension(self, allowance: Allowance, city: City) -> Suspended:
+        """The suspension a missed verification brings: the review of the first run that
+        withholds (``verification_due + grace``), by the allowance area's rule."""
+        policy = self.any_policy(city)
+        withheld_from = allowance.verification_due.plus(policy.verification_grace_months)
+        _, change = review(allowance, withheld_from, self.policy(city, withheld_from) or policy)
+        assert isinstance(change, Suspended), change
+        return change
+
     def lapse_feasible(self, elder: PlannedElder) -> bool:
         """Whether a lapse of ``elder`` is suspended and resumed within the timeline."""
-        spell = _Spell(elder.home_city, None, None)
-        granted = self.granted_in(elder, spell)
+        granted = self.grant_of(elder, _Spell(elder.home_city, None, None))
         if granted is None:
             return False
-        policy = self.policy(elder.home_city, granted) or self.any_policy(elder.home_city)
-        first = self.grant_first_month(elder.birth_date, elder.home_city, spell, granted)
-        due = first.plus(policy.verification_interval_months)
-        resumed = _suspended_from(due, policy).plus(2)
-        return resumed <= self.last and resumed <= due.plus(policy.verification_window_months)
+        suspended = self.suspension(granted[1], elder.home_city)
+        resumed = suspended.from_month.plus(2)
+        return resumed <= self.last and resumed <= suspended.resume_by
 
     # -- assessments, bad rows --------------------------------------------------------------
 
@@ -944,53 +968,91 @@ class _Builder:
     def expected_for(
         self, elder: PlannedElder
     ) -> tuple[list[ExpectedPayment], ExpectedClaim | None]:
-        death = next((d for d in self.deaths if d.person == elder.key), None)
+        """What the services must pay ``elder`` and claim back: each spell replayed."""
         paid: list[ExpectedPayment] = []
+        claim: ExpectedClaim | None = None
         for spell in self.spells_of(elder):
-            granted = self.granted_in(elder, spell)
-            if granted is None:
-                continue
-            first = self.grant_first_month(elder.birth_date, spell.city, spell, granted)
-            stop: Month | None = None
-            if elder.story == "lapses-out":
-                granting = self.policy(spell.city, granted) or self.any_policy(spell.city)
-                due = first.plus(granting.verification_interval_months)
-                stop = _suspended_from(due, granting)
-            for month in month_range(first, self.last if spell.end is None else spell.end):
-                if stop is not None and month >= stop:
-                    break
-                policy = self.policy(spell.city, month)
-                if policy is None:
-                    continue
-                band = band_in(elder.birth_date, month, policy)
-                if band is None:
-                    continue
-                overpaid = False
-                if death is not None:
-                    died = Month.of(death.died_on)
-                    last_paid = died if policy.pay_death_month else died.previous()
-                    if month > last_paid:
-                        if month >= death.recorded_in:
-                            break
-                        overpaid = True  # paid by the month's run before the death was known
-                amount = policy.amount_fen(band, self.assistance_on(elder, month, spell.city))
-                paid.append(ExpectedPayment(elder.key, month, spell.city, amount, overpaid))
-        over = [p for p in paid if p.overpaid]
-        claim = None
-        if over:
-            claim = ExpectedClaim(
-                elder.key,
-                over[0].city,
-                tuple(p.month for p in over),
-                sum(p.amount_fen for p in over),
-            )
+            payments, spell_claim = self.replay(elder, spell)
+            paid += payments
+            claim = claim or spell_claim
         return paid, claim
 
+    def replay(
+        self, elder: PlannedElder, spell: _Spell
+    ) -> tuple[list[ExpectedPayment], ExpectedClaim | None]:
+        """One paying spell replayed month by month with the allowance area's pure rules,
+        in the order the timeline drives the services: register changes (death, move
+        out), then the clerk's decision and verifications, then the city's run (grant,
+        review, the months due)."""
+        city, birth, book = spell.city, elder.birth_date, self.book
+        death = next((d for d in self.deaths if d.person == elder.key), None)
+        verifications = [
+            v for v in self.verifications if v.person == elder.key and v.paying_city == city
+        ]
+        allowance: Allowance | None = None
+        paid: dict[Month, int] = {}
+        claimed: tuple[list[Month], int] = ([], 0)
 
-def _suspended_from(due: Month, policy: CityPolicy) -> Month:
-    """The first month withheld when a verification due in ``due`` is not made."""
-    # TODO(elder-e2e): check against the allowance area's verification rule once merged.
-    return due.plus(policy.verification_grace_months)
+        def pays(month: Month) -> bool:
+            # The households rule: the old city through the move month, the new one after.
+            after_start = spell.start is None or month >= spell.start
+            return after_start and (spell.end is None or month <= spell.end)
+
+        def assistance(month: Month) -> Assistance:
+            return self.assistance_on(elder, month, city)
+
+        for run in month_range(self.first, self.last):
+            death_known = death is not None and death.recorded_in <= run
+            # 1. register changes
+            if allowance is not None and death is not None and death.recorded_in == run:
+                died = Month.of(death.died_on)
+                death_policy = self.policy(city, died) or self.any_policy(city)
+                last = last_paid_month_after_death(death.died_on, death_policy)
+                allowance, ended = terminate(allowance, last, "death")
+                claimed = overpaid(paid, ended.last_month)
+            if allowance is not None and spell.end == run:
+                allowance, _ = terminate(allowance, run, "household-moved")
+            # 2. the clerk's decision on a late registration, verifications
+            if elder.imported_in == run and allowance is None and not death_known:
+                granted = self.grant_of(elder, spell)
+                allowance = None if granted is None else granted[1]
+            for v in verifications:
+                if v.month == run and allowance is not None and allowance.state != "terminated":
+                    on_day = self.policy(city, Month.of(v.verified_on)) or self.any_policy(city)
+                    allowance, _ = verify(allowance, v.verified_on, on_day)
+            # 3. the run: grant (免申即享), review, then the months due
+            policy = self.policy(city, run)
+            if policy is None:
+                continue
+            registered = (elder.imported_in is None or elder.imported_in <= run) and (
+                spell.end is None or run < spell.end
+            )
+            if allowance is None and registered and not death_known and pays(run):
+                first = first_grant_month(birth, run, spell.start, book, city)
+                if first is not None:
+                    allowance = grant("plan", city, birth, first, run, policy)
+            if allowance is None:
+                continue
+            allowance, _ = review(allowance, run, policy)
+            for due in months_due(
+                run,
+                allowance,
+                birth,
+                death.died_on if death is not None and death_known else None,
+                assistance,
+                pays,
+                frozenset(paid),
+                book,
+                city,
+            ):
+                paid[due.month] = due.amount_fen
+        over, amount = claimed
+        payments = [
+            ExpectedPayment(elder.key, month, city, fen, overpaid=month in over)
+            for month, fen in sorted(paid.items())
+        ]
+        claim = ExpectedClaim(elder.key, city, tuple(over), amount) if over else None
+        return payments, claim
 
 
 def _restory(elder: PlannedElder, story: Story) -> PlannedElder:
