@@ -12,8 +12,9 @@ Both registers are imported through ``POST /register/rows`` (Chongqing's process
 SIGKILLed in the middle of it, restarted, and the rows posted again); then month by month
 (2025-01 to 2026-12): register changes, arrivals, verifications and decisions, both
 cities' payment runs (Chengdu's process SIGKILLed while one of its runs is in flight,
-restarted, the month run again), late registrations and applications, each step
-followed by a quiet bus. At the end, read from both cities' databases:
+restarted, the month run again), applications of persons the register missed (imported
+late and approved by a clerk in the last month, today's, as decisions grant on the
+services' clock), each step followed by a quiet bus. At the end, read from both cities' databases:
 
 - every eligible person is paid exactly once per month, by exactly one city, the amount
   the policy says, and no month is missing across a move (the whole payment set equals
@@ -236,14 +237,20 @@ async def register_changes(world: World, month: Month) -> None:
 
 
 async def arrivals_and_answers(world: World, month: Month) -> None:
-    """Movers imported by their new city, verifications recorded, last month's
-    applications approved by the paying city."""
+    """Movers imported by their new city (the move is known there by now), persons the
+    register missed imported by their household city, verifications recorded, last
+    month's applications approved by the paying city's clerk."""
     plan = world.workload.in_month(month)
     workload = world.workload
     for to_city in CITIES:
         rows = [
             workload.elder(m.person).row(line, city=to_city, district=m.new_district)
             for line, m in enumerate((m for m in plan.moves if m.to_city == to_city), start=2)
+        ]
+        rows += [
+            e.row(line)
+            for line, e in enumerate(plan.late_imports, start=len(rows) + 2)
+            if e.home_city == to_city
         ]
         if rows:
             report = await world[to_city].import_rows(rows)
@@ -315,17 +322,10 @@ async def payment_runs(world: World, month: Month) -> None:
         world.summaries[(city, str(month))] = summary
 
 
-async def late_registrations(world: World, month: Month) -> None:
-    """Persons the register missed: imported by their household city after the run, then
-    applying in the other city (approved next month)."""
+async def applications(world: World, month: Month) -> None:
+    """Persons the register missed apply in the other city after the run; the household
+    city cannot decide before it holds them (its clerk approves next month)."""
     plan = world.workload.in_month(month)
-    for city in CITIES:
-        rows = [
-            e.row(line) for line, e in enumerate(plan.late_imports, start=2) if e.home_city == city
-        ]
-        if rows:
-            report = await world[city].import_rows(rows)
-            assert report["registered"] == len(rows) and not report["rejected"], report
     answers = await in_chunks(
         [
             partial(
@@ -351,7 +351,7 @@ async def run_the_timeline(world: World) -> None:
         await arrivals_and_answers(world, month)
         await world.settle()
         await payment_runs(world, month)
-        await late_registrations(world, month)
+        await applications(world, month)
     await world.settle()
 
 

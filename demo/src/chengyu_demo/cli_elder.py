@@ -252,7 +252,7 @@ class _Driver(DemoDriver):
         await self.register_changes(plan)
         await self.arrivals_and_answers(plan)
         await self.payment_runs(plan.month)
-        await self.late_registrations(plan)
+        await self.applications(plan)
 
     async def register_changes(self, plan: MonthPlan) -> None:
         calls = []
@@ -280,9 +280,10 @@ class _Driver(DemoDriver):
         await self._all(calls)
 
     async def arrivals_and_answers(self, plan: MonthPlan) -> None:
-        """Movers imported once the new city knows of the move; verifications (in the
-        other city once it knows the allowance); last month's applications approved once
-        the paying city has them. Then the paying cities have every verification."""
+        """Movers imported once the new city knows of the move; persons the register
+        missed imported by their household city; verifications (in the other city once it
+        knows the allowance); last month's applications approved once the paying city has
+        them. Then the paying cities have every verification."""
         deadline = self._deadline()
         moves = [m for m in plan.moves if m.person in self.refs]
 
@@ -310,6 +311,15 @@ class _Driver(DemoDriver):
                 await self._call(
                     "import movers", to_city, "POST", "/register/rows", {"rows": rows}, 200
                 )
+        for city in CITIES:
+            rows = [
+                e.row(line)
+                for line, e in enumerate(plan.late_imports, start=2)
+                if e.home_city == city
+            ]
+            if rows:
+                await self._call("import late", city, "POST", "/register/rows", {"rows": rows}, 200)
+        await self.learn_refs([e.key for e in plan.late_imports])
 
         async def verify(v: Any) -> None:
             ref = self.refs.get(v.person)
@@ -382,18 +392,9 @@ class _Driver(DemoDriver):
 
         await self._all([one(city) for city in CITIES])
 
-    async def late_registrations(self, plan: MonthPlan) -> None:
-        """Persons the register missed: imported after the run, applying in the other
-        city."""
-        for city in CITIES:
-            rows = [
-                e.row(line)
-                for line, e in enumerate(plan.late_imports, start=2)
-                if e.home_city == city
-            ]
-            if rows:
-                await self._call("import late", city, "POST", "/register/rows", {"rows": rows}, 200)
-        await self.learn_refs([e.key for e in plan.late_imports])
+    async def applications(self, plan: MonthPlan) -> None:
+        """Persons the register missed apply in the other city after the run (their
+        household city imports them next month, and its clerk approves)."""
 
         async def apply(a: Any) -> None:
             view = await self._call(
