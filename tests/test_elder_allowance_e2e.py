@@ -282,27 +282,43 @@ async def timed_run(world: World, city: City, month: Month) -> View:
     return summary
 
 
+# A transaction of the service's own connections that has written payments or the run's
+# row and not committed: the run's chunk (or its completion) in flight.
+RUN_IN_FLIGHT = """
+SELECT state, coalesce(wait_event_type, '-') AS waiting, left(query, 48) AS query
+FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+  AND state IN ('active', 'idle in transaction') AND query ILIKE '%payment%'
+"""
+
+
 async def run_with_a_kill(world: World, city: City, month: Month) -> View:
-    """Start ``city``'s run of ``month``, SIGKILL the process while the request is in
-    flight (after about half as long as its runs took so far), restart it and run the
-    month again: the run continues and completes."""
-    durations = world.run_seconds[city]
-    delay = 0.5 * (sum(durations) / len(durations)) if durations else 0.3
+    """Start ``city``'s run of ``month``, SIGKILL the process while the run's transaction
+    is open in the database (seen in ``pg_stat_activity``), restart it and run the month
+    again: what the killed transaction wrote is gone, the run continues and completes."""
+    pool = world.pools[city]
     running = asyncio.create_task(world[city].call("POST", "/payment-runs", {"month": str(month)}))
-    await asyncio.sleep(delay)
+    started = time.monotonic()
+    in_flight: list[asyncpg.Record] = []
+    while not running.done() and time.monotonic() - started < 30:
+        in_flight = await pool.fetch(RUN_IN_FLIGHT)
+        if in_flight:
+            break
+        await asyncio.sleep(0.005)
     answered = running.done()
     await world[city].kill()
-    status = await world.pools[city].fetchval(
+    status = await pool.fetchval(
         "SELECT status FROM payment_run WHERE month = $1", date(month.year, month.month, 1)
     )
     with contextlib.suppress(httpx.TransportError):
         await running
     await world[city].start()
     world.notes.append(
-        f"{city} killed {delay:.2f}s into its {month} run (answered before: {answered};"
-        f" run in the database: {status})"
+        f"{city} killed {time.monotonic() - started:.2f}s into its {month} run with its"
+        f" transaction open (answered before: {answered}; run in the database: {status};"
+        f" open: {[tuple(r) for r in in_flight]})"
     )
-    assert not answered, "the run had answered before the kill: raise its size or lower the delay"
+    assert in_flight and not answered, "the kill missed the run's open transaction"
     summary = await world[city].run_month(str(month))
     assert summary["status"] == "completed"
     return summary

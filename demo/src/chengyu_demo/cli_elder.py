@@ -287,21 +287,28 @@ class _Driver(DemoDriver):
         deadline = self._deadline()
         moves = [m for m in plan.moves if m.person in self.refs]
 
+        def settled_move(move: Any) -> Callable[[View], bool]:
+            def done(view: View) -> bool:
+                registrations = view.get("registrations") or {}
+                old = registrations.get(move.from_city) or {}
+                new = registrations.get(move.to_city) or {}
+                return (
+                    old.get("status") == "moved-out"
+                    and new.get("registered_from") == str(move.month.next())
+                    and view.get("duplicate") is None
+                )
+
+            return done
+
         async def known_moved(move: Any) -> None:
             await self._until(
-                move.to_city,
-                f"/register/{self.refs[move.person]}",
-                lambda v: (
-                    (v.get("registrations") or {}).get(move.from_city, {}) is not None
-                    and ((v.get("registrations") or {}).get(move.from_city) or {}).get("status")
-                    == "moved-out"
-                ),
-                deadline,
+                move.to_city, f"/register/{self.refs[move.person]}", settled_move(move), deadline
             )
 
-        # The new city learns of the move over the bus (it does not hold the person yet:
-        # its view of the registrations is the mirror), then imports the person.
-        await self._all([known_moved(m) for m in moves])
+        # The new city imports the person (its register shows nobody before); once the
+        # move has reached it over the bus, its registration starts the month after the
+        # move (imported before the move arrived, the person is flagged in both registers
+        # until it does).
         for to_city in CITIES:
             rows = [
                 self.workload.elder(m.person).row(line, city=to_city, district=m.new_district)
@@ -311,6 +318,21 @@ class _Driver(DemoDriver):
                 await self._call(
                     "import movers", to_city, "POST", "/register/rows", {"rows": rows}, 200
                 )
+        await self._all([known_moved(m) for m in moves])
+        # The household city holds the application (left for a clerk: it does not hold
+        # the person yet) before it imports them; imported first, it would decide alone.
+        await self._all(
+            [
+                self._until(
+                    a.household_city,
+                    f"/applications/{self.application_ids[a.person]}",
+                    lambda _: True,
+                    deadline,
+                )
+                for a in plan.decisions
+                if a.person in self.application_ids
+            ]
+        )
         for city in CITIES:
             rows = [
                 e.row(line)
@@ -455,8 +477,9 @@ class _Driver(DemoDriver):
                 view = answer.json()
                 for p in view["payments"]:
                     paid.setdefault((key, p["month"]), []).append((city, int(p["amount_fen"])))
-                for c in view["recovery_claims"]:
-                    claims[key] = claims.get(key, 0) + int(c["amount_fen"])
+                if view["paying_city"] == city:  # the other city shows the same claims
+                    for c in view["recovery_claims"]:
+                        claims[key] = claims.get(key, 0) + int(c["amount_fen"])
                 if not self.report.example and view["payments"]:
                     url = str(self.clients[city].base_url).rstrip("/")
                     self.report.example = f"{url}/allowances/{self.refs[key]}"
