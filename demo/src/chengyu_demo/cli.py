@@ -35,6 +35,8 @@ from rich.progress import (
 )
 
 from chengyu_contracts.policy_book import policy_day
+from chengyu_demo.cli_elder import SERVICE as ELDER
+from chengyu_demo.cli_elder import ElderDemoError, elder_summary_lines, run_elder_demo
 from chengyu_demo.cli_insurance import SERVICE as INSURANCE
 from chengyu_demo.cli_insurance import (
     InsuranceDemoError,
@@ -42,6 +44,7 @@ from chengyu_demo.cli_insurance import (
     run_insurance_demo,
 )
 from chengyu_demo.driver import DemoDriver, RetryPolicy, bearer, not_ready
+from chengyu_demo.elder import generate_elder_workload
 from chengyu_demo.fund import generate_workload
 from chengyu_demo.insurance import generate_insurance_workload
 from chengyu_demo.stack import (
@@ -487,9 +490,10 @@ class Part(StrEnum):
 
     fund = "fund"
     insurance = "insurance"
+    elder = "elder"
 
 
-PARTS: tuple[Part, ...] = (Part.fund, Part.insurance)
+PARTS: tuple[Part, ...] = (Part.fund, Part.insurance, Part.elder)
 _COLUMNS = (
     TextColumn("{task.description:<22}"),
     BarColumn(),
@@ -597,6 +601,31 @@ def _run_insurance(
     )
 
 
+def _run_elder(
+    seed: int,
+    elders: int,
+    urls: dict[City, str],
+    progress: Progress,
+    concurrency: int,
+    wait: float,
+) -> _PartRun:
+    today = policy_day(datetime.now(UTC))
+    workload = generate_elder_workload(seed, today=today, elders=elders)
+    report = asyncio.run(
+        run_elder_demo(
+            workload,
+            urls,
+            tokens=clerk_tokens(ELDER),
+            progress=progress,
+            concurrency=concurrency,
+            wait_seconds=min(wait, 60),
+        )
+    )
+    return _PartRun(
+        report.as_dict(), elder_summary_lines(report, workload), report.ok, {"elders": elders}
+    )
+
+
 def demo_command(
     people: Annotated[
         int, typer.Option(min=1, max=5000, help="How many synthetic people in each part.")
@@ -611,8 +640,12 @@ def demo_command(
         DEFAULT_SEED
     ),
     only: Annotated[
-        Part | None, typer.Option(help="Run one part only (default: fund, then insurance).")
+        Part | None,
+        typer.Option(help="Run one part only (default: fund, then insurance, then elder)."),
     ] = None,
+    elders: Annotated[
+        int, typer.Option(min=10, max=5000, help="How many synthetic elders in the elder part.")
+    ] = 300,
     cq_url: Annotated[
         str | None, typer.Option(help="Chongqing's fund-transfer API (default: the stack's).")
     ] = None,
@@ -624,6 +657,12 @@ def demo_command(
     ] = None,
     cd_insurance_url: Annotated[
         str | None, typer.Option(help="Chengdu's insurance-years API (default: the stack's).")
+    ] = None,
+    cq_elder_url: Annotated[
+        str | None, typer.Option(help="Chongqing's elder-allowance API (default: the stack's).")
+    ] = None,
+    cd_elder_url: Annotated[
+        str | None, typer.Option(help="Chengdu's elder-allowance API (default: the stack's).")
     ] = None,
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="Requests in flight at once.")
@@ -644,6 +683,9 @@ def demo_command(
     cities: reverted). insurance: careers spanning both cities on insurance-years, with
     months paid in both, deemed years, corrections, retirement-city requests (some refused,
     some in both cities at once: one wins) and care assessments recognised or refused.
+    elder: a register of elders of both cities on elder-allowance and a year of monthly
+    payment runs (2026-01..2026-12) with moves, deaths, verifications and applications in
+    the other city, assessments and institutions; the invariants checked at the end.
     Each part of a seed runs once per stack: run again, it shows where its summary is
     (pass another --seed for more).
     """
@@ -652,6 +694,10 @@ def demo_command(
         Part.insurance: {
             "cq": _url(INSURANCE, "cq", cq_insurance_url),
             "cd": _url(INSURANCE, "cd", cd_insurance_url),
+        },
+        Part.elder: {
+            "cq": _url(ELDER, "cq", cq_elder_url),
+            "cd": _url(ELDER, "cd", cd_elder_url),
         },
     }
     marker = _marker(seed)
@@ -673,9 +719,11 @@ def demo_command(
                     run = _run_fund(
                         seed, people, transfers, urls[part], progress, concurrency, wait
                     )
-                else:
+                elif part is Part.insurance:
                     run = _run_insurance(seed, people, urls[part], progress, concurrency, wait)
-        except (DemoError, InsuranceDemoError, NoIdentityProvider) as error:
+                else:
+                    run = _run_elder(seed, elders, urls[part], progress, concurrency, wait)
+        except (DemoError, InsuranceDemoError, ElderDemoError, NoIdentityProvider) as error:
             # One part's service being down should not hide what the other part shows.
             typer.echo(f"error: {error}", err=True)
             failed = True

@@ -2,7 +2,7 @@
 services answer by default, and where the stack keeps its state (the demo records each
 seed's finished runs there).
 
-The ports are those the two services declare in their pyproject (``[tool.chengyu.service]``
+The ports are those the services declare in their pyproject (``[tool.chengyu.service]``
 ``port``: 8100+port in Chongqing, 8200+port in Chengdu); the state folder is the kit's
 (``chengyu_kit.local.paths``). The demo never imports ops, nor ops the demo. Every default
 can be overridden on the command line (``--cq-url`` ...) or with ``CHENGYU_HOME``.
@@ -27,12 +27,17 @@ __all__ = [
 ]
 
 #: The agency whose clerks act on each service.
-AGENCIES: dict[str, str] = {"fund-transfer": "hpf", "insurance-years": "mi"}
+AGENCIES: dict[str, str] = {
+    "fund-transfer": "hpf",
+    "insurance-years": "mi",
+    "elder-allowance": "ca",
+}
 
 #: The HTTP port of each service of the local stack, by city.
 STACK_PORTS: dict[str, dict[City, int]] = {
     "fund-transfer": {"cq": 8101, "cd": 8201},
     "insurance-years": {"cq": 8102, "cd": 8202},
+    "elder-allowance": {"cq": 8103, "cd": 8203},
 }
 
 
