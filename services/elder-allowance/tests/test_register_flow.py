@@ -4,16 +4,18 @@ starts the month after the move month); redelivering every event changes nothing
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from elder_bus import Bus, ElderCity, payloads, ref, resident, two_cities
+from elder_bus import DISTRICT, Bus, ElderCity, payloads, ref, resident, row, two_cities
 from elder_register_builders import NOW
 
 from chengyu_contracts.events.elder import ElderRegistrationChanged
 from chengyu_contracts.months import Month, month_range
 from chengyu_elder_allowance.register import usecases
 from chengyu_elder_allowance.register.households import payer_of
+from chengyu_elder_allowance.register.rows import ImportRow
 from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
@@ -132,3 +134,36 @@ async def test_a_version_applied_again_past_the_inbox_changes_nothing(
             async with cd.unit() as unit:
                 await usecases.receive_registration(event, unit, cd.book)
     assert await cd.state() == before
+
+
+async def test_a_move_received_while_the_new_city_imports_the_person_still_starts_after_it(
+    cities: tuple[ElderCity, ElderCity, Bus],
+) -> None:
+    # Chengdu's move out reaches Chongqing's consumer while a clerk's import of the person
+    # is still open in Chongqing: the consumer must wait for the import and then start
+    # Chongqing's registration after the move month, not miss the person.
+    cq, cd, bus = cities
+    await cd.register(ALICE)
+    await cd.move_out(ALICE_REF, "2026-02")
+    [moved] = [
+        e
+        for e in payloads(await bus.publish(cd), ElderRegistrationChanged)
+        if e.status == "moved-out"
+    ]
+    async with cq.unit() as importing:
+        await usecases.import_rows(
+            [ImportRow(**row(2, id_number=ALICE, district=DISTRICT["cq"]))], importing, cq.book
+        )
+        async with asyncio.timeout(10):
+            receiving = asyncio.create_task(_receive(cq, moved))
+            await asyncio.sleep(0.5)  # the consumer's turn, before the import commits
+    await receiving
+    known = await cq.registrations(ALICE_REF)
+    assert known["cq"].registered_from == Month(2026, 3)
+    await bus.settle()
+    assert (await flagged_in(cq), await flagged_in(cd)) == (None, None)
+
+
+async def _receive(city: ElderCity, event: ElderRegistrationChanged) -> None:
+    async with city.unit() as unit:
+        await usecases.receive_registration(event, unit, city.book)

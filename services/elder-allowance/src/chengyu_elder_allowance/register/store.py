@@ -308,10 +308,21 @@ async def load_elder(
     return _elder_from_row(row, periods.get(person_ref, []))
 
 
-async def lock_elder(conn: Connection, person_ref: str) -> None:
-    """Lock the person's register row (if any) until the transaction ends: every change
-    of this city's registration of the person holds it."""
-    await conn.execute("SELECT 1 FROM elder WHERE person_ref = $1 FOR UPDATE", person_ref)
+async def lock_persons(conn: Connection, person_refs: Iterable[str]) -> None:
+    """Hold each person's register lock until the transaction ends: every change of this
+    city's registration of a person (an import, a clerk's change, the other city's version
+    received) holds it, whether or not the person is in the register yet.
+
+    A row lock would not do: an import that registers a person and the other city's
+    move-out received at the same moment would not see each other's uncommitted work, and
+    the late move would never start the new registration after the move month. Taken in
+    sorted order, so two batches never wait for each other in a cycle.
+    """
+    for person_ref in sorted(set(person_refs)):
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('elder-register:' || $1, 0))",
+            person_ref,
+        )
 
 
 @dataclass(frozen=True)

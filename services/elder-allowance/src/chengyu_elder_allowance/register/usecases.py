@@ -240,6 +240,9 @@ async def import_rows(rows: Sequence[ImportRow], unit: Unit, book: PolicyBook) -
     policy = register_policy(book, unit.city, unit.today)
     entries, rejected = checked_batch(rows, unit.city, unit.today, policy)
     refs = {entry.line: unit.person_ref(entry.resident) for entry in entries}
+    # Before reading what the other city recorded: a move-out received meanwhile waits
+    # for this batch, then finds the person here (store.lock_persons).
+    await store.lock_persons(unit.conn, refs.values())
     known = await store.load_elders(unit.conn, list(refs.values()))
     households = await store.household_versions_of(unit.conn, list(refs.values()))
 
@@ -384,6 +387,7 @@ async def open_duplicates(unit: Unit) -> list[DuplicateFlag]:
 
 
 async def _own(unit: Unit, person_ref: str) -> tuple[StoredElder, HouseholdVersion]:
+    await store.lock_persons(unit.conn, [person_ref])
     elder = await store.load_elder(unit.conn, person_ref, for_update=True)
     if elder is None:
         raise NotFound("unknown-person", "This city's register holds no such person.")
@@ -533,13 +537,14 @@ async def receive_registration(
     recorded late), this city's registration starts the month after the move month: a
     new version, published. Then the duplicate is re-checked and the allowance follows."""
     incoming = version_from_event(event)
+    # Locked as an import and a clerk's change lock it: a person being imported right now
+    # is seen once that import commits, and two new versions of this city's registration
+    # never share a number.
+    await store.lock_persons(unit.conn, [event.person_ref])
     if not await store.keep_if_newer(unit.conn, incoming, _record(unit)):
         return
     start = start_after_move_in(unit.city, incoming)
     if start is not None:
-        # Locked as a clerk's change locks it, so that two new versions of this city's
-        # registration never share a number.
-        await store.lock_elder(unit.conn, event.person_ref)
         own = (await store.household_versions(unit.conn, event.person_ref)).get(unit.city)
         if own is not None and _overlaps_before(own.registration, start):
             await _publish(
