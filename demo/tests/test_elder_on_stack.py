@@ -26,16 +26,6 @@ pytestmark = pytest.mark.integration
 ELDERS = 80
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "suspected service bug, not yet fixed: a mover imported by the new city before the"
-        " old city's move-out reaches it stays flagged (重复享受) or keeps an open"
-        " registration after the move arrives, and the old city stops paying the flagged"
-        " months (seed 7: 23 of 1164 planned person-months unpaid, 4 moves never settled)."
-        " The e2e imports after the bus settles and does not meet it."
-    ),
-)
 async def test_the_elder_demo_pays_as_planned_on_both_cities_processes(
     tmp_path: Path, postgres: LocalPostgres, oidc_provider: OidcProvider
 ) -> None:

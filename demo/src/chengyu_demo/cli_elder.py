@@ -86,6 +86,10 @@ class ElderReport:
     compared_with_plan: bool = False
     not_as_planned: int = 0
     unfinished: int = 0
+    #: What was not seen within the wait: "<city> GET <path>" (paths carry person_refs only).
+    unseen: list[str] = field(default_factory=list)
+    #: Person-months paid otherwise than planned: "<plan key> <month>: paid ..., planned ...".
+    differences: list[str] = field(default_factory=list)
     problems: Counter[str] = field(default_factory=Counter)
     example: str = ""
 
@@ -174,6 +178,7 @@ class _Driver(DemoDriver):
                 return view
             if loop.time() > deadline:
                 self.report.unfinished += 1
+                self.report.unseen.append(f"{city} GET {path}")
                 return None
             await asyncio.sleep(POLL_SECONDS)
 
@@ -523,7 +528,12 @@ class _Driver(DemoDriver):
             planned = {
                 (p.person, str(p.month)): (p.city, p.amount_fen) for p in self.workload.payments
             }
-            report.not_as_planned = len(set(shown.items()) ^ set(planned.items()))
+            differ = set(shown.items()) ^ set(planned.items())
+            report.not_as_planned = len(differ)
+            report.differences = sorted(
+                f"{k} {m}: paid {shown.get((k, m))}, planned {planned.get((k, m))}"
+                for (k, m), _ in differ
+            )
         for city in CITIES:
             answer = await self.send(city, "GET", "/institutions", None)
             if answer.status == 200:
@@ -611,6 +621,7 @@ def elder_summary_lines(report: ElderReport, workload: ElderWorkload) -> list[st
             f" of {planned}"
             + ("" if report.not_as_planned == 0 else f" ({report.not_as_planned} DIFFER)")
         )
+        lines.extend(f"{_MORE}  {difference}" for difference in report.differences[:10])
     lines += [
         f"  assessments         {report.assessments} recorded, {report.assessments_as_planned}"
         " with the planned level",
@@ -619,6 +630,7 @@ def elder_summary_lines(report: ElderReport, workload: ElderWorkload) -> list[st
     ]
     if report.unfinished:
         lines.append(f"  NOT SEEN            {report.unfinished} effects within the wait")
+        lines.extend(f"                      {what}" for what in report.unseen[:10])
     for problem, count in sorted(report.problems.items()):
         lines.append(f"  PROBLEM             {count} x {problem}")
     if report.example:
