@@ -263,10 +263,11 @@ TRANSITIONS: Final[Mapping[tuple[UnitState | None, type[Movement]], tuple[UnitSt
 )
 
 
-def receipt_state(unit: BloodUnit, at: datetime, temperature_ok: bool) -> UnitState:
-    """The state a received unit enters: ``expired`` when it expired on the way (whatever
-    the logger says), ``quarantined`` on a temperature breach, else ``available``."""
-    if unit.expired_at(at):
+def receipt_state(expires_at: datetime, at: datetime, temperature_ok: bool) -> UnitState:
+    """The state a unit expiring at ``expires_at`` enters when received at ``at``:
+    ``expired`` when it expired on the way (whatever the logger says), ``quarantined`` on a
+    temperature breach, else ``available``."""
+    if _aware(at) >= expires_at:
         return "expired"
     return "available" if temperature_ok else "quarantined"
 
@@ -349,7 +350,9 @@ def move(unit: BloodUnit, location: Location | None, movement: Movement) -> Loca
             "in-transit", location.city, shipment_id=movement.shipment_id, to_city=movement.to_city
         )
     if isinstance(movement, Receive):
-        return Location(receipt_state(unit, movement.at, movement.temperature_ok), movement.city)
+        return Location(
+            receipt_state(unit.expires_at, movement.at, movement.temperature_ok), movement.city
+        )
     return Location(targets[0], location.city)
 
 
