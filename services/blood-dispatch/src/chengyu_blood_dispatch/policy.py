@@ -222,8 +222,6 @@ class CityPolicy:
     donation_interval_days: Mapping[tuple[DonationKind, DonationKind], int] = field(
         default_factory=lambda: GB18467_INTERVAL_DAYS
     )
-    #: The scaffold's example case (case.py) only; it goes when the case does.
-    open_cases_per_person: int = 1
 
     def __post_init__(self) -> None:
         if self.city not in CITIES:
