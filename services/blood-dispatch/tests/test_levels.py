@@ -128,9 +128,13 @@ def test_hysteresis_under_random_sequences(sequence: list[tuple[Level, int]]) ->
         if before is not None and severity(shown) < severity(before):
             # An improvement: a run of better levels since at least the hold ago, whose worst
             # is what is now shown.
+            # The run starts where the previous state's candidate did: a better level seen
+            # before the shown level last changed is not part of it.
+            assert state is not None
+            start = state.better_since or state.since
             run = []
             for level, at in reversed(history):
-                if severity(level) >= severity(before):
+                if severity(level) >= severity(before) or at < start:
                     break
                 run.append((level, at))
             assert run and now - run[-1][1] >= HOLD
