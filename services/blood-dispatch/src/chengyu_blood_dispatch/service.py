@@ -2,20 +2,37 @@
 
 WORK IN PROGRESS (issue 10): the pure rules are written (blood_groups, din, unit, levels,
 compatibility, offers, dispatch, rare_donors, policy) and the events are in
-``chengyu_contracts.events.blood``; the stores, use cases, handlers, routes, dashboard,
-end-to-end tests and demo are not, so the service consumes nothing and serves only the
-kit's health routes yet.
+``chengyu_contracts.events.blood``. Areas served: ``stock`` (units and where each is),
+``stock_levels`` (levels with hysteresis, stock-low / stock-recovered) and ``dashboard``
+(``GET /stock``, ``GET /dashboard``); the dispatch saga, the rare-donor registry, the
+end-to-end tests and the demo are not written yet.
 """
 
 from __future__ import annotations
 
+from chengyu_contracts.events.blood import LEVEL_TOPIC, UNIT_TOPIC
 from chengyu_kit.service import Service
 
+from .dashboard import api as dashboard_api
+from .handlers import blood_handlers, schedule
 from .policy import PolicyBook, default_policy_book
+from .stock import api as stock_api
+
+TOPICS = (
+    UNIT_TOPIC,
+    LEVEL_TOPIC,
+)
 
 SERVICE: Service[PolicyBook] = Service(
     name="blood-dispatch",
     agency="blood",
     package=__package__ or "chengyu_blood_dispatch",
     policy=default_policy_book,
+    topics=TOPICS,
+    handlers=blood_handlers,
+    routers=lambda book: [
+        stock_api.router(book),
+        dashboard_api.router(book),
+    ],
+    background=schedule,
 )
