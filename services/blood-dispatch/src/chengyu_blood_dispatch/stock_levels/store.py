@@ -92,16 +92,27 @@ def _stored(row: asyncpg.Record) -> StoredLevel:
     )
 
 
-async def lock_level(conn: Connection, key: StockKey) -> StoredLevel | None:
-    """The line's stored level, locked for the transaction (None before its first
-    computation)."""
+async def lock_level(conn: Connection, key: StockKey, now: datetime) -> StoredLevel:
+    """The line's stored level, locked for the transaction; a line never computed is
+    first stored green since ``now`` (so that two first computations queue on one row)."""
+    await conn.execute(
+        "INSERT INTO level_state (product, abo, rhd, level, since, computed_level,"
+        " usable_units, issues_in_window, units_needed, computed_at)"
+        " VALUES ($1, $2, $3, 'green', $4, 'green', 0, 0, 0, $4)"
+        " ON CONFLICT (product, abo, rhd) DO NOTHING",
+        key.product,
+        key.abo,
+        key.rhd,
+        now,
+    )
     row = await conn.fetchrow(
         "SELECT * FROM level_state WHERE product = $1 AND abo = $2 AND rhd = $3 FOR UPDATE",
         key.product,
         key.abo,
         key.rhd,
     )
-    return None if row is None else _stored(row)
+    assert row is not None  # inserted above unless there
+    return _stored(row)
 
 
 async def save_level(conn: Connection, level: StoredLevel) -> None:

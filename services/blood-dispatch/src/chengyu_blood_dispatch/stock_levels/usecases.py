@@ -28,7 +28,7 @@ from chengyu_kit.logs import get_logger
 from chengyu_kit.unit import Unit
 
 from ..blood_groups import STOCK_KEYS, StockKey
-from ..levels import LevelState, Supply, next_level, supply_of
+from ..levels import Supply, next_level, supply_of
 from ..policy import PolicyBook
 from . import store
 from .store import SeenLevel, StoredLevel
@@ -65,16 +65,16 @@ async def supply_now(unit: Unit, key: StockKey, book: PolicyBook) -> Supply:
 async def recompute_line(unit: Unit, key: StockKey, book: PolicyBook) -> StoredLevel:
     """Compute the line now, move its shown level, save it and publish what changed."""
     policy = book.policy_for(unit.city, unit.today)
-    stored = await store.lock_level(unit.conn, key)
+    stored = await store.lock_level(unit.conn, key, unit.now)
     supply = await supply_now(unit, key, book)
-    previous = LevelState("green", unit.now) if stored is None else stored.state
+    previous = stored.state
     # Units of work started earlier may commit later: never compute backwards in time.
     at = max(unit.now, previous.since, previous.better_since or previous.since)
     change = next_level(previous, supply.level, at, policy.deescalation_hold)
     level = change.state.level
     centi = centi_days(supply.days)
-    low_count = 0 if stored is None else stored.low_count
-    request_id = None if stored is None else stored.low_request_id
+    low_count = stored.low_count
+    request_id = stored.low_request_id
     if change.changed:
         unit.emit(
             BloodStockLevelChanged(
