@@ -229,6 +229,7 @@ async def test_a_recall_of_this_citys_own_donor_is_answered_here_once(cq: Served
         ({"abo": "C"}, 422, "unknown-abo", "ABO"),
         ({"rhd": "+"}, 422, "unknown-rhd", "RhD"),
         ({"rhd": "pos", "phenotypes": []}, 422, "not-rare", "rare phenotype"),
+        ({"rhd": "pos", "phenotypes": ["RhD-neg"]}, 422, "inconsistent-rhd", "rhd neg"),
         ({"consent_given": False}, 422, "consent-required", "consent"),
         ({"name": " "}, 422, "invalid-name", "name"),
         ({"phone": "12345"}, 422, "invalid-phone", "phone"),

@@ -27,7 +27,15 @@ from chengyu_contracts.resident_id import checked_resident_id
 from chengyu_kit.unit import Unit
 
 from ..blood_groups import parse_abo, parse_rhd
-from ..policy import DONATION_KINDS, URGENCIES, CityPolicy, DonationKind, PolicyBook, Urgency
+from ..policy import (
+    DONATION_KINDS,
+    RHD_NEGATIVE_PHENOTYPE,
+    URGENCIES,
+    CityPolicy,
+    DonationKind,
+    PolicyBook,
+    Urgency,
+)
 from ..rare_donors import (
     RECALL_ANSWERS,
     DonorMatch,
@@ -159,13 +167,18 @@ async def register(command: RegisterDonor, unit: Unit, book: PolicyBook) -> Regi
     written when nothing did); publish the pseudonymous version for the other city.
 
     Refusals: resident ID codes, ``invalid-name``, ``invalid-phone``, ``unknown-abo``,
-    ``unknown-rhd``, ``unknown-phenotype``, ``not-rare``, ``consent-required``,
-    ``invalid-date``, ``date-in-future``, ``unknown-donation-kind``,
+    ``unknown-rhd``, ``inconsistent-rhd``, ``unknown-phenotype``, ``not-rare``,
+    ``consent-required``, ``invalid-date``, ``date-in-future``, ``unknown-donation-kind``,
     ``donation-out-of-order`` (an earlier last donation than the one recorded).
     """
     resident = checked_resident_id(command.id_number, unit.today)
     contact = Contact(_name(command.name), _phone(command.phone))
     policy = _policy(unit, book)
+    rhd = parse_rhd(command.rhd)
+    if rhd == "pos" and RHD_NEGATIVE_PHENOTYPE in command.phenotypes:
+        raise DomainError(
+            "inconsistent-rhd", f"A donor listed {RHD_NEGATIVE_PHENOTYPE} has rhd neg, not pos."
+        )
     last = None
     if command.last_donation_on is not None:
         day = _day(command.last_donation_on, "last_donation_on")
@@ -175,7 +188,7 @@ async def register(command: RegisterDonor, unit: Unit, book: PolicyBook) -> Regi
             donor_ref=unit.person_ref(resident),
             city=unit.city,
             abo=parse_abo(command.abo),
-            rhd=parse_rhd(command.rhd),
+            rhd=rhd,
             phenotypes=frozenset(command.phenotypes),
             consent="given",
             last_donation=last,
