@@ -8,10 +8,11 @@ from chengyu_kit.handling import EventHandlers
 from chengyu_kit.runtime import ServiceRuntime
 
 from .policy import PolicyBook
+from .rare_registry import flow as rare_registry
 from .stock import flow as stock
 from .stock_levels import flow as stock_levels
 
-AREAS = (stock, stock_levels)
+AREAS = (stock, stock_levels, rare_registry)
 
 
 def blood_handlers(book: PolicyBook) -> EventHandlers:

@@ -3,25 +3,24 @@
 WORK IN PROGRESS (issue 10): the pure rules are written (blood_groups, din, unit, levels,
 compatibility, offers, dispatch, rare_donors, policy) and the events are in
 ``chengyu_contracts.events.blood``. Areas served: ``stock`` (units and where each is),
-``stock_levels`` (levels with hysteresis, stock-low / stock-recovered) and ``dashboard``
-(``GET /stock``, ``GET /dashboard``); the dispatch saga, the rare-donor registry, the
-end-to-end tests and the demo are not written yet.
+``stock_levels`` (levels with hysteresis, stock-low / stock-recovered), ``dashboard``
+(``GET /stock``, ``GET /dashboard``) and ``rare_registry`` (the rare-blood registry and
+recalls); the dispatch saga, the end-to-end tests, the demo and the benchmarks are not
+written yet.
 """
 
 from __future__ import annotations
 
-from chengyu_contracts.events.blood import LEVEL_TOPIC, UNIT_TOPIC
+from chengyu_contracts.events.blood import LEVEL_TOPIC, RARE_DONOR_TOPIC, UNIT_TOPIC
 from chengyu_kit.service import Service
 
 from .dashboard import api as dashboard_api
 from .handlers import blood_handlers, schedule
 from .policy import PolicyBook, default_policy_book
+from .rare_registry import api as rare_registry_api
 from .stock import api as stock_api
 
-TOPICS = (
-    UNIT_TOPIC,
-    LEVEL_TOPIC,
-)
+TOPICS = (UNIT_TOPIC, LEVEL_TOPIC, RARE_DONOR_TOPIC)
 
 SERVICE: Service[PolicyBook] = Service(
     name="blood-dispatch",
@@ -33,6 +32,7 @@ SERVICE: Service[PolicyBook] = Service(
     routers=lambda book: [
         stock_api.router(book),
         dashboard_api.router(book),
+        rare_registry_api.router(book),
     ],
     background=schedule,
 )
