@@ -15,7 +15,10 @@ import asyncpg
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_blood_dispatch.blood_groups import StockKey
+from chengyu_blood_dispatch.dashboard.report import DispatchView, dispatch_section
 from chengyu_blood_dispatch.din import din_for
+from chengyu_blood_dispatch.dispatch_saga import usecases as saga
+from chengyu_blood_dispatch.dispatch_saga.store import Shipment, StoredRequest
 from chengyu_blood_dispatch.handlers import blood_handlers
 from chengyu_blood_dispatch.policy import PolicyBook, default_policy_book
 from chengyu_blood_dispatch.service import SERVICE as BLOOD
@@ -38,6 +41,13 @@ NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 #: The stock's tables, and the outbox (what a refusal must leave as it was).
 STOCK_TABLES = ("blood_unit", "unit_movement", "unit_seen", "unit_conflict", "level_state")
 RED_O_NEG = StockKey("red-cells", "O", "neg")
+#: The dispatch saga's tables.
+DISPATCH_TABLES = (
+    "dispatch_request",
+    "dispatch_offer",
+    "dispatch_shipment",
+    "dispatch_escalation",
+)
 
 
 def din(city: City, sequence: int) -> str:
@@ -171,6 +181,84 @@ class BloodCity(bus.BusCity):
         """``city``'s level of ``key`` as seen here."""
         async with self.unit() as unit:
             return (await level_store.seen_levels(unit.conn, city)).get(key)
+
+    # The dispatch saga.
+
+    async def everything(self) -> str:
+        """Every row of the stock's and the dispatch saga's tables and the outbox."""
+        return await table_state(self.pool, (*STOCK_TABLES, *DISPATCH_TABLES))
+
+    async def request(self, **fields: Any) -> StoredRequest:
+        """A clerk's request to the other city (red cells O neg, 2, urgent unless given)."""
+        values: dict[str, Any] = {
+            "product": "red-cells",
+            "abo": "O",
+            "rhd": "neg",
+            "quantity": 2,
+            "urgency": "urgent",
+        }
+        values.update(fields)
+        async with self.unit() as unit:
+            return await saga.request_dispatch(saga.RequestDispatch(**values), unit, self.book)
+
+    async def dispatch_request(self, request_id: str) -> StoredRequest:
+        """A request as this city keeps it."""
+        async with self.unit() as unit:
+            return await saga.request_view(request_id, unit)
+
+    async def accept(self, request_id: str, offer_id: str) -> StoredRequest:
+        """Accept an offer."""
+        async with self.unit() as unit:
+            command = saga.OfferCommand(request_id, offer_id)
+            return await saga.accept_offer(command, unit, self.book)
+
+    async def decline(self, request_id: str, offer_id: str) -> StoredRequest:
+        """Decline an offer."""
+        async with self.unit() as unit:
+            command = saga.OfferCommand(request_id, offer_id, "found locally")
+            return await saga.decline_offer(command, unit, self.book)
+
+    async def send(self, request_id: str, offer_id: str, logger: str = "LOG-1") -> Shipment:
+        """Dispatch an accepted offer with a temperature logger."""
+        async with self.unit() as unit:
+            command = saga.DispatchCommand(request_id, offer_id, logger)
+            return await saga.dispatch_offer(command, unit, self.book)
+
+    async def unpack(self, shipment_id: str, coldest: int = 30, warmest: int = 50) -> Shipment:
+        """Receive a shipment with the logger's extremes (tenths of a degree)."""
+        async with self.unit() as unit:
+            command = saga.ReceiveCommand(shipment_id, coldest, warmest)
+            return await saga.receive_shipment(command, unit, self.book)
+
+    async def cancel(self, request_id: str) -> StoredRequest:
+        """Cancel a request."""
+        async with self.unit() as unit:
+            command = saga.EndRequest(request_id, "no longer needed")
+            return await saga.cancel_request(command, unit, self.book)
+
+    async def close_request(self, request_id: str) -> StoredRequest:
+        """Close a request."""
+        async with self.unit() as unit:
+            return await saga.close_request(saga.EndRequest(request_id), unit, self.book)
+
+    async def escalate(self) -> int:
+        """The escalation sweep once, on this city's clock."""
+        return await saga.escalate_due(self)
+
+    async def unit_section(self) -> DispatchView:
+        """The dashboard's open requests and shipments in transit, as this city knows them."""
+        async with self.unit() as unit:
+            return await dispatch_section(unit)
+
+    async def shipments(self) -> list[Shipment]:
+        """The shipments this city knows."""
+        async with self.unit() as unit:
+            return await saga.list_shipments(None, unit)
+
+    async def unit_states(self) -> dict[str, str]:
+        """Every DIN this city records and its state."""
+        rows = await self.pool.fetch("SELECT din, state FROM blood_unit ORDER BY din")
+        return {r["din"]: r["state"] for r in rows}
 
 
 Bus = bus.Bus[BloodCity]
