@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from blood_bus import NOW, table_state
+from blood_bus import DISPATCH_TABLES, NOW, STOCK_TABLES, table_state
 
 from chengyu_blood_dispatch.service import SERVICE
 from chengyu_contracts.cities import City
@@ -41,6 +41,10 @@ class Served:
     async def state(self) -> str:
         """Every row of the stock's tables and the outbox, as text."""
         return await table_state(self.pool)
+
+    async def everything(self) -> str:
+        """Every row of the stock's and the dispatch saga's tables and the outbox."""
+        return await table_state(self.pool, (*STOCK_TABLES, *DISPATCH_TABLES))
 
     async def outbox(self) -> list[dict[str, Any]]:
         """The envelopes written to the outbox, oldest first, as JSON."""
