@@ -114,8 +114,10 @@ async def test_a_stock_low_is_answered_accepted_dispatched_and_received(
     sent = await cd.dispatch_request(low.request_id)
     assert sent.request.offers[0].state == "received"
     assert [s.state for s in await cd.shipments()] == ["received"]
-    # Everyone accounted for: Chongqing's 20 + Chengdu's 22, each once.
+    # Everyone accounted for: Chongqing's 20 + Chengdu's 22, each once; no DIN flagged as
+    # held in both stocks.
     assert len(await census(cq, cd)) == 42
+    assert await cq.count("unit_conflict") == await cd.count("unit_conflict") == 0
     # Close: closed in both.
     await cq.close_request(low.request_id)
     await bus.settle()
@@ -239,4 +241,24 @@ async def test_a_late_step_is_escalated_once_and_shown_in_both_cities(
         section = await city.unit_section()
         assert [(r.request_id, r.escalated) for r in section.open_requests] == [(rid, "offer")]
     assert await cd.escalate() == 0  # the requesting city escalates, once
+    assert bus.dead == []
+
+
+async def test_an_offer_arriving_before_the_stock_low_comes_back_is_kept(
+    cities: tuple[BloodCity, BloodCity, Bus],
+) -> None:
+    cq, cd, bus = cities
+    await cd.collect_many(1, 10)
+    await bus.settle()
+    await chongqing_low(cq)
+    from_cq = await bus.publish(cq)
+    await bus.deliver(cd, from_cq)
+    from_cd = await bus.publish(cd)
+    offers = payloads(from_cd, BloodDispatchOffered)
+    assert len(offers) == 1
+    await bus.deliver(cq, from_cd)  # before Chongqing reads its own stock-low
+    kept = await cq.dispatch_request(offers[0].request_id)
+    assert [o.offer_id for o in kept.request.offers] == [offers[0].offer_id]
+    await bus.settle()
+    assert (await cq.dispatch_request(offers[0].request_id)).version == kept.version
     assert bus.dead == []

@@ -48,7 +48,7 @@ from chengyu_kit.logs import get_logger
 from chengyu_kit.unit import Unit
 
 from .. import dispatch
-from ..blood_groups import StockKey, parse_group, parse_product
+from ..blood_groups import StockKey
 from ..compatibility import donor_groups
 from ..din import parse_din
 from ..dispatch import (
@@ -63,17 +63,17 @@ from ..dispatch import (
     OfferedUnit,
     Receipt,
     ReceiveShipment,
-    RequestBlood,
 )
 from ..offers import LineView, OfferRequest, plan_offer
-from ..policy import URGENCIES, CityPolicy, PolicyBook, Urgency
+from ..policy import CityPolicy, PolicyBook
 from ..stock import store as stock_store
 from ..stock import usecases as stock
 from ..stock_levels import store as level_store
 from ..stock_levels import usecases as levels
 from ..unit import BloodUnit
 from . import store
-from .store import Escalation, Origin, Shipment, StoredRequest
+from .requests import NewRequest, create_request, keep_stock_low, stock_low_request
+from .store import Escalation, Shipment, StoredRequest
 
 log = get_logger(__name__)
 
@@ -130,48 +130,6 @@ def _text(value: str | None, what: str, most: int = REASON_MAX) -> str | None:
 
 # --------------------------------------------------------------------------------------------
 # requests and automatic offers
-
-
-@dataclass(frozen=True)
-class NewRequest:
-    """A request as both cities keep it."""
-
-    request_id: str
-    requesting_city: City
-    product: str
-    abo: str
-    rhd: str
-    quantity: int
-    urgency: str
-    accepts_substitutes: bool
-    origin: Origin
-    at: datetime
-
-
-def _urgency(text: str) -> Urgency:
-    for urgency in URGENCIES:
-        if text == urgency:
-            return urgency
-    raise DomainError("unknown-urgency", f"Urgency {text!r} is not one of {', '.join(URGENCIES)}.")
-
-
-async def _create(unit: Unit, new: NewRequest, book: PolicyBook) -> StoredRequest | None:
-    """Keep the request (``None`` when it is already known: nothing changes)."""
-    if await store.load_request(unit.conn, new.request_id, for_update=True) is not None:
-        return None
-    command = RequestBlood(
-        request_id=new.request_id,
-        requesting_city=new.requesting_city,
-        product=parse_product(new.product),
-        group=parse_group(new.abo, new.rhd),
-        quantity=new.quantity,
-        urgency=_urgency(new.urgency),
-    )
-    policy = book.policy_for(new.requesting_city, new.at.date())
-    request = dispatch.request_blood(command, new.at, policy)
-    stored = StoredRequest(request, new.origin, new.accepts_substitutes, version=1)
-    await store.save_request(unit.conn, stored, unit.now)
-    return stored
 
 
 async def _lines(
@@ -273,7 +231,7 @@ async def request_dispatch(command: RequestDispatch, unit: Unit, book: PolicyBoo
     )
     if command.quantity > 10_000:
         raise DomainError("bad-quantity", "A request is for at most 10000 units.")
-    stored = await _create(unit, new, book)
+    stored = await create_request(unit, new, book)
     assert stored is not None
     r = stored.request
     unit.emit(
@@ -310,30 +268,21 @@ async def receive_requested(event: BloodDispatchRequested, unit: Unit, book: Pol
         origin=event.origin,
         at=event.requested_at,
     )
-    stored = await _create(unit, new, book)
+    stored = await create_request(unit, new, book)
     if stored is not None:
         await answer(unit, stored, book)
 
 
 async def receive_stock_low(event: BloodStockLow, unit: Unit, book: PolicyBook) -> None:
-    """A stock-low is a request: the low city keeps it; the other city keeps the level
-    (the levels area), keeps the request and answers it (once)."""
-    new = NewRequest(
-        request_id=event.request_id,
-        requesting_city=event.city,
-        product=event.product,
-        abo=event.abo,
-        rhd=event.rhd,
-        quantity=event.units_needed,
-        urgency="urgent" if event.level == "red" else "routine",
-        accepts_substitutes=True,
-        origin="stock-low",
-        at=event.at,
-    )
-    if event.city != unit.city:
-        await levels.receive_stock_low(event, unit)
-    stored = await _create(unit, new, book)
-    if stored is not None and event.city != unit.city:
+    """A stock-low is a request: the low city keeps it (already kept when the level moved:
+    :func:`.requests.keep_stock_low`); the other city keeps the level (the levels area),
+    keeps the request and answers it (once)."""
+    if event.city == unit.city:
+        await keep_stock_low(unit, event, book)
+        return
+    await levels.receive_stock_low(event, unit)
+    stored = await create_request(unit, stock_low_request(event), book)
+    if stored is not None:
         await answer(unit, stored, book)
 
 

@@ -28,6 +28,7 @@ from chengyu_kit.logs import get_logger
 from chengyu_kit.unit import Unit
 
 from ..blood_groups import STOCK_KEYS, StockKey
+from ..dispatch_saga.requests import keep_stock_low
 from ..levels import Supply, next_level, supply_of
 from ..policy import PolicyBook
 from . import store
@@ -92,20 +93,21 @@ async def recompute_line(unit: Unit, key: StockKey, book: PolicyBook) -> StoredL
     if change.publish == "stock-low" and level in ("orange", "red"):
         low_count += 1
         request_id = low_request_id(unit.city, key, low_count)
-        unit.emit(
-            BloodStockLow(
-                request_id=request_id,
-                city=unit.city,
-                product=key.product,
-                abo=key.abo,
-                rhd=key.rhd,
-                level=level,
-                usable_units=supply.usable,
-                days_of_supply_centi=centi,
-                units_needed=max(1, supply.needed),
-                at=unit.now,
-            )
+        low = BloodStockLow(
+            request_id=request_id,
+            city=unit.city,
+            product=key.product,
+            abo=key.abo,
+            rhd=key.rhd,
+            level=level,
+            usable_units=supply.usable,
+            days_of_supply_centi=centi,
+            units_needed=max(1, supply.needed),
+            at=unit.now,
         )
+        unit.emit(low)
+        # The stock-low is a request of this city (the dispatch area's), kept at once.
+        await keep_stock_low(unit, low, book)
         log.warning("blood stock low", line=str(key), level=level, request_id=request_id)
     elif change.publish == "stock-recovered" and level in ("green", "yellow"):
         request_id = None
