@@ -7,12 +7,13 @@ from __future__ import annotations
 from chengyu_kit.handling import EventHandlers
 from chengyu_kit.runtime import ServiceRuntime
 
+from .dispatch_saga import flow as dispatch_saga
 from .policy import PolicyBook
 from .rare_registry import flow as rare_registry
 from .stock import flow as stock
 from .stock_levels import flow as stock_levels
 
-AREAS = (stock, stock_levels, rare_registry)
+AREAS = (stock, stock_levels, rare_registry, dispatch_saga)
 
 
 def blood_handlers(book: PolicyBook) -> EventHandlers:

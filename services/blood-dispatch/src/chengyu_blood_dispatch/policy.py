@@ -220,6 +220,8 @@ class CityPolicy:
     deadlines: Mapping[tuple[Urgency, DeadlineStep], timedelta] = field(
         default_factory=lambda: ILLUSTRATIVE_DEADLINES
     )
+    #: ILLUSTRATIVE: the journey between the centres, for the shelf life left on arrival.
+    transit_time: timedelta = timedelta(hours=6)
     rare_phenotypes: tuple[str, ...] = DEFAULT_RARE_PHENOTYPES
     donation_interval_days: Mapping[tuple[DonationKind, DonationKind], int] = field(
         default_factory=lambda: GB18467_INTERVAL_DAYS
@@ -251,6 +253,8 @@ class CityPolicy:
             raise ValueError("the issue window needs at least one day")
         if self.report_window_days < 0:
             raise ValueError("the report window cannot be negative")
+        if self.transit_time < timedelta(0):
+            raise ValueError("the transit time cannot be negative")
         if self.deescalation_hold < timedelta(0):
             raise ValueError("the de-escalation hold cannot be negative")
         wanted = {(u, s) for u in URGENCIES for s in DEADLINE_STEPS}

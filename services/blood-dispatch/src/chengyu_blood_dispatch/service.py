@@ -11,16 +11,22 @@ written yet.
 
 from __future__ import annotations
 
-from chengyu_contracts.events.blood import LEVEL_TOPIC, RARE_DONOR_TOPIC, UNIT_TOPIC
+from chengyu_contracts.events.blood import (
+    DISPATCH_TOPIC,
+    LEVEL_TOPIC,
+    RARE_DONOR_TOPIC,
+    UNIT_TOPIC,
+)
 from chengyu_kit.service import Service
 
 from .dashboard import api as dashboard_api
+from .dispatch_saga import api as dispatch_api
 from .handlers import blood_handlers, schedule
 from .policy import PolicyBook, default_policy_book
 from .rare_registry import api as rare_registry_api
 from .stock import api as stock_api
 
-TOPICS = (UNIT_TOPIC, LEVEL_TOPIC, RARE_DONOR_TOPIC)
+TOPICS = (UNIT_TOPIC, LEVEL_TOPIC, RARE_DONOR_TOPIC, DISPATCH_TOPIC)
 
 SERVICE: Service[PolicyBook] = Service(
     name="blood-dispatch",
@@ -33,6 +39,7 @@ SERVICE: Service[PolicyBook] = Service(
         stock_api.router(book),
         dashboard_api.router(book),
         rare_registry_api.router(book),
+        dispatch_api.router(book),
     ],
     background=schedule,
 )

@@ -100,7 +100,7 @@ async function refresh() {
   }
   fill("requests", report.dispatch.open_requests,
        ["request_id", "requesting_city", "supplying_city", "product", "abo", "rhd", "quantity",
-        "urgency", "state"], "No open request.");
+        "urgency", "state", "escalated"], "No open request.");
   fill("shipments", report.dispatch.in_transit,
        ["shipment_id", "request_id", "from_city", "to_city", "units", "departed_at",
         "receive_by"], "No shipment in transit.");
@@ -169,7 +169,7 @@ def dashboard_html() -> str:
 <section id="open-requests">
 <h2>Open requests</h2>
 <table><thead><tr><th>request</th><th>from</th><th>to</th><th>product</th><th>ABO</th>
-<th>RhD</th><th>units</th><th>urgency</th><th>state</th></tr></thead>
+<th>RhD</th><th>units</th><th>urgency</th><th>state</th><th>escalated</th></tr></thead>
 <tbody id="requests"></tbody></table>
 </section>
 <section id="in-transit">

@@ -14,6 +14,7 @@ from chengyu_contracts.cities import CITIES, CITY_NAMES, CITY_NAMES_ZH, City
 from chengyu_kit.unit import Unit
 
 from ..blood_groups import PRODUCT_NAMES, PRODUCTS, STOCK_KEYS, StockKey
+from ..dispatch_saga import store as dispatch_store
 from ..stock import store as stock_store
 from ..stock_levels import store as level_store
 
@@ -65,6 +66,8 @@ class RequestItem(BaseModel):
     quantity: int
     urgency: str
     state: str
+    #: The steps that passed their deadline (escalated), or "-".
+    escalated: str = "-"
 
 
 class ShipmentItem(BaseModel):
@@ -97,13 +100,39 @@ class StockView(BaseModel):
 
 
 async def dispatch_section(unit: Unit) -> DispatchView:
-    """The open requests and shipments in transit.
-
-    EMPTY UNTIL THE DISPATCH AREA FILLS IT: the dispatch area replaces this body with its
-    store's queries (requests not closed or cancelled; shipments dispatched, not received).
-    """
-    del unit
-    return DispatchView(open_requests=[], in_transit=[])
+    """The open requests (not closed or cancelled) and shipments in transit this city
+    knows: its own requests and the other city's it supplies."""
+    requests = await dispatch_store.requests(unit.conn, ("requested", "offered"))
+    shipments = await dispatch_store.shipments(unit.conn, "in-transit")
+    return DispatchView(
+        open_requests=[
+            RequestItem(
+                request_id=s.request.request_id,
+                requesting_city=s.request.requesting_city,
+                supplying_city=s.request.offering_city,
+                product=s.request.product,
+                abo=s.request.group.abo,
+                rhd=s.request.group.rhd,
+                quantity=s.request.quantity,
+                urgency=s.request.urgency,
+                state=s.request.state,
+                escalated=", ".join(e.step for e in s.escalations) or "-",
+            )
+            for s in requests
+        ],
+        in_transit=[
+            ShipmentItem(
+                shipment_id=t.shipment_id,
+                request_id=t.request_id,
+                from_city=t.from_city,
+                to_city=t.to_city,
+                units=len(t.units),
+                departed_at=t.departed_at,
+                receive_by=t.receive_by,
+            )
+            for t in shipments
+        ],
+    )
 
 
 @dataclass(frozen=True)

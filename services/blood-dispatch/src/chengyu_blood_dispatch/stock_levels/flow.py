@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from chengyu_contracts.events.blood import (
     BloodStockLevelChanged,
-    BloodStockLow,
     BloodStockRecovered,
 )
 from chengyu_kit.handling import EventHandlers
@@ -21,7 +20,8 @@ RECOMPUTE_SECONDS = 60.0
 
 def declare(handlers: EventHandlers, book: PolicyBook) -> None:
     """Declare the levels handlers on ``handlers``: the other city's level events are kept
-    for GET /stock and the dashboard (the dispatch area answers stock-lows)."""
+    for GET /stock and the dashboard (the dispatch area answers stock-lows and keeps them
+    here with :func:`usecases.receive_stock_low`)."""
 
     @handlers.on(BloodStockLevelChanged, issued_by=lambda e: e.city, acts="other")
     async def on_blood_stock_level_changed(
@@ -29,9 +29,8 @@ def declare(handlers: EventHandlers, book: PolicyBook) -> None:
     ) -> None:
         await usecases.receive_level_changed(event, unit)
 
-    @handlers.on(BloodStockLow, issued_by=lambda e: e.city, acts="other")
-    async def on_blood_stock_low(event: BloodStockLow, unit: EventContext) -> None:
-        await usecases.receive_stock_low(event, unit)
+    # BloodStockLow is handled by the dispatch area (a stock-low is a request), which keeps
+    # the other city's level through usecases.receive_stock_low.
 
     @handlers.on(BloodStockRecovered, issued_by=lambda e: e.city, acts="other")
     async def on_blood_stock_recovered(event: BloodStockRecovered, unit: EventContext) -> None:
