@@ -202,6 +202,8 @@ class CityPolicy:
     storage: Mapping[Product, TemperatureRange] = field(default_factory=lambda: WS399_STORAGE)
     #: Days of issues averaged for days of supply.
     issue_window_days: int = 14
+    #: How far back a centre's information system may report a movement (its ``at``).
+    report_window_days: int = 45
     thresholds: Mapping[Product, LevelThresholds] = field(
         default_factory=lambda: ILLUSTRATIVE_THRESHOLDS
     )
@@ -249,6 +251,8 @@ class CityPolicy:
                 raise ValueError(f"{product} needs a target above zero days")
         if self.issue_window_days < 1:
             raise ValueError("the issue window needs at least one day")
+        if self.report_window_days < 0:
+            raise ValueError("the report window cannot be negative")
         if self.transit_time < timedelta(0):
             raise ValueError("the transit time cannot be negative")
         if self.deescalation_hold < timedelta(0):
@@ -269,6 +273,11 @@ class CityPolicy:
     def shelf_life(self, product: Product) -> timedelta:
         """How long ``product`` keeps from collection at most."""
         return timedelta(days=self.shelf_life_days[product])
+
+    @property
+    def report_window(self) -> timedelta:
+        """How far back a movement may be reported."""
+        return timedelta(days=self.report_window_days)
 
     def min_remaining(self, product: Product) -> timedelta:
         """The shelf life a unit of ``product`` must still have on arrival."""

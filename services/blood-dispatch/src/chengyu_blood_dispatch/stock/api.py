@@ -35,6 +35,8 @@ class UnitBody(BaseModel):
     rhd: Text
     collected_at: Text
     expires_at: Text
+    #: When it was released into stock (RFC 3339; absent: now).
+    at: Text | None = None
 
 
 class RowBody(UnitBody):
@@ -57,6 +59,9 @@ class NoteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: Annotated[StrictStr, Field(max_length=usecases.NOTE_MAX)] | None = None
+    #: When it happened (RFC 3339 with an offset; absent: now), within the policy's report
+    #: window and not before the unit's previous movement.
+    at: Text | None = None
 
 
 class RejectedRowView(BaseModel):
@@ -162,7 +167,14 @@ def _row(body: UnitBody, line: int) -> usecases.UnitRow:
         rhd=body.rhd,
         collected_at=body.collected_at,
         expires_at=body.expires_at,
+        at=body.at,
     )
+
+
+def _move(din: str, body: NoteBody | None) -> usecases.MoveUnit:
+    if body is None:
+        return usecases.MoveUnit(din)
+    return usecases.MoveUnit(din, body.note, body.at)
 
 
 def router(book: PolicyBook) -> APIRouter:
@@ -192,19 +204,19 @@ def router(book: PolicyBook) -> APIRouter:
     @routes.post("/units/{din}/issue")
     async def issue(din: str, unit: UnitOfWork, body: NoteBody | None = None) -> UnitView:
         """Issue an available unit to a hospital (the note may name it)."""
-        command = usecases.MoveUnit(din, None if body is None else body.note)
+        command = _move(din, body)
         return unit_view(await usecases.issue_unit(command, unit, book))
 
     @routes.post("/units/{din}/expire")
     async def expire(din: str, unit: UnitOfWork, body: NoteBody | None = None) -> UnitView:
         """Record that a unit in stock reached its expiry."""
-        command = usecases.MoveUnit(din, None if body is None else body.note)
+        command = _move(din, body)
         return unit_view(await usecases.expire_unit(command, unit, book))
 
     @routes.post("/units/{din}/discard")
     async def discard(din: str, unit: UnitOfWork, body: NoteBody | None = None) -> UnitView:
         """Discard a unit in stock (the note may say why)."""
-        command = usecases.MoveUnit(din, None if body is None else body.note)
+        command = _move(din, body)
         return unit_view(await usecases.discard_unit(command, unit, book))
 
     @routes.get("/units/{din}")

@@ -74,6 +74,8 @@ class MovementRow:
     state: UnitState
     key: StockKey
     note: str | None = None
+    #: When it happened, as reported (None: when it was recorded).
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ async def record_movements(
                 m.key.product,
                 m.key.abo,
                 m.key.rhd,
-                written.at,
+                written.at if m.at is None else m.at,
                 written.by,
                 written.request_id,
                 m.note,
@@ -255,6 +257,14 @@ async def movements_of(conn: Connection, din: str) -> list[MovementView]:
         MovementView(r["sequence"], r["movement"], r["state"], r["at"], r["by"], r["note"])
         for r in rows
     ]
+
+
+async def last_movement_at(conn: Connection, din: str) -> datetime | None:
+    """When the latest movement of ``din`` recorded here happened (None: none)."""
+    at: datetime | None = await conn.fetchval(
+        "SELECT max(at) FROM unit_movement WHERE din = $1", din
+    )
+    return at
 
 
 async def expired_in_stock(conn: Connection, now: datetime, limit: int) -> list[str]:

@@ -16,7 +16,7 @@ is flagged (``unit_conflict``, ``BloodUnitConflictFlagged``): shown to both, nev
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -128,7 +128,13 @@ def _moved(
     return Moved(after, row)
 
 
-def _first(unit: Unit, blood: BloodUnit, location: Location, collected_in: City) -> Moved:
+def _first(
+    unit: Unit,
+    blood: BloodUnit,
+    location: Location,
+    collected_in: City,
+    at: datetime | None = None,
+) -> Moved:
     """A unit new to this city's records (collected here, or received)."""
     movement = "collected" if collected_in == unit.city else "received"
     stored = StoredUnit(
@@ -139,7 +145,7 @@ def _first(unit: Unit, blood: BloodUnit, location: Location, collected_in: City)
         updated_at=unit.now,
         updated_by=unit.acted_by(),
     )
-    row = MovementRow(blood.din.text, 1, movement, location.state, blood.key)
+    row = MovementRow(blood.din.text, 1, movement, location.state, blood.key, at=at)
     return Moved(stored, row)
 
 
@@ -152,7 +158,8 @@ async def _commit(unit: Unit, moved: Sequence[Moved], book: PolicyBook) -> None:
     written = store.Written(at=unit.now, by=unit.acted_by(), request_id=unit.request_id)
     await store.record_movements(unit.conn, [m.row for m in moved], written)
     for m in moved:
-        unit.emit(moved_event(m.stored, m.row.movement, unit.city, unit.now))
+        at = unit.now if m.row.at is None else m.row.at
+        unit.emit(moved_event(m.stored, m.row.movement, unit.city, at))
     for m in moved:
         if m.row.movement in ("collected", "received"):
             await check_conflict(unit, m.stored.unit.din.text)
@@ -169,14 +176,52 @@ async def _own(unit: Unit, din_text: str) -> StoredUnit:
     return stored
 
 
-async def _move_one(
-    unit: Unit, din_text: str, movement: Movement, book: PolicyBook, note: str | None = None
-) -> StoredUnit:
-    stored = await _own(unit, din_text)
+@dataclass(frozen=True)
+class _OneMove:
+    din: str
+    movement: Callable[[datetime], Movement]
+    note: str | None
+    at: str | None
+
+
+async def _move_one(unit: Unit, command: _OneMove, book: PolicyBook) -> StoredUnit:
+    stored = await _own(unit, command.din)
+    at = reported_time(command.at, unit, book)
+    await _after_last_movement(unit, stored.unit.din.text, at)
+    movement = command.movement(at)
     location = move(stored.unit, stored.location, movement)
-    moved = _moved(unit, stored, location, movement, note)
+    reported = None if command.at is None else at
+    moved = _moved(unit, stored, location, movement, _note(command.note))
+    moved = Moved(moved.stored, replace(moved.row, at=reported))
     await _commit(unit, [moved], book)
     return moved.stored
+
+
+def reported_time(text: str | None, unit: Unit, book: PolicyBook) -> datetime:
+    """When a reported movement happened: ``text`` (RFC 3339 with an offset), or now when
+    None; refused ``movement-in-future`` after now and ``movement-too-old`` before the
+    policy's report window (a centre's system reports after the fact, within days)."""
+    if text is None:
+        return unit.now
+    at = parse_time(text, "movement")
+    if at > unit.now:
+        raise DomainError("movement-in-future", "A movement cannot be reported before it happens.")
+    window = book.policy_for(unit.city, unit.today).report_window
+    if at < unit.now - window:
+        raise DomainError(
+            "movement-too-old",
+            f"A movement is reported within {window.days} days of when it happened.",
+        )
+    return at
+
+
+async def _after_last_movement(unit: Unit, din: str, at: datetime) -> None:
+    last = await store.last_movement_at(unit.conn, din)
+    if last is not None and at < last:
+        raise DomainError(
+            "movement-out-of-order",
+            f"Unit {din} moved later than that already; report its movements in order.",
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,6 +240,8 @@ class UnitRow:
     rhd: str
     collected_at: str
     expires_at: str
+    #: When it was released into stock, as reported (None: now).
+    at: str | None = None
 
 
 def parse_time(text: str, what: str) -> datetime:
@@ -236,11 +283,12 @@ async def record_unit(row: UnitRow, unit: Unit, book: PolicyBook) -> StoredUnit:
     """Record one collected unit released into this city's stock; refused with the rule's
     code (nothing written), ``din-already-known`` (409) when the DIN is recorded here."""
     blood = checked_unit(row, unit, book)
+    at = reported_time(row.at, unit, book)
     known = await store.load_unit(unit.conn, blood.din.text, unit.city, for_update=True)
     if known is not None:
         raise _already_known(blood.din.text, known)
-    location = move(blood, None, CollectAndRelease(unit.city, unit.now))
-    moved = _first(unit, blood, location, unit.city)
+    location = move(blood, None, CollectAndRelease(unit.city, at))
+    moved = _first(unit, blood, location, unit.city, None if row.at is None else at)
     await _commit(unit, [moved], book)
     log.info("blood unit recorded", din=blood.din.text, product=blood.product)
     return moved.stored
@@ -271,20 +319,22 @@ async def import_rows(rows: Sequence[UnitRow], unit: Unit, book: PolicyBook) -> 
     line with the reason; a row the records already hold exactly as it says (here or
     earlier in the batch) is unchanged, so the same file twice changes nothing; a row
     naming a recorded DIN with other data is refused ``din-already-known``."""
-    checked: list[tuple[int, BloodUnit]] = []
+    checked: list[tuple[int, BloodUnit, datetime | None]] = []
     rejected: list[RowError] = []
     for row in rows:
         try:
-            checked.append((row.line, checked_unit(row, unit, book)))
+            blood = checked_unit(row, unit, book)
+            at = None if row.at is None else reported_time(row.at, unit, book)
+            checked.append((row.line, blood, at))
         except DomainError as error:
             rejected.append(RowError(row.line, error.code, error.sentence))
     known = await store.load_units(
-        unit.conn, sorted({b.din.text for _, b in checked}), unit.city, for_update=True
+        unit.conn, sorted({b.din.text for _, b, _ in checked}), unit.city, for_update=True
     )
     batch: dict[str, BloodUnit] = {}
     moved: list[Moved] = []
     unchanged = 0
-    for line, blood in checked:
+    for line, blood, at in checked:
         din = blood.din.text
         before = known[din].unit if din in known else batch.get(din)
         if before is not None:
@@ -296,12 +346,12 @@ async def import_rows(rows: Sequence[UnitRow], unit: Unit, book: PolicyBook) -> 
                 )
             continue
         try:
-            location = move(blood, None, CollectAndRelease(unit.city, unit.now))
+            location = move(blood, None, CollectAndRelease(unit.city, at or unit.now))
         except DomainError as error:
             rejected.append(RowError(line, error.code, error.sentence))
             continue
         batch[din] = blood
-        moved.append(_first(unit, blood, location, unit.city))
+        moved.append(_first(unit, blood, location, unit.city, at))
     await _commit(unit, moved, book)
     log.info(
         "blood units imported",
@@ -324,10 +374,12 @@ async def import_rows(rows: Sequence[UnitRow], unit: Unit, book: PolicyBook) -> 
 
 @dataclass(frozen=True)
 class MoveUnit:
-    """A clerk's movement of one unit, with an optional note (the hospital, the reason)."""
+    """A clerk's movement of one unit, with an optional note (the hospital, the reason)
+    and when it happened (RFC 3339; None: now)."""
 
     din: str
     note: str | None = None
+    at: str | None = None
 
 
 def _note(note: str | None) -> str | None:
@@ -340,17 +392,17 @@ def _note(note: str | None) -> str | None:
 
 async def issue_unit(command: MoveUnit, unit: Unit, book: PolicyBook) -> StoredUnit:
     """Issue an available, unexpired unit to a hospital."""
-    return await _move_one(unit, command.din, Issue(unit.now), book, _note(command.note))
+    return await _move_one(unit, _OneMove(command.din, Issue, command.note, command.at), book)
 
 
 async def expire_unit(command: MoveUnit, unit: Unit, book: PolicyBook) -> StoredUnit:
     """Record that a unit in stock reached its expiry (``unit-not-expired`` before)."""
-    return await _move_one(unit, command.din, Expire(unit.now), book, _note(command.note))
+    return await _move_one(unit, _OneMove(command.din, Expire, command.note, command.at), book)
 
 
 async def discard_unit(command: MoveUnit, unit: Unit, book: PolicyBook) -> StoredUnit:
     """Discard a unit in stock (damaged, failed inspection, a breach not cleared)."""
-    return await _move_one(unit, command.din, Discard(unit.now), book, _note(command.note))
+    return await _move_one(unit, _OneMove(command.din, Discard, command.note, command.at), book)
 
 
 async def expire_due(units: UnitSource, book: PolicyBook, *, limit: int = EXPIRY_BATCH) -> int:
