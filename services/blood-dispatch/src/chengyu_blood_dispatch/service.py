@@ -1,13 +1,10 @@
-"""blood-dispatch, declared: what the kit needs to build and run it.
-
-WORK IN PROGRESS (issue 10): the pure rules are written (blood_groups, din, unit, levels,
-compatibility, offers, dispatch, rare_donors, policy) and the events are in
-``chengyu_contracts.events.blood``. Areas served: ``stock`` (units and where each is),
-``stock_levels`` (levels with hysteresis, stock-low / stock-recovered), ``dashboard``
-(``GET /stock``, ``GET /dashboard``) and ``rare_registry`` (the rare-blood registry and
-recalls); the dispatch saga, the end-to-end tests, the demo and the benchmarks are not
-written yet.
-"""
+"""The blood-dispatch service as the kit runs it (``python -m chengyu_kit.run
+chengyu_blood_dispatch``): both cities' blood centres consume every ``blood`` topic and
+serve their clerks and duty officers. Areas: ``stock`` (units and where each is),
+``stock_levels`` (levels with hysteresis, stock-low / stock-recovered),
+``dispatch_saga`` (requests, offers, shipments, escalations), ``rare_registry`` (the
+rare-blood registry and recalls) and ``dashboard`` (``GET /stock``, ``GET /dashboard``);
+the pure rules they use are the modules beside them."""
 
 from __future__ import annotations
 
