@@ -1,6 +1,7 @@
 """``chengyu-demo``: drive seeded workloads through both cities' services: the fund part
-here, the insurance part in :mod:`chengyu_demo.cli_insurance`; the command runs both
-(or one, ``--only``) and records each seed's runs.
+here, the insurance, elder and blood parts in :mod:`chengyu_demo.cli_insurance`,
+:mod:`chengyu_demo.cli_elder` and :mod:`chengyu_demo.cli_blood`; the command runs them in
+turn (or one, ``--only``) and records each seed's runs.
 
 The fund workload comes from :mod:`chengyu_demo.fund` (pure); this module only speaks HTTP to
 the clerks' API, exactly as a clerk's client would: open accounts, record deposits, request
@@ -17,7 +18,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -35,6 +36,9 @@ from rich.progress import (
 )
 
 from chengyu_contracts.policy_book import policy_day
+from chengyu_demo.blood import blood_plan
+from chengyu_demo.cli_blood import SERVICE as BLOOD
+from chengyu_demo.cli_blood import BloodDemoError, blood_summary_lines, run_blood_demo
 from chengyu_demo.cli_elder import SERVICE as ELDER
 from chengyu_demo.cli_elder import ElderDemoError, elder_summary_lines, run_elder_demo
 from chengyu_demo.cli_insurance import SERVICE as INSURANCE
@@ -491,9 +495,10 @@ class Part(StrEnum):
     fund = "fund"
     insurance = "insurance"
     elder = "elder"
+    blood = "blood"
 
 
-PARTS: tuple[Part, ...] = (Part.fund, Part.insurance, Part.elder)
+PARTS: tuple[Part, ...] = (Part.fund, Part.insurance, Part.elder, Part.blood)
 _COLUMNS = (
     TextColumn("{task.description:<22}"),
     BarColumn(),
@@ -626,6 +631,25 @@ def _run_elder(
     )
 
 
+def _run_blood(
+    seed: int, days: int, urls: dict[City, str], progress: Progress, concurrency: int, wait: float
+) -> _PartRun:
+    # The history ends just before now: every movement is reported after the fact.
+    plan = blood_plan(seed, end=datetime.now(UTC) - timedelta(minutes=5), days=days)
+    report = asyncio.run(
+        run_blood_demo(
+            plan,
+            urls,
+            seed=seed,
+            tokens=clerk_tokens(BLOOD),
+            progress=progress,
+            concurrency=concurrency,
+            wait_seconds=min(wait, 120),
+        )
+    )
+    return _PartRun(report.as_dict(), blood_summary_lines(report), report.ok, {"days": days})
+
+
 def demo_command(
     people: Annotated[
         int, typer.Option(min=1, max=5000, help="How many synthetic people in each part.")
@@ -641,11 +665,16 @@ def demo_command(
     ),
     only: Annotated[
         Part | None,
-        typer.Option(help="Run one part only (default: fund, then insurance, then elder)."),
+        typer.Option(
+            help="Run one part only (default: fund, then insurance, then elder, then blood)."
+        ),
     ] = None,
     elders: Annotated[
         int, typer.Option(min=10, max=5000, help="How many synthetic elders in the elder part.")
     ] = 300,
+    blood_days: Annotated[
+        int, typer.Option(min=14, max=30, help="Days of both blood centres' history.")
+    ] = 30,
     cq_url: Annotated[
         str | None, typer.Option(help="Chongqing's fund-transfer API (default: the stack's).")
     ] = None,
@@ -663,6 +692,12 @@ def demo_command(
     ] = None,
     cd_elder_url: Annotated[
         str | None, typer.Option(help="Chengdu's elder-allowance API (default: the stack's).")
+    ] = None,
+    cq_blood_url: Annotated[
+        str | None, typer.Option(help="Chongqing's blood-dispatch API (default: the stack's).")
+    ] = None,
+    cd_blood_url: Annotated[
+        str | None, typer.Option(help="Chengdu's blood-dispatch API (default: the stack's).")
     ] = None,
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="Requests in flight at once.")
@@ -686,6 +721,10 @@ def demo_command(
     elder: a register of elders of both cities on elder-allowance and a year of monthly
     payment runs (2026-01..2026-12) with moves, deaths, verifications and applications in
     the other city, assessments and institutions; the invariants checked at the end.
+    blood: a month of both blood centres' collections and issues on blood-dispatch (one
+    red-cell group short in each city, every stock-low answered by the other city: accept,
+    dispatch with a logger, receive, one temperature breach quarantined) and a rare donor
+    found and recalled across the cities; every unit in one place, units conserved.
     Each part of a seed runs once per stack: run again, it shows where its summary is
     (pass another --seed for more).
     """
@@ -698,6 +737,10 @@ def demo_command(
         Part.elder: {
             "cq": _url(ELDER, "cq", cq_elder_url),
             "cd": _url(ELDER, "cd", cd_elder_url),
+        },
+        Part.blood: {
+            "cq": _url(BLOOD, "cq", cq_blood_url),
+            "cd": _url(BLOOD, "cd", cd_blood_url),
         },
     }
     marker = _marker(seed)
@@ -721,9 +764,17 @@ def demo_command(
                     )
                 elif part is Part.insurance:
                     run = _run_insurance(seed, people, urls[part], progress, concurrency, wait)
-                else:
+                elif part is Part.elder:
                     run = _run_elder(seed, elders, urls[part], progress, concurrency, wait)
-        except (DemoError, InsuranceDemoError, ElderDemoError, NoIdentityProvider) as error:
+                else:
+                    run = _run_blood(seed, blood_days, urls[part], progress, concurrency, wait)
+        except (
+            DemoError,
+            InsuranceDemoError,
+            ElderDemoError,
+            BloodDemoError,
+            NoIdentityProvider,
+        ) as error:
             # One part's service being down should not hide what the other part shows.
             typer.echo(f"error: {error}", err=True)
             failed = True

@@ -31,6 +31,7 @@ AGENCIES: dict[str, str] = {
     "fund-transfer": "hpf",
     "insurance-years": "mi",
     "elder-allowance": "ca",
+    "blood-dispatch": "blood",
 }
 
 #: The HTTP port of each service of the local stack, by city.
@@ -38,6 +39,7 @@ STACK_PORTS: dict[str, dict[City, int]] = {
     "fund-transfer": {"cq": 8101, "cd": 8201},
     "insurance-years": {"cq": 8102, "cd": 8202},
     "elder-allowance": {"cq": 8103, "cd": 8203},
+    "blood-dispatch": {"cq": 8104, "cd": 8204},
 }
 
 
