@@ -56,3 +56,4 @@ bench: kafka-jars ## Benchmarks of the kit and the services (see benchmarks/READ
 	$(RUN) python -m benchmarks.fund_saga
 	$(RUN) python -m benchmarks.insurance_ledger
 	$(RUN) python -m benchmarks.http_auth
+	$(RUN) python -m benchmarks.blood_dispatch
