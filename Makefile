@@ -58,3 +58,4 @@ bench: kafka-jars ## Benchmarks of the kit and the services (see benchmarks/READ
 	$(RUN) python -m benchmarks.http_auth
 	$(RUN) python -m benchmarks.elder_payment_run
 	$(RUN) python -m benchmarks.elder_map_query
+	$(RUN) python -m benchmarks.blood_dispatch
