@@ -18,6 +18,7 @@ from chengyu_blood_dispatch.dispatch import (
     REQUEST_TRANSITIONS,
     Accept,
     Cancel,
+    CancelReceived,
     Close,
     Decline,
     DispatchOffer,
@@ -223,6 +224,34 @@ def test_a_routine_request_has_hours() -> None:
     assert [o.step for o in overdue(request, T0 + timedelta(hours=4, minutes=1))] == ["offer"]
 
 
+def test_a_cancel_crossing_a_dispatch_loses_the_race_in_both_cities() -> None:
+    made = (MakeOffer("o-1", (offered(1), offered(2))), Accept("o-1"))
+    send = DispatchOffer("o-1", "s", (offered(1).din,), "l")
+    # The supplying city dispatched before the cancellation arrived: the shipment stands.
+    sent = run(new_request(2), *made, send)
+    late = apply(sent, CancelReceived(), T0 + timedelta(hours=1), CQ)
+    assert late.state == "cancelled"
+    (offer,) = late.offers
+    assert (offer.state, offer.shipment_id, offer.cancel_too_late) == ("dispatched", "s", True)
+    assert units_to_release(sent, late) == ()
+    # Before any dispatch it cancels like the clerk's Cancel.
+    early = apply(run(new_request(2), *made), CancelReceived(), T0 + timedelta(hours=1), CQ)
+    assert [(o.state, o.cancel_too_late) for o in early.offers] == [("cancelled", False)]
+    # The requesting city cancelled first: the shipment of its cancelled offer still arrives
+    # (cancelled -> dispatched) and is received; the request stays cancelled.
+    cancelled = run(new_request(2), *made, Cancel())
+    crossed = run(cancelled, send, ReceiveShipment("o-1", "s", 30, 40))
+    assert crossed.state == "cancelled"
+    (offer,) = crossed.offers
+    assert (offer.state, offer.cancel_too_late) == ("received", True)
+    assert [(r.din, r.state) for r in offer.receipts] == [(offered(1).din, "available")]
+    assert units_to_release(cancelled, crossed) == ()
+    # The clerk's own cancellation is still refused once anything was dispatched.
+    with pytest.raises(DomainError) as refused:
+        apply(sent, Cancel(), T0 + timedelta(hours=1), CQ)
+    assert refused.value.code == "already-dispatched"
+
+
 def test_the_tables_name_only_steps_the_machine_knows() -> None:
     assert {k for _, k in REQUEST_TRANSITIONS} >= {k for _, k in OFFER_TRANSITIONS}
 
@@ -241,7 +270,7 @@ POOL = [offered(n, abo, rhd) for n, (abo, rhd) in enumerate(POOL_GROUPS * 2)]
 # (kind, which offer, units picked from the pool); ending steps are rarer than the others.
 step_specs = st.lists(
     st.tuples(
-        st.integers(0, 11),
+        st.integers(0, 12),
         st.integers(0, 1),
         st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=3),
     ),
@@ -250,6 +279,7 @@ step_specs = st.lists(
 )
 KINDS = [MakeOffer, MakeOffer, MakeOffer, Accept, Accept, Decline]
 KINDS += [DispatchOffer, DispatchOffer, ReceiveShipment, ReceiveShipment, Cancel, Close]
+KINDS += [CancelReceived]
 
 
 def _step(kind: int, which: int, picks: list[int], request: DispatchRequest) -> DispatchStep:
@@ -269,6 +299,8 @@ def _step(kind: int, which: int, picks: list[int], request: DispatchRequest) -> 
     if chosen is ReceiveShipment:
         # Offer 1's logger saw 7 °C: a breach for red cells.
         return ReceiveShipment(offer_id, f"s-{which}", 20 + 10 * which, 50 + 20 * which)
+    if chosen is CancelReceived:
+        return CancelReceived()
     return Cancel() if chosen is Cancel else Close()
 
 

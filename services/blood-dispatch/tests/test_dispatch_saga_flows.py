@@ -262,3 +262,53 @@ async def test_an_offer_arriving_before_the_stock_low_comes_back_is_kept(
     await bus.settle()
     assert (await cq.dispatch_request(offers[0].request_id)).version == kept.version
     assert bus.dead == []
+
+
+async def test_a_cancel_crossing_a_dispatch_loses_the_race_and_the_shipment_is_received(
+    cities: tuple[BloodCity, BloodCity, Bus],
+) -> None:
+    cq, cd, bus = cities
+    await cd.collect_many(1, 2)
+    await bus.settle()
+    request = await cq.request(quantity=2)
+    await bus.settle()
+    rid = request.request.request_id
+    (offer,) = payloads(bus.log, BloodDispatchOffered)
+    await cq.accept(rid, offer.offer_id)
+    await bus.settle()
+    # The race: Chongqing cancels while Chengdu dispatches, each before the other's event.
+    await cq.cancel(rid)
+    shipment = await cd.send(rid, offer.offer_id)
+    await census(cq, cd)
+    await bus.settle()
+    assert bus.dead == []
+    # Chengdu: the shipment stands; the cancellation is recorded as too late.
+    sent = (await cd.dispatch_request(rid)).request
+    assert sent.state == "cancelled"
+    assert [(o.state, o.cancel_too_late) for o in sent.offers] == [("dispatched", True)]
+    # Chongqing: the shipment of its cancelled offer is in transit and shown on the request.
+    kept = (await cq.dispatch_request(rid)).request
+    assert kept.state == "cancelled"
+    assert [(o.state, o.shipment_id) for o in kept.offers] == [("dispatched", shipment.shipment_id)]
+    assert [(s.shipment_id, s.state) for s in await cq.shipments()] == [
+        (shipment.shipment_id, "in-transit")
+    ]
+    places = await census(cq, cd)
+    assert {places[din("cd", n)] for n in (1, 2)} == {"in-transit"}
+    # Received as usual.
+    cq.advance(timedelta(hours=4))
+    received = await cq.unpack(shipment.shipment_id)
+    assert {r.state for r in received.receipts} == {"available"}
+    await bus.settle()
+    places = await census(cq, cd)
+    assert {places[din("cd", n)] for n in (1, 2)} == {"cq:available"}
+    assert len(places) == 2
+    for city in (cq, cd):
+        assert [o.state for o in (await city.dispatch_request(rid)).request.offers] == ["received"]
+    # Redelivery of every event, in order and reversed, changes nothing in either city.
+    before = (await cq.everything(), await cd.everything())
+    for city in (cq, cd):
+        await bus.deliver(city, bus.log)
+        await bus.deliver(city, list(reversed(bus.log)))
+    assert (await cq.everything(), await cd.everything()) == before
+    assert bus.dead == []

@@ -7,12 +7,14 @@ offer goes its own way::
     request:
         requested ──MakeOffer──► offered ──MakeOffer / an offer's step──► offered
             │                      ├──Close (nothing in transit)──► closed
-            └──Cancel──► cancelled ◄┘ Cancel (nothing dispatched yet)
+            └──Cancel──► cancelled ◄┘ Cancel (nothing dispatched yet) / CancelReceived
+                            └──DispatchOffer / ReceiveShipment (the crossed shipment)──► cancelled
 
     each offer:
         offered ──Accept──► accepted ──DispatchOffer──► dispatched ──ReceiveShipment──► received
            ├──Decline──► declined
            └─────────────────┴──Cancel / Close of the request──► cancelled
+                          (a cancel that crossed the dispatch) ──DispatchOffer──► dispatched
 
 =================  ================  =============  ==========================================
 request state      step              next request   the offer it names (or every open offer)
@@ -26,10 +28,23 @@ offered            ReceiveShipment   offered        dispatched -> received
 requested          Cancel            cancelled      -
 offered            Cancel            cancelled      offered, accepted -> cancelled
 offered            Close             closed         offered, accepted -> cancelled
+requested          CancelReceived    cancelled      -
+offered            CancelReceived    cancelled      offered, accepted -> cancelled (dispatched
+                                                    and received stand, cancel_too_late)
+cancelled          DispatchOffer     cancelled      cancelled -> dispatched (cancel_too_late)
+cancelled          ReceiveShipment   cancelled      dispatched -> received
 =================  ================  =============  ==========================================
 
 Anything else is ``illegal-transition``. Cancel is refused once anything was dispatched
 (``already-dispatched``); Close while a shipment is on its way (``shipment-in-transit``).
+
+A cancellation can cross a dispatch on the bus (the requesting city cancels while the
+supplying city dispatches): it lost the race, which is an answer, not an error. In the
+supplying city the other city's cancellation arrives as ``CancelReceived``: what is still
+open is cancelled, what was dispatched stands, marked ``cancel_too_late``. In the requesting
+city the shipment of the offer it cancelled still arrives: the offer goes cancelled ->
+dispatched (marked ``cancel_too_late``) and is received as usual; the request stays
+cancelled.
 A declined or cancelled offer's units, and the offered units a dispatch leaves behind, are
 released (:func:`units_to_release`). A receipt judges each unit: expired on the way ->
 received as expired; the logger outside the product's storage range -> quarantine; else
@@ -115,6 +130,8 @@ class Offer:
     departed_at: datetime | None = None
     dispatched: tuple[str, ...] = ()
     receipts: tuple[Receipt, ...] = ()
+    #: A cancellation of the request crossed this offer's dispatch and lost the race.
+    cancel_too_late: bool = False
 
     @property
     def promised(self) -> int:
@@ -216,11 +233,19 @@ class Cancel:
 
 
 @dataclass(frozen=True)
+class CancelReceived:
+    """The other city's cancellation as it arrives here: it cancels what is still open;
+    what was dispatched before it arrived stands (the cancellation came too late)."""
+
+
+@dataclass(frozen=True)
 class Close:
     """The requesting city closes the request (nothing on its way)."""
 
 
-DispatchStep = MakeOffer | Accept | Decline | DispatchOffer | ReceiveShipment | Cancel | Close
+DispatchStep = (
+    MakeOffer | Accept | Decline | DispatchOffer | ReceiveShipment | Cancel | CancelReceived | Close
+)
 
 # (request state, step) -> next request state; anything else is illegal.
 REQUEST_TRANSITIONS: Final[dict[tuple[RequestState, type[DispatchStep]], RequestState]] = {
@@ -233,6 +258,11 @@ REQUEST_TRANSITIONS: Final[dict[tuple[RequestState, type[DispatchStep]], Request
     ("requested", Cancel): "cancelled",
     ("offered", Cancel): "cancelled",
     ("offered", Close): "closed",
+    ("requested", CancelReceived): "cancelled",
+    ("offered", CancelReceived): "cancelled",
+    # The shipment of an offer whose cancellation crossed its dispatch.
+    ("cancelled", DispatchOffer): "cancelled",
+    ("cancelled", ReceiveShipment): "cancelled",
 }
 # (offer state, step) -> next offer state, for the steps that name an offer or end them all.
 OFFER_TRANSITIONS: Final[dict[tuple[OfferState, type[DispatchStep]], OfferState]] = {
@@ -244,6 +274,9 @@ OFFER_TRANSITIONS: Final[dict[tuple[OfferState, type[DispatchStep]], OfferState]
     ("accepted", Cancel): "cancelled",
     ("offered", Close): "cancelled",
     ("accepted", Close): "cancelled",
+    ("offered", CancelReceived): "cancelled",
+    ("accepted", CancelReceived): "cancelled",
+    ("cancelled", DispatchOffer): "dispatched",
 }
 
 
@@ -337,6 +370,7 @@ def _offer_step(
             logger_id=step.logger_id,
             departed_at=at,
             dispatched=step.dins,
+            cancel_too_late=offer.cancel_too_late or offer.state == "cancelled",
         )
     if isinstance(step, ReceiveShipment):
         if step.shipment_id != offer.shipment_id:
@@ -372,7 +406,7 @@ def apply(
             deadline=at + policy.deadline(request.urgency, "accept"),
         )
         return replace(request, state=target, offers=(*request.offers, offer))
-    if isinstance(step, Cancel | Close):
+    if isinstance(step, Cancel | CancelReceived | Close):
         if isinstance(step, Cancel) and any(o.dispatched for o in request.offers):
             raise Conflict(
                 "already-dispatched",
@@ -386,6 +420,8 @@ def apply(
         offers = tuple(
             replace(o, state="cancelled", deadline=None)
             if (o.state, type(step)) in OFFER_TRANSITIONS
+            else replace(o, cancel_too_late=True)
+            if isinstance(step, CancelReceived) and o.dispatched
             else o
             for o in request.offers
         )
@@ -398,7 +434,8 @@ def apply(
 
 def units_to_release(before: DispatchRequest, after: DispatchRequest) -> tuple[str, ...]:
     """The DINs whose reservations a step released: the units of offers it declined or
-    cancelled, and the offered units a dispatch left behind."""
+    cancelled, and the offered units a dispatch left behind (once: not again when the
+    shipment of a cancelled offer arrives)."""
     released: list[str] = []
     previous = {o.offer_id: o for o in before.offers}
     for offer in after.offers:
@@ -407,7 +444,8 @@ def units_to_release(before: DispatchRequest, after: DispatchRequest) -> tuple[s
             continue
         if offer.state in ("declined", "cancelled"):
             released.extend(u.din for u in offer.units)
-        elif offer.state == "dispatched":
+        elif offer.state == "dispatched" and old.state != "cancelled":
+            # (a cancelled offer's units were released when it was cancelled)
             released.extend(u.din for u in offer.units if u.din not in offer.dispatched)
     return tuple(released)
 

@@ -83,6 +83,8 @@ class OfferView(BaseModel):
     shipment_id: str | None
     temperature_logger_id: str | None
     departed_at: datetime | None
+    #: A cancellation crossed this offer's dispatch and lost the race: the shipment stands.
+    cancel_too_late: bool
 
 
 class EscalationView(BaseModel):
@@ -186,6 +188,7 @@ def request_view(stored: StoredRequest) -> RequestView:
                 shipment_id=o.shipment_id,
                 temperature_logger_id=o.logger_id,
                 departed_at=o.departed_at,
+                cancel_too_late=o.cancel_too_late,
             )
         )
     return RequestView(

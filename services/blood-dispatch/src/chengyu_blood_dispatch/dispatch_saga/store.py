@@ -115,6 +115,7 @@ def _offer(row: asyncpg.Record) -> Offer:
         departed_at=row["departed_at"],
         dispatched=tuple(_json(row["dispatched"])),
         receipts=_receipts(row["receipts"]),
+        cancel_too_late=row["cancel_too_late"],
     )
 
 
@@ -254,12 +255,13 @@ async def save_request(conn: Connection, stored: StoredRequest, at: datetime) ->
     )
     await conn.executemany(
         "INSERT INTO dispatch_offer (offer_id, request_id, position, state, units, offered_at,"
-        " deadline, shipment_id, logger_id, departed_at, dispatched, receipts)"
-        " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb)"
+        " deadline, shipment_id, logger_id, departed_at, dispatched, receipts, cancel_too_late)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13)"
         " ON CONFLICT (offer_id) DO UPDATE SET state = EXCLUDED.state,"
         " deadline = EXCLUDED.deadline, shipment_id = EXCLUDED.shipment_id,"
         " logger_id = EXCLUDED.logger_id, departed_at = EXCLUDED.departed_at,"
-        " dispatched = EXCLUDED.dispatched, receipts = EXCLUDED.receipts",
+        " dispatched = EXCLUDED.dispatched, receipts = EXCLUDED.receipts,"
+        " cancel_too_late = EXCLUDED.cancel_too_late",
         [
             (
                 o.offer_id,
@@ -274,6 +276,7 @@ async def save_request(conn: Connection, stored: StoredRequest, at: datetime) ->
                 o.departed_at,
                 json.dumps(list(o.dispatched)),
                 receipts_json(o.receipts),
+                o.cancel_too_late,
             )
             for n, o in enumerate(r.offers, start=1)
         ],

@@ -12,7 +12,9 @@ the same deadlines), saved with the request's next ``version``.
   its stock in transit), receipt (requesting city: into stock, quarantine on a breach of the
   product's storage range, or expired), cancel (either city, before dispatch), close
   (requesting city). Declined, cancelled and closed offers release their reservations in
-  the supplying city.
+  the supplying city. A cancellation that crosses a dispatch on the bus lost the race:
+  the shipment stands in the supplying city (its offer marked ``cancel_too_late``) and is
+  recorded in transit and received as usual in the requesting city.
 * Each event is applied once: a step the request already took (a redelivery, a replay)
   changes nothing.
 * The requesting city's sweep raises ``BloodDispatchEscalated`` once per step whose
@@ -54,6 +56,7 @@ from ..din import parse_din
 from ..dispatch import (
     Accept,
     Cancel,
+    CancelReceived,
     Close,
     Decline,
     DispatchOffer,
@@ -462,10 +465,15 @@ async def dispatch_offer(command: DispatchCommand, unit: Unit, book: PolicyBook)
 
 
 async def receive_dispatched(event: BloodShipmentDispatched, unit: Unit, book: PolicyBook) -> None:
-    """The requesting city records the shipment in transit (once)."""
+    """The requesting city records the shipment in transit (once), also for an offer whose
+    cancellation here crossed the dispatch: the units are on their way all the same."""
     stored = await _load(unit, event.request_id)
-    if stored.request.offer(event.offer_id).state != "accepted":
+    state = stored.request.offer(event.offer_id).state
+    crossed = state == "cancelled" and stored.request.state == "cancelled"
+    if state != "accepted" and not crossed:
         return
+    if crossed:
+        log.info("shipment crossed a cancellation", request_id=event.request_id)
     dins = tuple(u.din for u in event.units)
     step = DispatchOffer(event.offer_id, event.shipment_id, dins, event.temperature_logger_id)
     saved = await _apply(unit, stored, step, event.departed_at, book)
@@ -652,11 +660,15 @@ async def close_request(command: EndRequest, unit: Unit, book: PolicyBook) -> St
 
 
 async def receive_cancelled(event: BloodDispatchCancelled, unit: Unit, book: PolicyBook) -> None:
-    """The other city cancelled: cancelled here too (once), reservations released."""
+    """The other city cancelled: cancelled here too (once), reservations released. A
+    cancellation that crossed a dispatch lost the race: the shipment stands, its offer
+    marked ``cancel_too_late``."""
     stored = await _load(unit, event.request_id)
     if stored.request.state in dispatch.TERMINAL_REQUEST_STATES:
         return
-    saved = await _apply(unit, stored, Cancel(), event.cancelled_at, book)
+    saved = await _apply(unit, stored, CancelReceived(), event.cancelled_at, book)
+    if any(o.cancel_too_late for o in saved.request.offers):
+        log.info("cancellation came too late", request_id=event.request_id)
     await store.save_request(unit.conn, replace(saved, reason=event.reason or None), unit.now)
 
 
