@@ -1,9 +1,11 @@
-"""The import command reads the export's CSV, posts it in chunks with each row's line in
-the file, prints the totals and each rejected line, and exits 1 when any row was
-rejected; through the real app, the same file twice changes nothing."""
+"""The ``import-units`` declaration (the program is ``chengyu_kit.batch_import``, tested in
+the kit): the blood centre's export posted to ``/units/batch`` in chunks with each row's
+line in the file, the stock's counters in the totals; through the real app, a real file is
+recorded and the same file again changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,13 +19,14 @@ from blood_http import Served, serve
 from chengyu_blood_dispatch.__main__ import main as dispatch
 from chengyu_blood_dispatch.stock import import_command
 from chengyu_kit.local.oidc import OidcProvider
+from chengyu_kit.testing.stand_in import blocking_client
 
 HEADER = "din,product,abo,rhd,collected_at,expires_at\n"
 
 
 def export(tmp_path: Path, rows: list[dict[str, Any]]) -> Path:
     path = tmp_path / "units.csv"
-    lines = [",".join(r[c] for c in import_command.COLUMNS) + "\n" for r in rows]
+    lines = [",".join(r[c] for c in import_command.IMPORT_UNITS.columns) + "\n" for r in rows]
     path.write_text("\ufeff" + HEADER + "".join(lines), encoding="utf-8")
     return path
 
@@ -73,6 +76,12 @@ def test_an_unknown_command_is_refused(capsys: pytest.CaptureFixture[str]) -> No
     assert "import-units" in capsys.readouterr().err
 
 
+def printed(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The command's lines of what was printed (the app logs to the same stdout)."""
+    out = capsys.readouterr().out.splitlines()
+    return [line for line in out if line.startswith(("received ", "line "))]
+
+
 @pytest.fixture
 async def service(
     database: str, oidc_provider: OidcProvider, tmp_path: Path
@@ -83,17 +92,17 @@ async def service(
 
 @pytest.mark.integration
 async def test_the_same_file_twice_through_the_app_changes_nothing(
-    service: Served, tmp_path: Path
+    service: Served, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rows = [row(1), row(2, abo="Z"), row(3, product="plasma")]
-    path = export(tmp_path, rows)
-    # The command's rows, as it posts them, through the app's real route.
-    with path.open(encoding="utf-8-sig", newline="") as lines:
-        batch = list(import_command.read_rows(lines))
-    first = (await service.client.post("/units/batch", json={"rows": batch})).json()
-    assert first["recorded"] == 2
-    assert [(r["line"], r["error"]) for r in first["rejected"]] == [(3, "unknown-abo")]
-    before = await service.state()
-    again = (await service.client.post("/units/batch", json={"rows": batch})).json()
-    assert again["recorded"] == 0
+    path = export(tmp_path, [row(1), row(2, abo="Z"), row(3, product="plasma")])
+    argv = [str(path), "--url", "http://service", "--token", "-"]
+    with blocking_client(service.client) as client:
+        assert await asyncio.to_thread(import_command.main, argv, client) == 1
+        first = printed(capsys)
+        before = await service.state()
+        assert await asyncio.to_thread(import_command.main, argv, client) == 1
+        again = printed(capsys)
+    assert first[0] == "received 3, recorded 2, unchanged 0, rejected 1"
+    assert first[1].startswith("line 3: unknown-abo: ")
+    assert again[0] == "received 3, recorded 0, unchanged 2, rejected 1"
     assert await service.state() == before

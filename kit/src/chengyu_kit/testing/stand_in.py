@@ -4,11 +4,13 @@
 ``SERVICE``, the real :class:`~chengyu_kit.runtime.ServiceRuntime`, its routers, the
 kit's platform routes and error handling) but opens only the database: events go to the
 outbox table and stay there, where a test can read them. :class:`StandInRuntime` is the
-lighter form for a router alone.
+lighter form for a router alone. :func:`blocking_client` lets a service's blocking
+command (:mod:`chengyu_kit.batch_import`), run in a worker thread, talk to that app.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Mapping
@@ -160,3 +162,32 @@ def _agency_keys(folder: Path, agency: str) -> KeyFiles:
             SigningKey.from_json_file(folder / "cd.json"),
         )
     return write_key_files(folder, agency=agency)
+
+
+class _OnTheLoop(httpx.BaseTransport):
+    """Hands each request of a blocking client, sent from a worker thread, to an async
+    client on the event loop the test runs on, and waits for its answer."""
+
+    def __init__(self, client: httpx.AsyncClient, loop: asyncio.AbstractEventLoop) -> None:
+        self._client = client
+        self._loop = loop
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        call = self._client.request(
+            request.method, request.url, headers=request.headers, content=request.read()
+        )
+        answer = asyncio.run_coroutine_threadsafe(call, self._loop).result()
+        headers = {
+            k: v
+            for k, v in answer.headers.items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        }
+        return httpx.Response(answer.status_code, headers=headers, content=answer.content)
+
+
+def blocking_client(client: httpx.AsyncClient) -> httpx.Client:
+    """A blocking ``httpx.Client`` sending through ``client`` (say, the clerk's client of
+    :func:`serve_without_bus`), with its token; called on the test's event loop, used from
+    a worker thread (``await asyncio.to_thread(command.main, argv, blocking)``)."""
+    loop = asyncio.get_running_loop()
+    return httpx.Client(transport=_OnTheLoop(client, loop), base_url=str(client.base_url))
