@@ -10,9 +10,9 @@ import pytest
 from elder_bus import resident
 from elder_register_builders import TODAY, import_row
 
+from chengyu_contracts.districts import DISTRICTS, district_of
 from chengyu_contracts.domain_error import DomainError
 from chengyu_elder_allowance.policy import default_policy_book
-from chengyu_elder_allowance.register.districts import DISTRICTS, district_of
 from chengyu_elder_allowance.register.rows import (
     checked_batch,
     checked_row,

@@ -15,9 +15,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from chengyu_contracts.cities import CITIES, CITY_NAMES, City
+from chengyu_contracts.districts import DISTRICTS
 from chengyu_contracts.domain_error import DomainError
-
-from ..register.districts import DISTRICTS
 
 #: Mean Earth radius (IUGG), the radius of the haversine distance.
 EARTH_RADIUS_KM = 6371.0088
@@ -144,7 +143,7 @@ def institution_problem(institution: Institution) -> DomainError | None:
     digits and hyphens, at most 128 characters), ``institution-of-other-city`` (the id's
     prefix is not the institution's city), ``invalid-name``, ``invalid-district`` (six
     digits), ``district-of-other-city`` (a district of the other city),
-    ``unknown-district`` (none of the city's districts in ``register/districts.py``),
+    ``unknown-district`` (none of the city's districts in ``chengyu_contracts.districts``),
     ``invalid-address``, ``coordinates-outside-city`` (outside the box of the city's
     municipality, :data:`CITY_BOUNDS`), ``invalid-grade`` (1-5 or none), ``invalid-beds``,
     ``invalid-nursing-beds`` (0 to beds), ``invalid-vacancies`` (0 to beds),

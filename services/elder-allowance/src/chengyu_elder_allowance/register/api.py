@@ -12,11 +12,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from chengyu_contracts.cities import CITIES, City
+from chengyu_contracts.districts import DISTRICTS
 from chengyu_kit.web import UnitOfWork, reads, service_router
 
 from ..policy import PolicyBook
 from . import usecases
-from .districts import DISTRICTS
 from .rows import ImportRow
 from .store import DuplicateFlag, HouseholdVersion
 

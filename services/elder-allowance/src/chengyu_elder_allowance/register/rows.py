@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from chengyu_contracts.cities import City
+from chengyu_contracts.districts import district_of
 from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.resident_id import ResidentId, checked_resident_id
 
 from ..allowance.eligibility import birthday_in
 from ..policy import ASSISTANCE, BAND_AGES, Assistance, CityPolicy
-from .districts import district_of
 
 NAME_MAX = 50
 #: The first band's age (80): the register holds those of it or about to reach it.

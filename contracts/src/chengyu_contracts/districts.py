@@ -1,4 +1,4 @@
-"""The household districts (区县) of both cities, as data: a register row names its district
+"""The districts (区县) of both cities, as data: a register row or a posting names its district
 by its 6-digit GB/T 2260 code, and a city's register holds only its own districts.
 
 Chongqing: its 26 districts (500101-500120, 500151-500156) and 12 counties; Chengdu: its
