@@ -19,7 +19,8 @@ grouping postings of both cities.
 ``hr.hotline`` is keyed by ``request_id``: a 12333 request forwarded by the city that took the
 call (``from_city``) to the city it belongs to (``to_city``)::
 
-    from_city: hotline-request-forwarded      (sign_by = 1 working day of to_city's calendar)
+    from_city: hotline-request-forwarded      (sign_by = 1 working day of to_city's calendar;
+                                               again, attempt n+1, when left unsigned)
     to_city:   hotline-request-signed         (resolve_by = the category's limit)
              | hotline-request-returned       (wrongly routed; only up to sign_by)
     to_city:   hotline-extension-requested    (only before resolve_by)
@@ -253,9 +254,11 @@ HotlineCategory = Literal["consultation", "help", "complaint", "suggestion", "ur
 )
 class HotlineRequestForwarded(EventData):
     """``from_city``'s 12333 took a request that belongs to ``to_city`` and forwards it;
-    ``to_city`` must sign for it by ``sign_by``."""
+    ``to_city`` must sign for it by ``sign_by``. A request left unsigned past ``sign_by`` can
+    no longer be signed: ``from_city`` forwards it again, with the next ``attempt``."""
 
     request_id: Id
+    attempt: Annotated[int, Field(ge=1, le=100)] = 1
     from_city: City
     to_city: City
     category: HotlineCategory

@@ -23,6 +23,8 @@ CREATE TABLE posting (
     openings          integer NOT NULL CHECK (openings >= 1),
     closing_on        date NOT NULL,
     published_at      timestamptz NOT NULL,
+    -- Segmented words of title and description (text_terms.py), for text relevance.
+    terms             text[] NOT NULL,
     updated_at        timestamptz NOT NULL,
     CHECK ((salary_min_yuan IS NULL) = (salary_max_yuan IS NULL)),
     CHECK (salary_min_yuan IS NULL OR salary_min_yuan <= salary_max_yuan)
