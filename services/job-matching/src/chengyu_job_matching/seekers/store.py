@@ -241,8 +241,14 @@ class Withdrawal:
 
 
 async def see_withdrawal(conn: Connection, withdrawal: Withdrawal) -> None:
-    """Keep the withdrawal's tombstone (the highest version) and delete the seeker's
-    profile of a lower version at once (a higher one is consent given again)."""
+    """Delete the seeker's profile at once and keep the withdrawal's tombstone (the highest
+    version); nothing when a profile of a higher version is held (consent given again,
+    read first: the withdrawal is stale)."""
+    held = await conn.fetchval(
+        "SELECT version FROM seeker_profile WHERE seeker_ref = $1", withdrawal.seeker_ref
+    )
+    if held is not None and held > withdrawal.version:
+        return
     await conn.execute(
         "INSERT INTO seeker_withdrawn (seeker_ref, city, version, withdrawn_at)"
         " VALUES ($1, $2, $3, $4) ON CONFLICT (seeker_ref) DO UPDATE"
