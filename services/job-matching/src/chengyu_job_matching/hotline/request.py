@@ -19,8 +19,10 @@ unsigned past it, the forwarding city (``from_city``) re-forwards it (the next `
 a new ``sign_by``). ``signed`` and ``reopened`` wait for a resolution by ``resolve_by``,
 which an approved extension moves. ``resolved`` waits for the forwarding city's callback:
 a satisfied caller (or one not reachable) closes it, a dissatisfied one reopens it.
-``returned`` (wrongly routed) and ``closed`` are ends. An extension's decision may cross
-the resolution on the bus: a ``resolved`` request still records it.
+``returned`` (wrongly routed) and ``closed`` are ends. Two steps may cross another on the
+bus and are still recorded: an extension's decision crossing the resolution (``resolved``
+keeps it), and a re-forward crossing a signature or a return made within the window
+(``signed`` / ``returned`` record the attempt; the signature or return stands).
 
 The windows (sign only up to ``sign_by``, return only up to ``sign_by``, re-forward only
 after it, an extension only up to ``resolve_by``) are the rules of :mod:`.rules`, checked
@@ -160,10 +162,12 @@ class HotlineRequest:
 @dataclass(frozen=True)
 class Sign:
     """The receiving city signs for the request (签收) and owes a resolution by
-    ``resolve_by``."""
+    ``resolve_by``; ``attempt`` is the attempt signed (the current one unless the
+    signature crossed a re-forward)."""
 
     at: datetime
     resolve_by: date
+    attempt: int | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,9 @@ TRANSITIONS: Final[dict[tuple[HotlineState, type[HotlineStep]], HotlineState]] =
     ("forwarded", Return): "returned",
     ("signed", Return): "returned",
     ("forwarded", Reforward): "forwarded",
+    # A re-forward that crossed a signature or a return on the bus: the attempt is recorded.
+    ("signed", Reforward): "signed",
+    ("returned", Reforward): "returned",
     ("signed", AskExtension): "signed",
     ("reopened", AskExtension): "reopened",
     ("signed", DecideExtension): "signed",
@@ -273,8 +280,9 @@ def _detail(step: HotlineStep) -> tuple[str, str]:
 
 def _changed(request: HotlineRequest, step: HotlineStep) -> HotlineRequest:
     if isinstance(step, Sign):
+        signed = request.attempt if step.attempt is None else step.attempt
         return replace(
-            request, signed_at=step.at, signed_attempt=request.attempt, resolve_by=step.resolve_by
+            request, signed_at=step.at, signed_attempt=signed, resolve_by=step.resolve_by
         )
     if isinstance(step, Return):
         return replace(request, return_reason=step.reason)

@@ -246,6 +246,8 @@ async def reforward_request(command: RequestCommand, unit: Unit, book: PolicyBoo
     ``illegal-transition``, ``not-forwarding-city``)."""
     stored = await _load(unit, command.request_id)
     _must_forward(stored, unit, "forward it again")
+    if stored.request.state != "forwarded":
+        raise machine_conflict(stored.request, "be forwarded again")
     rules.check_reforward(stored.request, unit.today)
     due = rules.sign_by(receiving_policy(book, stored.request, unit), unit.today)
     saved = await _apply(unit, stored, Reforward(unit.now, due))
@@ -255,9 +257,9 @@ async def reforward_request(command: RequestCommand, unit: Unit, book: PolicyBoo
 
 
 async def receive_forwarded(event: HotlineRequestForwarded, unit: Unit) -> None:
-    """The receiving city keeps the request (once); a later attempt re-forwards it while it
-    is unsigned; an earlier attempt, or one that crossed a signature or a return, changes
-    nothing."""
+    """The receiving city keeps the request (once); a later attempt re-forwards it (when it
+    crossed a signature or a return, only the attempt is recorded: the signature or return
+    stands); an earlier attempt changes nothing."""
     stored = await store.load_request(unit.conn, event.request_id, for_update=True)
     if stored is None:
         request = HotlineRequest(
@@ -289,7 +291,6 @@ async def receive_forwarded(event: HotlineRequestForwarded, unit: Unit) -> None:
         return
     if stored.request.state != "forwarded":
         log.info("re-forward crossed a signature or return", request_id=event.request_id)
-        return
     await _apply(unit, stored, Reforward(event.forwarded_at, event.sign_by))
 
 
@@ -322,11 +323,13 @@ async def sign_request(command: RequestCommand, unit: Unit, book: PolicyBook) ->
 
 async def receive_signed(event: HotlineRequestSigned, unit: Unit) -> None:
     """The forwarding city records the signature (once; also when it crossed a re-forward:
-    it was made within its window)."""
+    it was made within the earlier attempt's window, and that attempt was signed)."""
     stored = await _load(unit, event.request_id)
-    if stored.request.state != "forwarded":
+    r = stored.request
+    if r.state != "forwarded":
         return
-    await _apply(unit, stored, Sign(event.signed_at, event.resolve_by))
+    attempt = r.attempt if event.signed_at >= r.forwarded_at else r.attempt - 1
+    await _apply(unit, stored, Sign(event.signed_at, event.resolve_by, max(attempt, 1)))
 
 
 @dataclass(frozen=True)
