@@ -30,6 +30,7 @@ from chengyu_contracts.events.hr import (
     PersonnelFileReceived,
     PersonnelFileTransferCompleted,
 )
+from chengyu_job_matching.personnel_files.usecases import Lookup
 from chengyu_kit.local.postgres import LocalPostgres
 
 pytestmark = pytest.mark.integration
@@ -62,13 +63,13 @@ async def redelivery_changes_nothing(cq: FilesCity, cd: FilesCity, bus: Bus) -> 
 
 async def no_id_number_anywhere(cq: FilesCity, cd: FilesCity, bus: Bus) -> None:
     number = id_number(1)
-    assert all(number.encode() not in record.value for record in bus.log)
+    assert all(number.encode() not in (record.value or b"") for record in bus.log)
     assert number not in await cq.files_state()
     assert number not in await cd.files_state()
 
 
-def places(found: object) -> list[tuple[str, str]]:
-    return [(h.city, h.centre_id) for h in found.holdings]  # type: ignore[attr-defined]
+def places(found: Lookup) -> list[tuple[str, str]]:
+    return [(h.city, h.centre_id) for h in found.holdings]
 
 
 async def test_either_city_finds_where_a_file_is_held(
@@ -244,7 +245,7 @@ async def test_a_certificate_asked_in_chengdu_is_answered_by_chongqing(
     await bus.settle()
     on_bus = payloads(bus.log, PersonnelFileCertificateAnswered)
     assert [(a.issued, a.document_sha256) for a in on_bus] == [(True, digest)]
-    assert all(text.encode() not in record.value for record in bus.log)
+    assert all(text.encode() not in (record.value or b"") for record in bus.log)
     seen = await cd.certificate(asked.certificate_id)
     assert (seen.state, seen.certificate_number) == ("issued", "ZM-2026-001")
     assert (seen.document_sha256, seen.document_text) == (digest, None)
