@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 import asyncpg
@@ -137,11 +137,15 @@ class FilesCity(bus.BusCity):
 
     async def request_certificate(self, sequence: int = 1) -> Certificate:
         """Ask for an employment-history certificate of person ``sequence``."""
-        command = files.RequestCertificate(id_number(sequence), "employment-history", "办理职称评审")
+        command = files.RequestCertificate(
+            id_number(sequence), "employment-history", "办理职称评审"
+        )
         async with self.unit() as unit:
             return await files.request_certificate(command, unit, self.book)
 
-    async def answer(self, certificate_id: str, text: str = "兹证明该同志档案存于我中心。") -> Certificate:
+    async def answer(
+        self, certificate_id: str, text: str = "兹证明该同志档案存于我中心。"
+    ) -> Certificate:
         """Issue the certificate with ``text``."""
         command = files.AnswerCertificate(certificate_id, True, "ZM-2026-001", text)
         async with self.unit() as unit:
@@ -186,8 +190,3 @@ async def two_cities(
 
     async for trio in bus.two_cities(open_one):
         yield trio
-
-
-def a_day_later(city: FilesCity, days: int = 1) -> None:
-    """Move ``city``'s clock on by ``days``."""
-    city.clock.advance(timedelta(days=days))

@@ -108,7 +108,7 @@ async def chengdu_asks(chongqing: Served) -> str:
         dispatch_by=date(2026, 10, 15),
     )
     async with chongqing.runtime.unit() as unit:
-        await files.receive_requested(asked, unit, BOOK)
+        await files.receive_requested(asked, unit)
     return asked.transfer_id
 
 

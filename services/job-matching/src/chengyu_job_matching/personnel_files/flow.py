@@ -36,7 +36,7 @@ def declare(handlers: EventHandlers, book: PolicyBook) -> None:
     async def on_personnel_file_transfer_requested(
         event: PersonnelFileTransferRequested, unit: EventContext
     ) -> None:
-        await usecases.receive_requested(event, unit, book)
+        await usecases.receive_requested(event, unit)
 
     @handlers.on(PersonnelFileDispatched, issued_by=lambda e: e.holder_city, acts="other")
     async def on_personnel_file_dispatched(

@@ -430,9 +430,7 @@ async def complete_transfer(transfer_id: str, unit: Unit, book: PolicyBook) -> S
 # The other city's steps, applied here once.
 
 
-async def receive_requested(
-    event: PersonnelFileTransferRequested, unit: Unit, book: PolicyBook
-) -> None:
+async def receive_requested(event: PersonnelFileTransferRequested, unit: Unit) -> None:
     """The holder keeps the request (once), with the deadline it carries."""
     if await store.load_transfer(unit.conn, event.transfer_id) is not None:
         return
@@ -447,7 +445,6 @@ async def receive_requested(
         dispatch_by=event.dispatch_by,
     )
     await _save(unit, StoredTransfer(t, 1))
-    del book
 
 
 async def _apply_event(
