@@ -1,7 +1,8 @@
 """``chengyu-demo``: drive seeded workloads through both cities' services: the fund part
-here, the insurance, elder and blood parts in :mod:`chengyu_demo.cli_insurance`,
-:mod:`chengyu_demo.cli_elder` and :mod:`chengyu_demo.cli_blood`; the command runs them in
-turn (or one, ``--only``) and records each seed's runs.
+here, the insurance, elder, blood and jobs parts in :mod:`chengyu_demo.cli_insurance`,
+:mod:`chengyu_demo.cli_elder`, :mod:`chengyu_demo.cli_blood` and
+:mod:`chengyu_demo.cli_jobs`; the command runs them in turn (or one, ``--only``, from the
+table :data:`PART_SPECS`) and records each seed's runs.
 
 The fund workload comes from :mod:`chengyu_demo.fund` (pure); this module only speaks HTTP to
 the clerks' API, exactly as a clerk's client would: open accounts, record deposits, request
@@ -47,10 +48,13 @@ from chengyu_demo.cli_insurance import (
     insurance_summary_lines,
     run_insurance_demo,
 )
+from chengyu_demo.cli_jobs import SERVICE as JOBS
+from chengyu_demo.cli_jobs import JobsDemoError, jobs_summary_lines, run_jobs_demo
 from chengyu_demo.driver import DemoDriver, RetryPolicy, bearer, not_ready
 from chengyu_demo.elder import generate_elder_workload
 from chengyu_demo.fund import generate_workload
 from chengyu_demo.insurance import generate_insurance_workload
+from chengyu_demo.jobs import jobs_plan
 from chengyu_demo.stack import (
     CITIES,
     City,
@@ -496,6 +500,7 @@ class Part(StrEnum):
     insurance = "insurance"
     elder = "elder"
     blood = "blood"
+    jobs = "jobs"
 
 
 _COLUMNS = (
@@ -560,6 +565,8 @@ class _Options:
     transfers: float
     elders: int
     blood_days: int
+    jobs_postings: int
+    jobs_seekers: int
     concurrency: int
     wait: float
 
@@ -643,6 +650,27 @@ def _run_blood(o: _Options, urls: dict[City, str], progress: Progress) -> _PartR
     )
 
 
+def _run_jobs(o: _Options, urls: dict[City, str], progress: Progress) -> _PartRun:
+    plan = jobs_plan(
+        o.seed,
+        today=policy_day(datetime.now(UTC)),
+        postings=o.jobs_postings,
+        seekers=o.jobs_seekers,
+    )
+    report = asyncio.run(
+        run_jobs_demo(
+            plan,
+            urls,
+            tokens=clerk_tokens(JOBS),
+            progress=progress,
+            concurrency=o.concurrency,
+            wait_seconds=min(o.wait, 120),
+        )
+    )
+    options = {"postings": o.jobs_postings, "seekers": o.jobs_seekers}
+    return _PartRun(report.as_dict(), jobs_summary_lines(report), report.ok, options)
+
+
 @dataclass(frozen=True)
 class _PartSpec:
     """A part of the demo: the service it drives, how it runs, and the error it raises
@@ -659,6 +687,7 @@ PART_SPECS: dict[Part, _PartSpec] = {
     Part.insurance: _PartSpec(INSURANCE, _run_insurance, InsuranceDemoError),
     Part.elder: _PartSpec(ELDER, _run_elder, ElderDemoError),
     Part.blood: _PartSpec(BLOOD, _run_blood, BloodDemoError),
+    Part.jobs: _PartSpec(JOBS, _run_jobs, JobsDemoError),
 }
 PARTS: tuple[Part, ...] = tuple(PART_SPECS)
 
@@ -678,9 +707,7 @@ def demo_command(
     ),
     only: Annotated[
         Part | None,
-        typer.Option(
-            help="Run one part only (default: fund, then insurance, then elder, then blood)."
-        ),
+        typer.Option(help="Run one part only (default: fund, then insurance, elder, blood, jobs)."),
     ] = None,
     elders: Annotated[
         int, typer.Option(min=10, max=5000, help="How many synthetic elders in the elder part.")
@@ -688,6 +715,12 @@ def demo_command(
     blood_days: Annotated[
         int, typer.Option(min=14, max=30, help="Days of both blood centres' history.")
     ] = 30,
+    jobs_postings: Annotated[
+        int, typer.Option(min=20, max=20000, help="Postings of both cities in the jobs part.")
+    ] = 300,
+    jobs_seekers: Annotated[
+        int, typer.Option(min=20, max=20000, help="Seekers of both cities in the jobs part.")
+    ] = 200,
     cq_url: Annotated[
         str | None, typer.Option(help="Chongqing's fund-transfer API (default: the stack's).")
     ] = None,
@@ -711,6 +744,12 @@ def demo_command(
     ] = None,
     cd_blood_url: Annotated[
         str | None, typer.Option(help="Chengdu's blood-dispatch API (default: the stack's).")
+    ] = None,
+    cq_jobs_url: Annotated[
+        str | None, typer.Option(help="Chongqing's job-matching API (default: the stack's).")
+    ] = None,
+    cd_jobs_url: Annotated[
+        str | None, typer.Option(help="Chengdu's job-matching API (default: the stack's).")
     ] = None,
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="Requests in flight at once.")
@@ -738,6 +777,11 @@ def demo_command(
     red-cell group short in each city, every stock-low answered by the other city: accept,
     dispatch with a logger, receive, one temperature breach quarantined) and a rare donor
     found and recalled across the cities; every unit in one place, units conserved.
+    jobs: postings and key-group seekers of both cities on job-matching, matches both ways
+    with their explanations, a consent withdrawn, a joint fair, 12333 requests forwarded
+    both ways along every path (returned, extended, reopened, overdue across a holiday,
+    forwarded again) and personnel files transferred (one incomplete, then supplemented);
+    every request in one state in both cities.
     Each part of a seed runs once per stack: run again, it shows where its summary is
     (pass another --seed for more).
     """
@@ -746,6 +790,7 @@ def demo_command(
         Part.insurance: (cq_insurance_url, cd_insurance_url),
         Part.elder: (cq_elder_url, cd_elder_url),
         Part.blood: (cq_blood_url, cd_blood_url),
+        Part.jobs: (cq_jobs_url, cd_jobs_url),
     }
     urls: dict[Part, dict[City, str]] = {
         part: {
@@ -754,7 +799,9 @@ def demo_command(
         }
         for part, spec in PART_SPECS.items()
     }
-    options = _Options(seed, people, transfers, elders, blood_days, concurrency, wait)
+    options = _Options(
+        seed, people, transfers, elders, blood_days, jobs_postings, jobs_seekers, concurrency, wait
+    )
     marker = _marker(seed)
     runs = read_marker(marker)
     failed = False
