@@ -8,7 +8,7 @@ is the one in force on that month's first day.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 from typing import Literal
@@ -16,6 +16,7 @@ from typing import Literal
 from chengyu_contracts.cities import CITIES, CITY_NAMES, City
 from chengyu_contracts.months import Month
 from chengyu_contracts.policy_book import PolicyBook as DatedPolicyBook
+from chengyu_contracts.working_days import WorkingCalendar
 
 Band = Literal["80-89", "90-99", "100+"]
 BANDS: tuple[Band, ...] = ("80-89", "90-99", "100+")
@@ -54,10 +55,9 @@ class CityPolicy:
     verification_window_months: int
     #: Working days the paying city has to decide an application (异地受理).
     application_decision_working_days: int
-    #: Public holidays that are not working days (weekends never are); adjusted working
-    #: weekends (调休) in ``extra_working_days``.
-    holidays: frozenset[date] = frozenset()
-    extra_working_days: frozenset[date] = frozenset()
+    #: The city's working days (the State Council's notices and local closures), on which
+    #: the application deadline counts.
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar.national)
     #: Months a capability assessment stays valid.
     assessment_validity_months: int = 12
     #: Whether two level adjustments of GB/T 42195 (dementia, care-risk events) stack.

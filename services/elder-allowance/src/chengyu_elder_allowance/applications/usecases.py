@@ -108,12 +108,7 @@ async def submit_application(
         accepted_in=unit.city,
         paying_city=paying_city,
         submitted_on=unit.today,
-        decide_by=decide_by(
-            unit.today,
-            policy.application_decision_working_days,
-            policy.holidays,
-            policy.extra_working_days,
-        ),
+        decide_by=decide_by(unit.today, policy.application_decision_working_days, policy.calendar),
     )
     await insert_application(
         unit.conn, application, unit.now, by=unit.acted_by(), request_id=unit.request_id
