@@ -39,12 +39,9 @@ import httpx
 
 from benchmarks._infrastructure import ROOT, save_report
 from chengyu_contracts.cities import City
+from chengyu_contracts.city_bounds import CITY_BOUNDS
 from chengyu_elder_allowance.institutions import store, usecases
-from chengyu_elder_allowance.institutions.institution import (
-    CITY_BOUNDS,
-    CITY_CENTRES,
-    Institution,
-)
+from chengyu_elder_allowance.institutions.institution import CITY_CENTRES, Institution
 from chengyu_elder_allowance.institutions.query import parse_query
 from chengyu_elder_allowance.service import SERVICE
 from chengyu_kit.clock import FixedClock

@@ -11,7 +11,8 @@ from typing import Any
 from elder_bus import noon
 
 from chengyu_contracts.cities import City
-from chengyu_elder_allowance.institutions.institution import CITY_BOUNDS, Institution
+from chengyu_contracts.city_bounds import CITY_BOUNDS
+from chengyu_elder_allowance.institutions.institution import Institution
 
 DAY = date(2026, 10, 15)
 NOW = noon(DAY)

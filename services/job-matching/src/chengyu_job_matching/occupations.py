@@ -3,6 +3,11 @@ its hierarchy: an occupation's code ``X-XX-XX-XX`` names its major group (大类
 sub-major group (中类, ``X-XX``), its minor group (小类, ``X-XX-XX``) and the occupation itself
 (细类, the unit group). Two codes are as related as the longest group they share.
 
+EXTRACT: ``data/occupations.csv`` holds an extract of about 110 occupations of the 2022
+edition across all eight major groups (software, nursing, teaching, accounting, construction,
+welding, electricians, drivers, cooks, sales, logistics, agriculture, manufacturing ...), to
+be replaced by the bureau's full table (same two columns) before production use.
+
 The table of codes is data (``data/occupations.csv``: ``code,name``), loaded once; a posting
 or a profile naming a code that is not in it is refused (``unknown-occupation``). Pure apart
 from reading that package file.

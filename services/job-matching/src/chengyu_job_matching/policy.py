@@ -86,6 +86,8 @@ class CityPolicy:
     hotline_max_extension_working_days: int = 10
     #: 12333: working days to resolve a request again after a poor callback reopened it.
     hotline_reopen_working_days: int = 5
+    #: 12333: how often poor callbacks may reopen a request; a poor callback after that closes it.
+    hotline_max_reopens: int = 2
     #: Personnel files: working days the holder has to dispatch a requested file.
     file_dispatch_working_days: int = 15
     #: Personnel files: working days a dispatched file may take to arrive and be checked.
@@ -105,7 +107,11 @@ class CityPolicy:
             raise ValueError(f"12333 limits missing for {sorted(missing)}")
         if any(days < 0 for days in self.hotline_resolve_working_days.values()):
             raise ValueError("a 12333 limit cannot be negative")
-        if self.hotline_sign_working_days < 0 or self.hotline_max_extension_working_days < 1:
+        if (
+            self.hotline_sign_working_days < 0
+            or self.hotline_max_extension_working_days < 1
+            or self.hotline_max_reopens < 0
+        ):
             raise ValueError("12333 sign-for and extension limits must be sensible")
         limits = (
             self.file_dispatch_working_days,

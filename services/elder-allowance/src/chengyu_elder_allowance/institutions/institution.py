@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from chengyu_contracts.cities import CITIES, CITY_NAMES, City
+from chengyu_contracts.city_bounds import CITY_BOUNDS, Point
 from chengyu_contracts.districts import DISTRICTS
 from chengyu_contracts.domain_error import DomainError
 
@@ -30,37 +31,6 @@ _PHONE = re.compile(r"[0-9+() -]{3,40}")  # each used with fullmatch
 _NAME_MAX, _ADDRESS_MAX = 200, 300
 
 
-@dataclass(frozen=True)
-class Point:
-    """A WGS 84 position in decimal degrees."""
-
-    latitude: float
-    longitude: float
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """A latitude/longitude box (degrees, edges included)."""
-
-    south: float
-    west: float
-    north: float
-    east: float
-
-    def contains(self, point: Point) -> bool:
-        """Whether ``point`` lies in the box."""
-        return (
-            self.south <= point.latitude <= self.north and self.west <= point.longitude <= self.east
-        )
-
-
-#: A box around each city's municipality (geography, not policy): Chongqing municipality
-#: spans 28°10'-32°13' N, 105°11'-110°11' E; Chengdu city (with Jianyang) 30°05'-31°26' N,
-#: 102°54'-104°53' E. A few kilometres of margin keep institutions on the border in.
-CITY_BOUNDS: dict[City, Bounds] = {
-    "cq": Bounds(south=28.10, west=105.10, north=32.25, east=110.25),
-    "cd": Bounds(south=30.05, west=102.85, north=31.50, east=104.95),
-}
 #: The city centres marked on the map (人民广场 area of each city).
 CITY_CENTRES: dict[City, Point] = {
     "cq": Point(29.563, 106.551),

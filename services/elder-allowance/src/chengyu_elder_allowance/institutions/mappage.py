@@ -15,8 +15,9 @@ import math
 from functools import cache
 
 from chengyu_contracts.cities import CITIES, CITY_NAMES, CITY_NAMES_ZH
+from chengyu_contracts.city_bounds import CITY_BOUNDS
 
-from .institution import CITY_BOUNDS, CITY_CENTRES, GRADE_NAMES
+from .institution import CITY_CENTRES, GRADE_NAMES
 from .query import MAX_PAGE_SIZE
 
 #: What the browser may load for the page: only its own inline script and style, and

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from chengyu_contracts.cities import CITIES, City
+from chengyu_contracts.city_bounds import Bounds, Point
 from chengyu_contracts.domain_error import DomainError
 
-from .institution import EARTH_RADIUS_KM, GRADES, Bounds, Institution, Point, distance_km
+from .institution import EARTH_RADIUS_KM, GRADES, Institution, distance_km
 
 Sort = Literal["distance", "grade", "name"]
 SORTS: tuple[Sort, ...] = ("distance", "grade", "name")
