@@ -47,6 +47,8 @@ SERVICE_NAME = "job-matching"
 AGENCY = "hr"
 TOPICS = (POSTING_TOPIC, SEEKER_TOPIC, FAIR_TOPIC, HOTLINE_TOPIC, PERSONNEL_FILE_TOPIC)
 View = dict[str, Any]
+#: The processes look for 12333 steps past their deadline every second (default 60 s).
+SWEEP_ENV = {"HOTLINE_SWEEP_SECONDS": "1"}
 
 
 def hr_key_files(folder: Path) -> KeyFiles:
@@ -197,7 +199,7 @@ async def running_city(settings: ServiceSettings) -> AsyncIterator[JobsCity]:
     async with httpx.AsyncClient(
         base_url=base, timeout=120, limits=limits, headers=headers
     ) as client:
-        city = JobsCity(PACKAGE, settings.city, settings, client)
+        city = JobsCity(PACKAGE, settings.city, settings, client, env=dict(SWEEP_ENV))
         await city.start()
         try:
             yield city

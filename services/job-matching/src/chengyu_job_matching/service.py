@@ -35,7 +35,7 @@ class JobMatchingSettings(ServiceSettings):
     """The kit's settings plus this service's own (environment variables)."""
 
     hotline_sweep_seconds: float = Field(
-        default=300.0,
+        default=60.0,
         gt=0,
         description="how often the forwarding city looks for 12333 steps past their deadline",
     )

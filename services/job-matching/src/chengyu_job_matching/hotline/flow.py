@@ -22,7 +22,7 @@ from . import usecases
 
 #: How often the forwarding city looks for steps past their deadline (by default; the
 #: setting ``HOTLINE_SWEEP_SECONDS`` overrides it).
-OVERDUE_SWEEP_SECONDS = 300.0
+OVERDUE_SWEEP_SECONDS = 60.0
 
 
 def declare(handlers: EventHandlers, book: PolicyBook) -> None:
