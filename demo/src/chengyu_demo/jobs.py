@@ -214,6 +214,98 @@ _WORDS: dict[str, _Words] = {
         education=("junior-college", "junior-college", "bachelor"),
         salary=(5000, 12000),
     ),
+    "2-02-10-11": _Words(
+        titles=("大数据开发工程师", "数据仓库工程师", "数据分析师"),
+        duties=(
+            "负责离线与实时数据仓库的建设与维护",
+            "参与政务数据共享平台的数据治理",
+            "编写数据分析报告，支撑业务决策",
+        ),
+        skills=("Hadoop", "Spark", "Flink", "Hive", "SQL", "Python", "数据建模", "Kafka"),
+        interests=("大数据", "数据分析", "数据仓库", "数据治理"),
+        education=("bachelor", "bachelor", "master"),
+        salary=(10000, 25000),
+    ),
+    "2-05-08-01": _Words(
+        titles=("内科护士", "病房护士", "护理员（内科）"),
+        duties=("负责住院患者的基础护理与用药观察", "执行医嘱，做好护理记录", "参与夜班轮值"),
+        skills=("护士执业证书", "静脉输液", "基础护理", "急救技能", "护理文书"),
+        interests=("护理", "医疗", "内科"),
+        education=("junior-college", "bachelor"),
+        salary=(5000, 9000),
+    ),
+    "2-06-03-00": _Words(
+        titles=("会计", "成本会计", "财务专员", "出纳"),
+        duties=("负责日常账务处理与凭证审核", "编制月度财务报表", "办理纳税申报与发票管理"),
+        skills=("初级会计职称", "用友", "金蝶", "Excel", "纳税申报", "成本核算"),
+        interests=("会计", "财务", "税务"),
+        education=("junior-college", "bachelor", "bachelor"),
+        salary=(4500, 9000),
+    ),
+    "4-01-02-02": _Words(
+        titles=("电商运营专员", "直播电商运营", "网店客服主管"),
+        duties=("负责天猫、京东店铺的日常运营", "策划直播带货活动并复盘数据", "管理客服团队"),
+        skills=("店铺运营", "直播运营", "数据分析", "文案策划", "Photoshop"),
+        interests=("电商", "直播", "运营"),
+        education=("senior-middle", "junior-college", "bachelor"),
+        salary=(4500, 10000),
+    ),
+    "4-02-06-01": _Words(
+        titles=("仓库管理员", "仓储主管", "物流仓管员"),
+        duties=("负责货物入库、出库与盘点", "维护仓储管理系统数据", "安排叉车与装卸作业"),
+        skills=("WMS系统", "叉车证", "库存盘点", "Excel"),
+        interests=("仓储", "物流"),
+        education=("junior-middle", "senior-middle", "junior-college"),
+        salary=(4000, 7000),
+    ),
+    "4-02-07-08": _Words(
+        titles=("快递员", "同城配送员", "快递网点收派员"),
+        duties=("负责片区快件的收取与派送", "使用手持终端完成签收录入", "维护客户关系"),
+        skills=("电动车驾驶", "路线熟悉", "手持终端操作", "客户服务"),
+        interests=("快递", "配送", "物流"),
+        education=("junior-middle", "senior-middle"),
+        salary=(5000, 9000),
+    ),
+    "4-03-02-01": _Words(
+        titles=("中餐厨师", "川菜厨师", "火锅店厨师长"),
+        duties=("负责川菜热菜的烹制", "把控出品质量与食品安全", "研发时令新菜"),
+        skills=("川菜烹饪", "刀工", "食品安全", "中式烹调师证书", "成本控制"),
+        interests=("烹饪", "川菜", "餐饮"),
+        education=("junior-middle", "senior-middle"),
+        salary=(5000, 12000),
+    ),
+    "4-10-01-05": _Words(
+        titles=("养老护理员", "社区养老服务员", "失能老人照护员"),
+        duties=("为入住老人提供生活照料", "协助康复训练并做好照护记录", "开展社区上门服务"),
+        skills=("养老护理员证书", "生活照料", "康复护理", "急救常识", "沟通能力"),
+        interests=("养老", "护理", "社区服务"),
+        education=("junior-middle", "senior-middle", "junior-college"),
+        salary=(4000, 7000),
+    ),
+    "6-18-02-04": _Words(
+        titles=("电焊工", "氩弧焊工", "二保焊焊工"),
+        duties=("按图纸完成钢结构件的焊接", "负责焊缝自检与返修", "维护保养焊接设备"),
+        skills=("焊工证", "氩弧焊", "二氧化碳保护焊", "看图纸", "钢结构"),
+        interests=("焊接", "制造", "钢结构"),
+        education=("junior-middle", "senior-middle"),
+        salary=(6000, 11000),
+    ),
+    "6-22-02-01": _Words(
+        titles=("汽车装调工", "整车装配工", "新能源汽车装调技术员"),
+        duties=("负责整车总装线的装配与调试", "执行工艺文件并记录质量数据", "参与新车型试装"),
+        skills=("汽车装配", "扭矩工具", "电气调试", "质量检验", "精益生产"),
+        interests=("汽车制造", "新能源汽车", "装配"),
+        education=("junior-middle", "senior-middle", "junior-college"),
+        salary=(5000, 9000),
+    ),
+    "6-31-01-03": _Words(
+        titles=("电工", "维修电工", "物业电工"),
+        duties=("负责厂区高低压配电设备的巡检与维修", "处理用电故障", "做好设备台账"),
+        skills=("电工证", "高压电工证", "PLC", "配电维护", "电气识图"),
+        interests=("电工", "设备维修", "电气"),
+        education=("junior-middle", "senior-middle", "junior-college"),
+        salary=(5000, 9000),
+    ),
 }
 
 _EMPLOYER_WORDS: dict[City, tuple[str, ...]] = {
@@ -471,11 +563,12 @@ def _seeker(rng: random.Random, city: City, n: int, codes: list[str], today: dat
     words = _pick_words(intended)
     related = [c for c in codes if c != intended and c[:4] == intended[:4]]
     occupation_codes = [intended, *rng.sample(related, k=min(len(related), rng.randint(0, 1)))]
-    graduate = rng.random() < 0.6
-    groups = ["college-graduate"] if graduate else ["migrant-worker"]
-    # Education at least what most postings of the occupation ask (sometimes above).
+    # Education within what the occupation's postings ask; a college graduate (大专 and
+    # up) where the occupation takes one, else a migrant worker.
     floor = min(_EDUCATION_ORDER.index(e) for e in words.education)
     top = max(_EDUCATION_ORDER.index(e) for e in words.education)
+    graduate = top >= 2 and rng.random() < 0.6
+    groups = ["college-graduate"] if graduate else ["migrant-worker"]
     education = _EDUCATION_ORDER[rng.randint(max(floor, 2 if graduate else floor), top)]
     desired: list[City] = rng.choice([[city], [city], [city, other_city(city)], [other_city(city)]])
     districts = [
@@ -578,7 +671,10 @@ def jobs_plan(
     between the cities, ``requests_per_path`` 12333 requests per path and direction, and
     ``files`` personnel-file transfers per direction (the first of each incomplete)."""
     rng = random.Random(seed)
-    codes = sorted(occupations())
+    # The occupations the plan has words for; without any, the table's own (not 1-, 7-, 8-).
+    codes = sorted(set(_WORDS) & set(occupations())) or sorted(
+        c for c in occupations() if c[0] not in "178"
+    )
     calendar = calendar or WorkingCalendar.national()
     planned_postings = tuple(
         _posting(rng, CITIES[i % 2], i // 2, codes[rng.randrange(len(codes))], today)
