@@ -1,34 +1,32 @@
 """The jobs plan (pure): seeded, every code in the service's classification, every body the
-API's shape with its boundaries kept, no personal data in shared text, and the overdue
-requests received before a public holiday whose deadline has passed by ``today``."""
+API's shape with its boundaries kept, no personal data in shared text, every request
+received just before ``now``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from chengyu_contracts.cities import CITIES
 from chengyu_contracts.districts import district_of
 from chengyu_contracts.personal_text import personal_data_in
-from chengyu_contracts.working_days import WorkingCalendar
 from chengyu_demo.jobs import (
     DISTRICT_SEATS,
     credit_code,
     jobs_plan,
-    last_holiday_before,
 )
 from chengyu_job_matching.occupations import occupations
 
+NOW = datetime(2026, 12, 2, 17, 40, tzinfo=UTC)  # 01:40 on 3 December in China
 TODAY = date(2026, 12, 3)
-CALENDAR = WorkingCalendar.national()
 
 
 def test_the_plan_is_seeded() -> None:
-    assert jobs_plan(5, today=TODAY) == jobs_plan(5, today=TODAY)
-    assert jobs_plan(5, today=TODAY) != jobs_plan(6, today=TODAY)
+    assert jobs_plan(5, now=NOW) == jobs_plan(5, now=NOW)
+    assert jobs_plan(5, now=NOW) != jobs_plan(6, now=NOW)
 
 
 def test_postings_name_known_occupations_in_their_city_with_sane_salaries() -> None:
-    plan = jobs_plan(5, today=TODAY, postings=400)
+    plan = jobs_plan(5, now=NOW, postings=400)
     assert {p.city for p in plan.postings} == set(CITIES)
     for posting in plan.postings:
         body = posting.body
@@ -43,14 +41,14 @@ def test_postings_name_known_occupations_in_their_city_with_sane_salaries() -> N
 
 
 def test_postings_lie_near_their_district_seat() -> None:
-    for posting in jobs_plan(5, today=TODAY).postings:
+    for posting in jobs_plan(5, now=NOW).postings:
         _, lat, lon = DISTRICT_SEATS[posting.city][posting.body["district"]]
         assert abs(posting.body["latitude"] - lat) <= 0.011
         assert abs(posting.body["longitude"] - lon) <= 0.011
 
 
 def test_seekers_are_distinct_people_with_known_codes() -> None:
-    plan = jobs_plan(5, today=TODAY, seekers=2400)
+    plan = jobs_plan(5, now=NOW, seekers=2400)
     ids = [s.body["id_number"] for s in plan.seekers]
     assert len(set(ids)) == len(ids)
     for seeker in plan.seekers:
@@ -64,16 +62,16 @@ def test_seekers_are_distinct_people_with_known_codes() -> None:
 
 
 def test_one_consenting_seeker_of_each_city_withdraws() -> None:
-    plan = jobs_plan(5, today=TODAY)
+    plan = jobs_plan(5, now=NOW)
     withdrawing = [s for s in plan.seekers if s.withdraws]
     assert sorted(s.city for s in withdrawing) == sorted(CITIES)
     assert all(s.body["consent_other_city"] for s in withdrawing)
 
 
 def test_every_path_runs_both_ways_and_summaries_hold_no_personal_data() -> None:
-    plan = jobs_plan(5, today=TODAY)
+    plan = jobs_plan(5, now=NOW)
     paths = {(r.from_city, r.path) for r in plan.requests}
-    assert len(paths) == 2 * 7
+    assert len(paths) == 2 * 6
     for request in plan.requests:
         assert not personal_data_in(request.body["summary"])
         assert (request.body["caller_kind"] == "enterprise") == (
@@ -81,26 +79,12 @@ def test_every_path_runs_both_ways_and_summaries_hold_no_personal_data() -> None
         )
 
 
-def test_overdue_requests_were_received_before_a_holiday_and_their_sign_by_passed() -> None:
-    plan = jobs_plan(5, today=TODAY)
-    first, last = last_holiday_before(CALENDAR, TODAY)
-    assert (first, last) == (date(2026, 10, 1), date(2026, 10, 7))  # National Day
+def test_requests_are_received_just_before_now_and_never_after() -> None:
+    plan = jobs_plan(5, now=NOW)
+    assert plan.today == TODAY
     for request in plan.requests:
-        received = datetime.fromisoformat(request.body["received_at"]).date()
-        if request.path in ("overdue", "reforwarded"):
-            sign_by = CALENDAR.add_working_days(received, 1)
-            assert received < first and sign_by > last  # the deadline spans the holiday
-            assert sign_by < TODAY
-        else:
-            assert received == TODAY
-
-
-def test_the_latest_holiday_is_found_across_the_spring_festival() -> None:
-    # The Spring Festival of 2026: 2026-02-15..23 (2026-02-14 and -28 worked).
-    assert last_holiday_before(CALENDAR, date(2026, 3, 10)) == (
-        date(2026, 2, 15),
-        date(2026, 2, 23),
-    )
+        received = datetime.fromisoformat(request.body["received_at"])
+        assert NOW - timedelta(minutes=30) <= received < NOW
 
 
 def test_credit_codes_carry_both_check_characters() -> None:
@@ -110,7 +94,7 @@ def test_credit_codes_carry_both_check_characters() -> None:
 
 
 def test_files_run_both_ways_one_incomplete_each() -> None:
-    plan = jobs_plan(5, today=TODAY)
+    plan = jobs_plan(5, now=NOW)
     for holder in CITIES:
         mine = [f for f in plan.files if f.holder == holder]
         assert [f.incomplete for f in mine] == [True, False]

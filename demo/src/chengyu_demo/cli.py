@@ -653,7 +653,7 @@ def _run_blood(o: _Options, urls: dict[City, str], progress: Progress) -> _PartR
 def _run_jobs(o: _Options, urls: dict[City, str], progress: Progress) -> _PartRun:
     plan = jobs_plan(
         o.seed,
-        today=policy_day(datetime.now(UTC)),
+        now=datetime.now(UTC),
         postings=o.jobs_postings,
         seekers=o.jobs_seekers,
     )
@@ -779,8 +779,8 @@ def demo_command(
     found and recalled across the cities; every unit in one place, units conserved.
     jobs: postings and key-group seekers of both cities on job-matching, matches both ways
     with their explanations, a consent withdrawn, a joint fair, 12333 requests forwarded
-    both ways along every path (returned, extended, reopened, overdue across a holiday,
-    forwarded again) and personnel files transferred (one incomplete, then supplemented);
+    both ways along every path (returned, extended, reopened, left unsigned, open) and
+    personnel files transferred (one incomplete, then supplemented);
     every request in one state in both cities.
     Each part of a seed runs once per stack: run again, it shows where its summary is
     (pass another --seed for more).

@@ -17,24 +17,23 @@ into the registration body.
 
 Time: the services run on the real clock, so every date of the plan is relative to
 ``today`` (the day in China): postings close in the coming weeks, the fair is next month.
-A 12333 request can only be *overdue* on the real clock if its deadline has passed: the
-plan's overdue requests were received (``received_at``) before the last public holiday of
-the calendar that lies before ``today`` (National Day, the Spring Festival ...), left
-unsigned, so their sign-for deadline fell after the holiday and has passed. Every other
-request is received today, and its deadlines lie ahead.
+Every 12333 request is received (``received_at``) minutes before ``now``. Its deadlines
+count from the day it is forwarded (sign-for: the next working day; resolution: the
+category's working days), so on the real clock none can pass during a run: the plan's
+*unsigned* requests are left waiting for their signature, and nothing is overdue.
+Showing an overdue request needs a service clock that can be moved (not in the kit yet).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from chengyu_contracts.cities import CITIES, City, other_city
 from chengyu_contracts.resident_id import synthesize_resident_id
-from chengyu_contracts.working_days import WorkingCalendar
 from chengyu_job_matching.occupations import occupations
 
 __all__ = [
@@ -48,7 +47,6 @@ __all__ = [
     "PlannedSeeker",
     "credit_code",
     "jobs_plan",
-    "last_holiday_before",
 ]
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -357,17 +355,14 @@ _GIVEN = (
     "婷",
 )
 
-HotlinePath = Literal[
-    "closed", "reopened", "returned", "extended", "overdue", "reforwarded", "signed"
-]
+HotlinePath = Literal["closed", "reopened", "returned", "extended", "unsigned", "signed"]
 #: What each path of a 12333 request ends in, in both cities' views.
 HOTLINE_END: dict[HotlinePath, str] = {
     "closed": "closed",
     "reopened": "closed",
     "returned": "returned",
     "extended": "closed",
-    "overdue": "forwarded",
-    "reforwarded": "resolved",
+    "unsigned": "forwarded",
     "signed": "signed",
 }
 _SUMMARIES: dict[str, tuple[str, ...]] = {
@@ -462,7 +457,6 @@ class JobsPlan:
     requests: tuple[PlannedRequest, ...]
     files: tuple[PlannedFile, ...]
     certificate_holder: City = "cd"
-    notes: dict[str, str] = field(default_factory=dict)
 
     def postings_of(self, city: City) -> list[PlannedPosting]:
         """``city``'s postings."""
@@ -471,30 +465,6 @@ class JobsPlan:
     def seekers_of(self, city: City) -> list[PlannedSeeker]:
         """``city``'s seekers."""
         return [s for s in self.seekers if s.city == city]
-
-
-def last_holiday_before(calendar: WorkingCalendar, today: date) -> tuple[date, date]:
-    """The first and last day of the latest run of two or more non-working days that are
-    not a plain weekend (a public holiday), ending at least two working days before
-    ``today``."""
-    day = today - timedelta(days=3)
-    while day > today - timedelta(days=400):
-        if not calendar.is_working_day(day) and day.weekday() < 5:
-            last = day
-            while not calendar.is_working_day(last + timedelta(days=1)):
-                last += timedelta(days=1)
-            first = day
-            while not calendar.is_working_day(first - timedelta(days=1)):
-                first -= timedelta(days=1)
-            if calendar.next_working_day(last) < today - timedelta(days=1):
-                return first, last
-            day = first
-        day -= timedelta(days=1)
-    raise ValueError(f"no public holiday in the calendar within 400 days before {today}")
-
-
-def _at(day: date, hour: int, minute: int = 0) -> str:
-    return datetime.combine(day, time(hour, minute), CHINA).isoformat()
 
 
 def _pick_words(code: str) -> _Words:
@@ -630,7 +600,7 @@ def _request(
 ) -> PlannedRequest:
     category = (
         "consultation"
-        if path in ("overdue", "reforwarded")
+        if path == "unsigned"
         else rng.choice(("consultation", "help", "complaint", "suggestion"))
     )
     if path == "signed" and n % 2:
@@ -660,22 +630,22 @@ def _request(
 def jobs_plan(
     seed: int,
     *,
-    today: date,
+    now: datetime,
     postings: int = 300,
     seekers: int = 200,
     requests_per_path: int = 1,
     files: int = 2,
-    calendar: WorkingCalendar | None = None,
 ) -> JobsPlan:
-    """The workload for ``today`` (the day in China): ``postings`` and ``seekers`` split
-    between the cities, ``requests_per_path`` 12333 requests per path and direction, and
-    ``files`` personnel-file transfers per direction (the first of each incomplete)."""
+    """The workload at ``now`` (its day in China is the plan's ``today``): ``postings`` and
+    ``seekers`` split between the cities, ``requests_per_path`` 12333 requests per path and
+    direction, and ``files`` personnel-file transfers per direction (the first of each
+    incomplete)."""
+    today = now.astimezone(CHINA).date()
     rng = random.Random(seed)
     # The occupations the plan has words for; without any, the table's own (not 1-, 7-, 8-).
     codes = sorted(set(_WORDS) & set(occupations())) or sorted(
         c for c in occupations() if c[0] not in "178"
     )
-    calendar = calendar or WorkingCalendar.national()
     planned_postings = tuple(
         _posting(rng, CITIES[i % 2], i // 2, codes[rng.randrange(len(codes))], today)
         for i in range(postings)
@@ -690,28 +660,19 @@ def jobs_plan(
         )
         s = planned_seekers[index]
         planned_seekers[index] = PlannedSeeker(s.key, s.city, s.body, s.intended, withdraws=True)
-    first, last = last_holiday_before(calendar, today)
-    before_holiday = first - timedelta(days=1)
-    while not calendar.is_working_day(before_holiday):
-        before_holiday -= timedelta(days=1)
     paths: tuple[HotlinePath, ...] = (
         "closed",
         "reopened",
         "returned",
         "extended",
-        "overdue",
-        "reforwarded",
+        "unsigned",
         "signed",
     )
     requests: list[PlannedRequest] = []
     for from_city in CITIES:
         for path in paths:
             for _ in range(requests_per_path):
-                received = (
-                    _at(before_holiday, 16, 30)
-                    if path in ("overdue", "reforwarded")
-                    else _at(today, 9, rng.randint(0, 59))
-                )
+                received = (now - timedelta(minutes=rng.randint(1, 30))).isoformat()
                 requests.append(_request(rng, len(requests), from_city, path, received))
     planned_files = []
     for holder in CITIES:
@@ -752,8 +713,4 @@ def jobs_plan(
         fair_postings=fair_postings,
         requests=tuple(requests),
         files=tuple(planned_files),
-        notes={
-            "holiday": f"{first.isoformat()}..{last.isoformat()}",
-            "received_before_holiday": before_holiday.isoformat(),
-        },
     )
