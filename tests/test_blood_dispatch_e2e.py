@@ -44,14 +44,18 @@ from tests.support.blood import (
     View,
     blood_key_files,
     both_cities_settings,
-    bus_settled,
-    dead_letters,
     in_chunks,
     running_city,
     snapshot,
 )
 from tests.support.insurance import publish_records
-from tests.support.kafka_io import apply_project_topics, fresh_kafka, read_all
+from tests.support.kafka_io import (
+    apply_project_topics,
+    bus_settled,
+    dead_letters,
+    fresh_kafka,
+    read_all,
+)
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -79,7 +83,7 @@ class World:
 
     async def settle(self, timeout: float = 120) -> None:
         groups = [self[c].settings.consumer_group for c in CITIES]
-        await bus_settled(self.bootstrap, groups, list(self.pools.values()), timeout)
+        await bus_settled(self.bootstrap, TOPICS, groups, list(self.pools.values()), timeout)
 
 
 @pytest.fixture
@@ -281,7 +285,7 @@ async def deliver_everything_again(world: World) -> None:
 
 
 async def assert_nothing_dead_lettered(world: World) -> None:
-    ends = await dead_letters(world.bootstrap)
+    ends = await dead_letters(world.bootstrap, TOPICS)
     assert not any(ends.values()), ends
     for city in CITIES:
         parked = await world.pools[city].fetch(

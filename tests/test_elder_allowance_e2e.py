@@ -55,15 +55,19 @@ from tests.support.elder import (
     ElderCity,
     View,
     both_cities_settings,
-    bus_settled,
     ca_key_files,
-    dead_letters,
     in_chunks,
     running_city,
     snapshot,
 )
 from tests.support.insurance import publish_records
-from tests.support.kafka_io import apply_project_topics, fresh_kafka, read_all
+from tests.support.kafka_io import (
+    apply_project_topics,
+    bus_settled,
+    dead_letters,
+    fresh_kafka,
+    read_all,
+)
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -106,7 +110,7 @@ class World:
         return [self[city].settings.consumer_group for city in CITIES]
 
     async def settle(self, timeout: float = 120) -> None:
-        await bus_settled(self.bootstrap, self.groups, list(self.pools.values()), timeout)
+        await bus_settled(self.bootstrap, TOPICS, self.groups, list(self.pools.values()), timeout)
 
 
 @pytest.fixture
@@ -515,7 +519,7 @@ async def deliver_everything_again(world: World) -> None:
 
 
 async def assert_nothing_dead_lettered(world: World) -> None:
-    ends = await dead_letters(world.bootstrap)
+    ends = await dead_letters(world.bootstrap, TOPICS)
     parked = {
         city: await world.pools[city].fetch(
             "SELECT event_type, reason FROM inbox WHERE outcome = 'dead-lettered' LIMIT 5"

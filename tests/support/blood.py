@@ -4,19 +4,13 @@ end-to-end test and the benchmark read of the bus and the databases."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import secrets
-import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.events.blood import (
@@ -26,26 +20,22 @@ from chengyu_contracts.events.blood import (
     UNIT_TOPIC,
 )
 from chengyu_contracts.keys import KeyRegistry
-from chengyu_contracts.registry import dead_letter_topic
 from chengyu_contracts.signing import SigningKey
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.settings import ServiceSettings
-from chengyu_kit.testing import KeyFiles, kafka_options
-from tests.support.elder import in_chunks, snapshot, topic_partitions
+from chengyu_kit.testing import KeyFiles
+from tests.support.elder import in_chunks, snapshot
 from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
 
 __all__ = [
     "AGENCY",
-    "DEAD_LETTER_TOPICS",
     "TOPICS",
     "BloodCity",
     "blood_key_files",
     "both_cities_settings",
-    "bus_settled",
-    "dead_letters",
     "in_chunks",
     "running_city",
     "snapshot",
@@ -57,7 +47,6 @@ SERVICE_NAME = "blood-dispatch"
 # The cities' blood centres (血液中心): the kit signs with the declared agency's key.
 AGENCY = "blood"
 TOPICS = (UNIT_TOPIC, LEVEL_TOPIC, DISPATCH_TOPIC, RARE_DONOR_TOPIC)
-DEAD_LETTER_TOPICS = tuple(dead_letter_topic(t) for t in TOPICS)
 View = dict[str, Any]
 
 
@@ -285,82 +274,3 @@ async def running_city(settings: ServiceSettings) -> AsyncIterator[BloodCity]:
             yield city
         finally:
             await city.stop()
-
-
-# ---- the bus -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BusState:
-    """End offsets of the blood topics, the partitions a city's group has not committed
-    to the end, and the records the outboxes have not yet published."""
-
-    ends: dict[TopicPartition, int]
-    behind: list[str]
-    backlog: int
-
-    @property
-    def quiet(self) -> bool:
-        """Nothing left to consume or to publish."""
-        return not self.behind and self.backlog == 0
-
-
-async def bus_state(
-    bootstrap: str, groups: Sequence[str], pools: Sequence[asyncpg.Pool]
-) -> BusState:
-    """The blood topics' end offsets, how far each consumer group committed, and the
-    outboxes' backlog."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
-    await consumer.start()
-    await admin.start()
-    try:
-        partitions = await topic_partitions(admin, TOPICS)
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
-        behind = []
-        for group in groups:
-            committed = await admin.list_consumer_group_offsets(group)
-            for tp in partitions:
-                done = committed[tp].offset if tp in committed else 0
-                if done < ends[tp]:
-                    behind.append(f"{group} {tp.topic}/{tp.partition} {done}<{ends[tp]}")
-    finally:
-        await admin.close()
-        await consumer.stop()
-    backlog = 0
-    for pool in pools:
-        backlog += await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-    return BusState(ends, behind, backlog)
-
-
-async def bus_settled(
-    bootstrap: str, groups: Sequence[str], pools: Sequence[asyncpg.Pool], timeout: float = 120
-) -> None:
-    """Wait until, twice in a row, every group committed every record of the blood topics,
-    the outboxes are published and no record was added in between."""
-    deadline = time.monotonic() + timeout
-    previous: BusState | None = None
-    while True:
-        state = await bus_state(bootstrap, groups, pools)
-        if state.quiet and previous is not None and previous.quiet and previous.ends == state.ends:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the bus did not settle within {timeout}s: {state}")
-        previous = state
-        await asyncio.sleep(0.2)
-
-
-async def dead_letters(bootstrap: str) -> dict[TopicPartition, int]:
-    """The end offsets of the blood topics' dead-letter topics (all 0: nothing parked)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
-    await consumer.start()
-    await admin.start()
-    try:
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(
-            await topic_partitions(admin, DEAD_LETTER_TOPICS)
-        )
-        return ends
-    finally:
-        await admin.close()
-        await consumer.stop()

@@ -7,16 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.events.elder import (
@@ -26,12 +22,11 @@ from chengyu_contracts.events.elder import (
     PAYMENT_TOPIC,
 )
 from chengyu_contracts.keys import KeyRegistry
-from chengyu_contracts.registry import dead_letter_topic
 from chengyu_contracts.signing import SigningKey
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.settings import ServiceSettings
-from chengyu_kit.testing import KeyFiles, kafka_options
+from chengyu_kit.testing import KeyFiles
 from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
@@ -42,7 +37,6 @@ SERVICE_NAME = "elder-allowance"
 # The civil-affairs bureaus (民政局): the kit signs with the declared agency's key.
 AGENCY = "ca"
 TOPICS = (ALLOWANCE_TOPIC, PAYMENT_TOPIC, ASSESSMENT_TOPIC, INSTITUTION_TOPIC)
-DEAD_LETTER_TOPICS = tuple(dead_letter_topic(t) for t in TOPICS)
 T = TypeVar("T")
 View = dict[str, Any]
 
@@ -305,98 +299,6 @@ async def in_chunks(calls: Sequence[Callable[[], Awaitable[T]]], size: int = 16)
     for first in range(0, len(calls), size):
         results.extend(await asyncio.gather(*(call() for call in calls[first : first + size])))
     return results
-
-
-# ---- the bus -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BusState:
-    """End offsets of the elder topics, the partitions a city's group has not committed
-    to the end, and the records the outboxes have not yet published."""
-
-    ends: dict[TopicPartition, int]
-    behind: list[str]
-    backlog: int
-
-    @property
-    def quiet(self) -> bool:
-        """Nothing left to consume or to publish."""
-        return not self.behind and self.backlog == 0
-
-
-async def topic_partitions(
-    admin: AIOKafkaAdminClient, topics: Sequence[str]
-) -> list[TopicPartition]:
-    """Every partition of ``topics`` (each must exist)."""
-    described = await admin.describe_topics(list(topics))
-    partitions = [
-        TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
-    ]
-    assert {tp.topic for tp in partitions} == set(topics), described
-    return sorted(partitions)
-
-
-async def bus_state(
-    bootstrap: str, groups: Sequence[str], pools: Sequence[asyncpg.Pool]
-) -> BusState:
-    """The elder topics' end offsets, how far each consumer group committed, and the
-    outboxes' backlog (read in that order)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
-    await consumer.start()
-    await admin.start()
-    try:
-        partitions = await topic_partitions(admin, TOPICS)
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
-        behind = []
-        for group in groups:
-            committed = await admin.list_consumer_group_offsets(group)
-            for tp in partitions:
-                done = committed[tp].offset if tp in committed else 0
-                if done < ends[tp]:
-                    behind.append(f"{group} {tp.topic}/{tp.partition} {done}<{ends[tp]}")
-    finally:
-        await admin.close()
-        await consumer.stop()
-    backlog = 0
-    for pool in pools:
-        backlog += await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-    return BusState(ends, behind, backlog)
-
-
-async def bus_settled(
-    bootstrap: str, groups: Sequence[str], pools: Sequence[asyncpg.Pool], timeout: float = 120
-) -> None:
-    """Wait until nothing moves any more: twice in a row, every group committed every
-    record of the elder topics, the outboxes are published, and no record was added in
-    between (every record consumed, every effect's event on the bus)."""
-    deadline = time.monotonic() + timeout
-    previous: BusState | None = None
-    while True:
-        state = await bus_state(bootstrap, groups, pools)
-        if state.quiet and previous is not None and previous.quiet and previous.ends == state.ends:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the bus did not settle within {timeout}s: {state}")
-        previous = state
-        await asyncio.sleep(0.2)
-
-
-async def dead_letters(bootstrap: str) -> dict[TopicPartition, int]:
-    """The end offsets of the elder topics' dead-letter topics (all 0: nothing parked)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
-    await consumer.start()
-    await admin.start()
-    try:
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(
-            await topic_partitions(admin, DEAD_LETTER_TOPICS)
-        )
-        return ends
-    finally:
-        await admin.close()
-        await consumer.stop()
 
 
 # ---- the databases -----------------------------------------------------------------------

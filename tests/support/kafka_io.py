@@ -1,17 +1,23 @@
 """Kafka for tests: a broker of a scenario's own with the project's topics, publishing exact
-bytes, reading a topic from the beginning."""
+bytes, reading a topic from the beginning, waiting until a scenario's bus is quiet, and
+what its dead-letter topics hold."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
+from chengyu_contracts.registry import dead_letter_topic
 from chengyu_kit.local.kafka import (
     KafkaCluster,
     admin_credentials_for,
@@ -125,3 +131,103 @@ def service_login(bootstrap: str, city: str, agency: str) -> dict[str, Any]:
         return settings_login(bootstrap)
     login = principals.credentials(f"{city}-{agency}")
     return {"kafka_username": login.username, "kafka_password_file": login.password_file}
+
+
+# ---- a scenario's bus ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BusState:
+    """End offsets of a scenario's topics, the partitions a city's group has not committed
+    to the end, and the records the outboxes have not yet published."""
+
+    ends: dict[TopicPartition, int]
+    behind: list[str]
+    backlog: int
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing left to consume or to publish."""
+        return not self.behind and self.backlog == 0
+
+
+async def topic_partitions(
+    admin: AIOKafkaAdminClient, topics: Sequence[str]
+) -> list[TopicPartition]:
+    """Every partition of ``topics`` (each must exist)."""
+    described = await admin.describe_topics(list(topics))
+    partitions = [
+        TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
+    ]
+    assert {tp.topic for tp in partitions} == set(topics), described
+    return sorted(partitions)
+
+
+async def bus_state(
+    bootstrap: str,
+    topics: Sequence[str],
+    groups: Sequence[str],
+    pools: Sequence[asyncpg.Pool],
+) -> BusState:
+    """The end offsets of ``topics``, how far each consumer group committed, and the
+    outboxes' backlog (read in that order)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
+    await consumer.start()
+    await admin.start()
+    try:
+        partitions = await topic_partitions(admin, topics)
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+        behind = []
+        for group in groups:
+            committed = await admin.list_consumer_group_offsets(group)
+            for tp in partitions:
+                done = committed[tp].offset if tp in committed else 0
+                if done < ends[tp]:
+                    behind.append(f"{group} {tp.topic}/{tp.partition} {done}<{ends[tp]}")
+    finally:
+        await admin.close()
+        await consumer.stop()
+    backlog = 0
+    for pool in pools:
+        backlog += await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    return BusState(ends, behind, backlog)
+
+
+async def bus_settled(
+    bootstrap: str,
+    topics: Sequence[str],
+    groups: Sequence[str],
+    pools: Sequence[asyncpg.Pool],
+    timeout: float = 120,
+) -> None:
+    """Wait until nothing moves any more: twice in a row, every group committed every
+    record of ``topics``, the outboxes are published, and no record was added in between
+    (every record consumed, every effect's event on the bus)."""
+    deadline = time.monotonic() + timeout
+    previous: BusState | None = None
+    while True:
+        state = await bus_state(bootstrap, topics, groups, pools)
+        if state.quiet and previous is not None and previous.quiet and previous.ends == state.ends:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the bus did not settle within {timeout}s: {state}")
+        previous = state
+        await asyncio.sleep(0.2)
+
+
+async def dead_letters(bootstrap: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
+    """The end offsets of the dead-letter topics of ``topics`` (all 0: nothing parked)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
+    await consumer.start()
+    await admin.start()
+    try:
+        dead = [dead_letter_topic(t) for t in topics]
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(
+            await topic_partitions(admin, dead)
+        )
+        return ends
+    finally:
+        await admin.close()
+        await consumer.stop()

@@ -1,7 +1,8 @@
 """``chengyu-demo``: drive seeded workloads through both cities' services: the fund part
-here, the insurance, elder and blood parts in :mod:`chengyu_demo.cli_insurance`,
-:mod:`chengyu_demo.cli_elder` and :mod:`chengyu_demo.cli_blood`; the command runs them in
-turn (or one, ``--only``) and records each seed's runs.
+here, the insurance, elder, blood and jobs parts in :mod:`chengyu_demo.cli_insurance`,
+:mod:`chengyu_demo.cli_elder`, :mod:`chengyu_demo.cli_blood` and
+:mod:`chengyu_demo.cli_jobs`; the command runs them in turn (or one, ``--only``, from the
+table :data:`PART_SPECS`) and records each seed's runs.
 
 The fund workload comes from :mod:`chengyu_demo.fund` (pure); this module only speaks HTTP to
 the clerks' API, exactly as a clerk's client would: open accounts, record deposits, request
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -47,10 +48,13 @@ from chengyu_demo.cli_insurance import (
     insurance_summary_lines,
     run_insurance_demo,
 )
+from chengyu_demo.cli_jobs import SERVICE as JOBS
+from chengyu_demo.cli_jobs import JobsDemoError, jobs_summary_lines, run_jobs_demo
 from chengyu_demo.driver import DemoDriver, RetryPolicy, bearer, not_ready
 from chengyu_demo.elder import generate_elder_workload
 from chengyu_demo.fund import generate_workload
 from chengyu_demo.insurance import generate_insurance_workload
+from chengyu_demo.jobs import jobs_plan
 from chengyu_demo.stack import (
     CITIES,
     City,
@@ -496,9 +500,9 @@ class Part(StrEnum):
     insurance = "insurance"
     elder = "elder"
     blood = "blood"
+    jobs = "jobs"
 
 
-PARTS: tuple[Part, ...] = (Part.fund, Part.insurance, Part.elder, Part.blood)
 _COLUMNS = (
     TextColumn("{task.description:<22}"),
     BarColumn(),
@@ -552,102 +556,140 @@ class _PartRun:
     options: dict[str, Any]
 
 
-def _run_fund(
-    seed: int,
-    people: int,
-    transfers: float,
-    urls: dict[City, str],
-    progress: Progress,
-    concurrency: int,
-    wait: float,
-) -> _PartRun:
+@dataclass(frozen=True)
+class _Options:
+    """The command's options that size and pace the parts."""
+
+    seed: int
+    people: int
+    transfers: float
+    elders: int
+    blood_days: int
+    jobs_postings: int
+    jobs_seekers: int
+    concurrency: int
+    wait: float
+
+
+def _run_fund(o: _Options, urls: dict[City, str], progress: Progress) -> _PartRun:
     today = policy_day(datetime.now(UTC))
-    workload = generate_workload(seed, today=today, people=people, transfer_share=transfers)
+    workload = generate_workload(o.seed, today=today, people=o.people, transfer_share=o.transfers)
     report = asyncio.run(
         run_demo(
             workload,
             urls,
             tokens=clerk_tokens(SERVICE),
             progress=progress,
-            concurrency=concurrency,
-            wait_seconds=wait,
+            concurrency=o.concurrency,
+            wait_seconds=o.wait,
         )
     )
     return _PartRun(
         report.as_dict(),
         summary_lines(report, workload),
         report.ok,
-        {"people": people, "transfer_share": transfers},
+        {"people": o.people, "transfer_share": o.transfers},
     )
 
 
-def _run_insurance(
-    seed: int,
-    people: int,
-    urls: dict[City, str],
-    progress: Progress,
-    concurrency: int,
-    wait: float,
-) -> _PartRun:
+def _run_insurance(o: _Options, urls: dict[City, str], progress: Progress) -> _PartRun:
     today = policy_day(datetime.now(UTC))
-    workload = generate_insurance_workload(seed, today=today, people=people)
+    workload = generate_insurance_workload(o.seed, today=today, people=o.people)
     report = asyncio.run(
         run_insurance_demo(
             workload,
             urls,
             tokens=clerk_tokens(INSURANCE),
             progress=progress,
-            concurrency=concurrency,
-            wait_seconds=wait,
+            concurrency=o.concurrency,
+            wait_seconds=o.wait,
         )
     )
     return _PartRun(
-        report.as_dict(), insurance_summary_lines(report, workload), report.ok, {"people": people}
+        report.as_dict(),
+        insurance_summary_lines(report, workload),
+        report.ok,
+        {"people": o.people},
     )
 
 
-def _run_elder(
-    seed: int,
-    elders: int,
-    urls: dict[City, str],
-    progress: Progress,
-    concurrency: int,
-    wait: float,
-) -> _PartRun:
+def _run_elder(o: _Options, urls: dict[City, str], progress: Progress) -> _PartRun:
     today = policy_day(datetime.now(UTC))
-    workload = generate_elder_workload(seed, today=today, elders=elders)
+    workload = generate_elder_workload(o.seed, today=today, elders=o.elders)
     report = asyncio.run(
         run_elder_demo(
             workload,
             urls,
             tokens=clerk_tokens(ELDER),
             progress=progress,
-            concurrency=concurrency,
-            wait_seconds=min(wait, 60),
+            concurrency=o.concurrency,
+            wait_seconds=min(o.wait, 60),
         )
     )
     return _PartRun(
-        report.as_dict(), elder_summary_lines(report, workload), report.ok, {"elders": elders}
+        report.as_dict(), elder_summary_lines(report, workload), report.ok, {"elders": o.elders}
     )
 
 
-def _run_blood(
-    seed: int, days: int, urls: dict[City, str], progress: Progress, concurrency: int, wait: float
-) -> _PartRun:
+def _run_blood(o: _Options, urls: dict[City, str], progress: Progress) -> _PartRun:
     # The history ends just before now: every movement is reported after the fact.
-    plan = blood_plan(seed, end=datetime.now(UTC) - timedelta(minutes=5), days=days)
+    plan = blood_plan(o.seed, end=datetime.now(UTC) - timedelta(minutes=5), days=o.blood_days)
     report = asyncio.run(
         run_blood_demo(
             plan,
             urls,
-            seed=seed,
+            seed=o.seed,
             tokens=clerk_tokens(BLOOD),
             progress=progress,
-            concurrency=concurrency,
-            wait_seconds=min(wait, 120),
+            concurrency=o.concurrency,
+            wait_seconds=min(o.wait, 120),
         )
     )
-    return _PartRun(report.as_dict(), blood_summary_lines(report), report.ok, {"days": days})
+    return _PartRun(
+        report.as_dict(), blood_summary_lines(report), report.ok, {"days": o.blood_days}
+    )
+
+
+def _run_jobs(o: _Options, urls: dict[City, str], progress: Progress) -> _PartRun:
+    plan = jobs_plan(
+        o.seed,
+        now=datetime.now(UTC),
+        postings=o.jobs_postings,
+        seekers=o.jobs_seekers,
+    )
+    report = asyncio.run(
+        run_jobs_demo(
+            plan,
+            urls,
+            tokens=clerk_tokens(JOBS),
+            progress=progress,
+            concurrency=o.concurrency,
+            wait_seconds=min(o.wait, 120),
+        )
+    )
+    options = {"postings": o.jobs_postings, "seekers": o.jobs_seekers}
+    return _PartRun(report.as_dict(), jobs_summary_lines(report), report.ok, options)
+
+
+@dataclass(frozen=True)
+class _PartSpec:
+    """A part of the demo: the service it drives, how it runs, and the error it raises
+    when that service cannot be driven (the message says what to do)."""
+
+    service: str
+    run: Callable[[_Options, dict[City, str], Progress], _PartRun]
+    error: type[Exception]
+
+
+#: Every part, in the order the command runs them.
+PART_SPECS: dict[Part, _PartSpec] = {
+    Part.fund: _PartSpec(SERVICE, _run_fund, DemoError),
+    Part.insurance: _PartSpec(INSURANCE, _run_insurance, InsuranceDemoError),
+    Part.elder: _PartSpec(ELDER, _run_elder, ElderDemoError),
+    Part.blood: _PartSpec(BLOOD, _run_blood, BloodDemoError),
+    Part.jobs: _PartSpec(JOBS, _run_jobs, JobsDemoError),
+}
+PARTS: tuple[Part, ...] = tuple(PART_SPECS)
 
 
 def demo_command(
@@ -665,9 +707,7 @@ def demo_command(
     ),
     only: Annotated[
         Part | None,
-        typer.Option(
-            help="Run one part only (default: fund, then insurance, then elder, then blood)."
-        ),
+        typer.Option(help="Run one part only (default: fund, then insurance, elder, blood, jobs)."),
     ] = None,
     elders: Annotated[
         int, typer.Option(min=10, max=5000, help="How many synthetic elders in the elder part.")
@@ -675,6 +715,12 @@ def demo_command(
     blood_days: Annotated[
         int, typer.Option(min=14, max=30, help="Days of both blood centres' history.")
     ] = 30,
+    jobs_postings: Annotated[
+        int, typer.Option(min=20, max=20000, help="Postings of both cities in the jobs part.")
+    ] = 300,
+    jobs_seekers: Annotated[
+        int, typer.Option(min=20, max=20000, help="Seekers of both cities in the jobs part.")
+    ] = 200,
     cq_url: Annotated[
         str | None, typer.Option(help="Chongqing's fund-transfer API (default: the stack's).")
     ] = None,
@@ -698,6 +744,12 @@ def demo_command(
     ] = None,
     cd_blood_url: Annotated[
         str | None, typer.Option(help="Chengdu's blood-dispatch API (default: the stack's).")
+    ] = None,
+    cq_jobs_url: Annotated[
+        str | None, typer.Option(help="Chongqing's job-matching API (default: the stack's).")
+    ] = None,
+    cd_jobs_url: Annotated[
+        str | None, typer.Option(help="Chengdu's job-matching API (default: the stack's).")
     ] = None,
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="Requests in flight at once.")
@@ -725,24 +777,31 @@ def demo_command(
     red-cell group short in each city, every stock-low answered by the other city: accept,
     dispatch with a logger, receive, one temperature breach quarantined) and a rare donor
     found and recalled across the cities; every unit in one place, units conserved.
+    jobs: postings and key-group seekers of both cities on job-matching, matches both ways
+    with their explanations, a consent withdrawn, a joint fair, 12333 requests forwarded
+    both ways along every path (returned, extended, reopened, left unsigned, open) and
+    personnel files transferred (one incomplete, then supplemented);
+    every request in one state in both cities.
     Each part of a seed runs once per stack: run again, it shows where its summary is
     (pass another --seed for more).
     """
-    urls: dict[Part, dict[City, str]] = {
-        Part.fund: {"cq": _url(SERVICE, "cq", cq_url), "cd": _url(SERVICE, "cd", cd_url)},
-        Part.insurance: {
-            "cq": _url(INSURANCE, "cq", cq_insurance_url),
-            "cd": _url(INSURANCE, "cd", cd_insurance_url),
-        },
-        Part.elder: {
-            "cq": _url(ELDER, "cq", cq_elder_url),
-            "cd": _url(ELDER, "cd", cd_elder_url),
-        },
-        Part.blood: {
-            "cq": _url(BLOOD, "cq", cq_blood_url),
-            "cd": _url(BLOOD, "cd", cd_blood_url),
-        },
+    given: dict[Part, tuple[str | None, str | None]] = {
+        Part.fund: (cq_url, cd_url),
+        Part.insurance: (cq_insurance_url, cd_insurance_url),
+        Part.elder: (cq_elder_url, cd_elder_url),
+        Part.blood: (cq_blood_url, cd_blood_url),
+        Part.jobs: (cq_jobs_url, cd_jobs_url),
     }
+    urls: dict[Part, dict[City, str]] = {
+        part: {
+            "cq": _url(spec.service, "cq", given[part][0]),
+            "cd": _url(spec.service, "cd", given[part][1]),
+        }
+        for part, spec in PART_SPECS.items()
+    }
+    options = _Options(
+        seed, people, transfers, elders, blood_days, jobs_postings, jobs_seekers, concurrency, wait
+    )
     marker = _marker(seed)
     runs = read_marker(marker)
     failed = False
@@ -755,26 +814,12 @@ def demo_command(
                 " to add another workload"
             )
             continue
+        spec = PART_SPECS[part]
         started = datetime.now(UTC)
         try:
             with Progress(*_COLUMNS, console=Console(stderr=True)) as progress:
-                if part is Part.fund:
-                    run = _run_fund(
-                        seed, people, transfers, urls[part], progress, concurrency, wait
-                    )
-                elif part is Part.insurance:
-                    run = _run_insurance(seed, people, urls[part], progress, concurrency, wait)
-                elif part is Part.elder:
-                    run = _run_elder(seed, elders, urls[part], progress, concurrency, wait)
-                else:
-                    run = _run_blood(seed, blood_days, urls[part], progress, concurrency, wait)
-        except (
-            DemoError,
-            InsuranceDemoError,
-            ElderDemoError,
-            BloodDemoError,
-            NoIdentityProvider,
-        ) as error:
+                run = spec.run(options, urls[part], progress)
+        except (spec.error, NoIdentityProvider) as error:
             # One part's service being down should not hide what the other part shows.
             typer.echo(f"error: {error}", err=True)
             failed = True

@@ -36,13 +36,12 @@ from rich.progress import Progress
 
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_demo.blood import BloodPlan, Step
-from chengyu_demo.driver import DemoDriver, bearer, not_ready
+from chengyu_demo.driver import POLL_SECONDS, DemoDriver, View, bearer, not_ready
 from chengyu_demo.stack import CITIES, City, other_city
 
 __all__ = ["SERVICE", "BloodDemoError", "BloodReport", "blood_summary_lines", "run_blood_demo"]
 
 SERVICE = "blood-dispatch"
-POLL_SECONDS = 0.5
 IN_STOCK = frozenset({"available", "reserved", "quarantined"})
 GONE = ("issued", "expired", "discarded")
 PLACES = ("in stock", "in transit", *GONE)
@@ -53,7 +52,6 @@ BREACH_WARMEST_C10 = 80
 #: The rare donor: registered in Chengdu, searched and recalled from Chongqing.
 DONOR_CITY: City = "cd"
 RARE_PHENOTYPE = "Jk(a-b-)"
-View = dict[str, Any]
 
 
 class BloodDemoError(RuntimeError):
@@ -163,47 +161,9 @@ class _Driver(DemoDriver):
         )
         self.breach_sent = False
 
-    # -- calls -----------------------------------------------------------------------------
-
-    async def _call(
-        self, what: str, city: City, method: str, path: str, body: View | None, *expect: int
-    ) -> View | None:
-        answer = await self.send(city, method, path, body)
-        if answer.status not in expect:
-            lost = " (after a lost answer)" if answer.maybe_applied_before else ""
-            self._problem(what + lost, answer)
-            return None
-        view: View = answer.json()
-        return view
-
-    async def _get(self, city: City, path: str) -> View | None:
-        """GET ``path``; None on a 404 (not known here yet)."""
-        answer = await self.send(city, "GET", path)
-        if answer.status == 200:
-            view: View = answer.json()
-            return view
-        if answer.status != 404:
-            self._problem(f"read {path.split('/')[1]}", answer)
-        return None
-
-    async def _until(
-        self, city: City, path: str, done: Callable[[View], bool], deadline: float
-    ) -> View | None:
-        """GET ``path`` in ``city`` until ``done`` (a 404: not arrived yet); None past the
-        deadline."""
-        loop = asyncio.get_running_loop()
-        while True:
-            answer = await self.send(city, "GET", path)
-            if answer.status == 200 and done(answer.json()):
-                view: View = answer.json()
-                return view
-            if loop.time() > deadline:
-                self.report.unfinished += 1
-                return None
-            await asyncio.sleep(POLL_SECONDS)
-
-    def _deadline(self) -> float:
-        return asyncio.get_running_loop().time() + self.wait_seconds
+    def _not_seen(self, city: City, path: str) -> None:
+        super()._not_seen(city, path)
+        self.report.unfinished += 1
 
     # -- the history -----------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ import httpx
 from rich.progress import Progress
 
 from chengyu_contracts.months import Month
-from chengyu_demo.driver import DemoDriver, bearer, not_ready
+from chengyu_demo.driver import DemoDriver, View, bearer, not_ready
 from chengyu_demo.stack import CITIES, City
 
 if TYPE_CHECKING:
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["SERVICE", "ElderDemoError", "ElderReport", "elder_summary_lines", "run_elder_demo"]
 
 SERVICE = "elder-allowance"
-POLL_SECONDS = 0.5
-View = dict[str, Any]
 
 
 class ElderDemoError(RuntimeError):
@@ -154,36 +152,10 @@ class _Driver(DemoDriver):
 
     # -- calls -----------------------------------------------------------------------------
 
-    async def _call(
-        self, what: str, city: City, method: str, path: str, body: View | None, *expect: int
-    ) -> View | None:
-        answer = await self.send(city, method, path, body)
-        if answer.status not in expect:
-            lost = " (after a lost answer)" if answer.maybe_applied_before else ""
-            self._problem(what + lost, answer)
-            return None
-        view: View = answer.json()
-        return view
-
-    async def _until(
-        self, city: City, path: str, done: Callable[[View], bool], deadline: float
-    ) -> View | None:
-        """GET ``path`` in ``city`` until ``done`` (a 404: not arrived yet); None past the
-        deadline."""
-        loop = asyncio.get_running_loop()
-        while True:
-            answer = await self.send(city, "GET", path)
-            if answer.status == 200 and done(answer.json()):
-                view: View = answer.json()
-                return view
-            if loop.time() > deadline:
-                self.report.unfinished += 1
-                self.report.unseen.append(f"{city} GET {path}")
-                return None
-            await asyncio.sleep(POLL_SECONDS)
-
-    def _deadline(self) -> float:
-        return asyncio.get_running_loop().time() + self.wait_seconds
+    def _not_seen(self, city: City, path: str) -> None:
+        super()._not_seen(city, path)
+        self.report.unfinished += 1
+        self.report.unseen.append(f"{city} GET {path}")
 
     async def _all(self, calls: list[Any]) -> list[Any]:
         return list(await asyncio.gather(*calls))

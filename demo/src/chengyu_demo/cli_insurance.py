@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from rich.progress import Progress, TaskID
 
-from chengyu_demo.driver import DemoDriver, bearer, not_ready
+from chengyu_demo.driver import DemoDriver, View, bearer, not_ready
 from chengyu_demo.stack import CITIES, City
 
 if TYPE_CHECKING:
@@ -45,10 +45,8 @@ __all__ = [
 SERVICE = "insurance-years"
 DECIDED = frozenset({"determined", "refused"})
 ALREADY_DETERMINED = "retirement-city-already-determined"
-POLL_SECONDS = 0.5
 
 _T = TypeVar("_T")
-View = dict[str, Any]
 
 
 class InsuranceDemoError(RuntimeError):
@@ -146,40 +144,6 @@ class _Driver(DemoDriver):
 
     # -- calls -----------------------------------------------------------------------------
 
-    async def _call(
-        self, what: str, city: City, path: str, body: dict[str, Any] | None, expect: int
-    ) -> View | None:
-        """POST ``body`` (GET when None) in ``city``; the answer, or None after noting
-        the problem."""
-        answer = await self.send(city, "GET" if body is None else "POST", path, body)
-        if answer.status != expect:
-            # After a lost answer the refusal may be of our own first attempt: say so.
-            lost = " (after a lost answer)" if answer.maybe_applied_before else ""
-            self._problem(what + lost, answer)
-            return None
-        view: View = answer.json()
-        return view
-
-    async def _poll(
-        self, city: City, path: str, done: Callable[[View], bool], deadline: float
-    ) -> tuple[View | None, bool]:
-        """GET ``path`` in ``city`` until ``done``; the last view and whether it is done
-        (False past ``deadline``). A 404 means the event has not arrived there yet."""
-        loop = asyncio.get_running_loop()
-        last: View | None = None
-        while True:
-            answer = await self.send(city, "GET", path)
-            if answer.status == 200:
-                last = answer.json()
-                if done(last):
-                    return last, True
-            if loop.time() > deadline:
-                return last, False
-            await asyncio.sleep(POLL_SECONDS)
-
-    def _deadline(self) -> float:
-        return asyncio.get_running_loop().time() + self.wait_seconds
-
     def _active(self, key: str) -> bool:
         return key in self.refs and key not in self.skipped
 
@@ -194,6 +158,7 @@ class _Driver(DemoDriver):
             view = await self._call(
                 "look up ledger",
                 person.home_city,
+                "POST",
                 "/ledgers/lookup",
                 {"resident_id": person.resident_id},
                 200,
@@ -228,6 +193,7 @@ class _Driver(DemoDriver):
         view = await self._call(
             "record period",
             planned.city,
+            "POST",
             "/contribution-periods",
             {
                 "resident_id": person.resident_id,
@@ -251,6 +217,7 @@ class _Driver(DemoDriver):
             view = await self._call(
                 "correct period",
                 planned.city,
+                "POST",
                 f"/contribution-periods/{period_id}/corrections",
                 {"start_month": planned.start, "end_month": planned.end, "kind": planned.kind},
                 201,
@@ -261,6 +228,7 @@ class _Driver(DemoDriver):
             view = await self._call(
                 "cancel period",
                 planned.city,
+                "POST",
                 f"/contribution-periods/{period_id}/cancellation",
                 {},
                 201,
@@ -349,6 +317,7 @@ class _Driver(DemoDriver):
             view = await self._call(
                 "request retirement city",
                 requested_in,
+                "POST",
                 "/retirement-requests",
                 {
                     "resident_id": person.resident_id,
@@ -467,6 +436,7 @@ class _Driver(DemoDriver):
         view = await self._call(
             "record care assessment",
             planned.city,
+            "POST",
             "/care-assessments",
             {
                 "resident_id": person.resident_id,

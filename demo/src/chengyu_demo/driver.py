@@ -1,6 +1,7 @@
-"""What both parts of ``chengyu-demo`` do around their HTTP calls: bounded concurrency
+"""What every part of ``chengyu-demo`` does around its HTTP calls: bounded concurrency
 against the cities' services, retries while a service restarts, an ``Idempotency-Key`` on
-every POST, and counting each problem (never raising) for the summary."""
+every POST, counting each problem (never raising) for the summary, and following a view
+until an effect arrives (the other city learns over the bus)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,15 @@ from rich.progress import Progress
 
 from chengyu_demo.stack import City
 
-__all__ = ["IDEMPOTENCY_HEADER", "Answer", "DemoDriver", "RetryPolicy"]
+__all__ = ["IDEMPOTENCY_HEADER", "POLL_SECONDS", "Answer", "DemoDriver", "RetryPolicy", "View"]
 
 _T = TypeVar("_T")
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+#: Pause between two looks at a view that an event has not reached yet.
+POLL_SECONDS = 0.5
+#: A JSON object a service answered.
+View = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ class DemoDriver:
         self.retry = retry if retry is not None else RetryPolicy()
         #: Attempts repeated because a service did not answer (or answered 5xx), by city.
         self.retries: Counter[str] = Counter()
+        #: The views whose awaited effect did not show within the wait (``cq GET /x``).
+        self.unseen: list[str] = []
 
     def _problem(self, what: str, answer: httpx.Response | Answer | None, error: str = "") -> None:
         """Count a failed call by what it was and its status and error code."""
@@ -148,6 +155,71 @@ class DemoDriver:
             self.retries[city] += 1
             await asyncio.sleep(pause)
             pause = min(pause * 2, self.retry.max_pause)
+
+    # -- calls a part makes -------------------------------------------------------------------
+
+    async def _call(
+        self, what: str, city: City, method: str, path: str, body: View | None, *expect: int
+    ) -> View | None:
+        """One logical call (:meth:`send`); its JSON answer when its status is one of
+        ``expect``, else None after counting the problem as ``what``."""
+        answer = await self.send(city, method, path, body)
+        if answer.status not in expect:
+            # After a lost answer the refusal may be of our own first attempt: say so.
+            lost = " (after a lost answer)" if answer.maybe_applied_before else ""
+            self._problem(what + lost, answer)
+            return None
+        view: View = answer.json()
+        return view
+
+    async def _get(self, city: City, path: str) -> View | None:
+        """GET ``path``; None on a 404 (not known here yet) or after counting another
+        refusal as a problem."""
+        answer = await self.send(city, "GET", path)
+        if answer.status == 200:
+            view: View = answer.json()
+            return view
+        if answer.status != 404:
+            self._problem(f"read {path.split('/')[1]}", answer)
+        return None
+
+    async def _poll(
+        self, city: City, path: str, done: Callable[[View], bool], deadline: float
+    ) -> tuple[View | None, bool]:
+        """GET ``path`` in ``city`` until ``done``; the last view and whether it is done
+        (False past ``deadline``, an event-loop time). A 404 means the event has not
+        arrived there yet."""
+        loop = asyncio.get_running_loop()
+        last: View | None = None
+        while True:
+            answer = await self.send(city, "GET", path)
+            if answer.status == 200:
+                last = answer.json()
+                if done(last):
+                    return last, True
+            if loop.time() > deadline:
+                return last, False
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def _until(
+        self, city: City, path: str, done: Callable[[View], bool], deadline: float
+    ) -> View | None:
+        """GET ``path`` in ``city`` until ``done``; None past the deadline (then counted
+        by :meth:`_not_seen`)."""
+        view, seen = await self._poll(city, path, done, deadline)
+        if seen:
+            return view
+        self._not_seen(city, path)
+        return None
+
+    def _not_seen(self, city: City, path: str) -> None:
+        """An awaited effect did not show at ``path`` within the wait: noted in
+        :attr:`unseen` (a part also counts it in its report)."""
+        self.unseen.append(f"{city} GET {path}")
+
+    def _deadline(self) -> float:
+        """The event-loop time at which a wait begun now gives up."""
+        return asyncio.get_running_loop().time() + self.wait_seconds
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -32,6 +32,7 @@ AGENCIES: dict[str, str] = {
     "insurance-years": "mi",
     "elder-allowance": "ca",
     "blood-dispatch": "blood",
+    "job-matching": "hr",
 }
 
 #: The HTTP port of each service of the local stack, by city.
@@ -40,6 +41,7 @@ STACK_PORTS: dict[str, dict[City, int]] = {
     "insurance-years": {"cq": 8102, "cd": 8202},
     "elder-allowance": {"cq": 8103, "cd": 8203},
     "blood-dispatch": {"cq": 8104, "cd": 8204},
+    "job-matching": {"cq": 8105, "cd": 8205},
 }
 
 

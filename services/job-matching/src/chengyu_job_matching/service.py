@@ -8,6 +8,8 @@ transfers and certificates)."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from chengyu_contracts.events.hr import (
     FAIR_TOPIC,
     HOTLINE_TOPIC,
@@ -16,6 +18,7 @@ from chengyu_contracts.events.hr import (
     SEEKER_TOPIC,
 )
 from chengyu_kit.service import Service
+from chengyu_kit.settings import ServiceSettings
 
 from .handlers import hr_handlers, schedule
 from .hotline import api as hotline_api
@@ -26,6 +29,17 @@ from .postings import api as postings_api
 from .seekers import api as seekers_api
 
 TOPICS = (POSTING_TOPIC, SEEKER_TOPIC, FAIR_TOPIC, HOTLINE_TOPIC, PERSONNEL_FILE_TOPIC)
+
+
+class JobMatchingSettings(ServiceSettings):
+    """The kit's settings plus this service's own (environment variables)."""
+
+    hotline_sweep_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how often the forwarding city looks for 12333 steps past their deadline",
+    )
+
 
 SERVICE: Service[PolicyBook] = Service(
     name="job-matching",
@@ -41,5 +55,6 @@ SERVICE: Service[PolicyBook] = Service(
         hotline_api.router(book),
         personnel_files_api.router(book),
     ],
+    settings=JobMatchingSettings,
     background=schedule,
 )

@@ -20,8 +20,9 @@ from chengyu_kit.runtime import ServiceRuntime
 from ..policy import PolicyBook
 from . import usecases
 
-#: How often the forwarding city looks for steps past their deadline.
-OVERDUE_SWEEP_SECONDS = 300.0
+#: How often the forwarding city looks for steps past their deadline (by default; the
+#: setting ``HOTLINE_SWEEP_SECONDS`` overrides it).
+OVERDUE_SWEEP_SECONDS = 60.0
 
 
 def declare(handlers: EventHandlers, book: PolicyBook) -> None:
@@ -78,4 +79,5 @@ def schedule(runtime: ServiceRuntime, book: PolicyBook) -> None:
     async def sweep() -> int:
         return await usecases.remind(runtime, book)
 
-    runtime.every(OVERDUE_SWEEP_SECONDS, "hotline-overdue-sweep", sweep)
+    interval = getattr(runtime.settings, "hotline_sweep_seconds", OVERDUE_SWEEP_SECONDS)
+    runtime.every(interval, "hotline-overdue-sweep", sweep)
