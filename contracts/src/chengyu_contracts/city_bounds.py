@@ -5,12 +5,13 @@ city that records it. Geography, not policy. Pure data and one check: no I/O.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
 from chengyu_contracts.cities import City
 
-__all__ = ["CITY_BOUNDS", "Bounds", "Point"]
+__all__ = ["CITY_BOUNDS", "EARTH_RADIUS_KM", "Bounds", "Point", "distance_km"]
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,19 @@ CITY_BOUNDS: Final[dict[City, Bounds]] = {
     "cq": Bounds(south=28.10, west=105.10, north=32.25, east=110.25),
     "cd": Bounds(south=30.05, west=102.85, north=31.50, east=104.95),
 }
+
+
+#: Mean Earth radius (IUGG), the radius of the haversine distance.
+EARTH_RADIUS_KM = 6371.0088
+
+
+def distance_km(a: Point, b: Point) -> float:
+    """The great-circle distance between ``a`` and ``b`` in km (haversine, on a sphere of
+    :data:`EARTH_RADIUS_KM`; within 0.5 % of the ellipsoid's, plenty for "near me")."""
+    phi1, phi2 = math.radians(a.latitude), math.radians(b.latitude)
+    # Differences of degrees, then radians: the same steps as elder-allowance's SQL.
+    d_phi = math.radians(b.latitude - a.latitude)
+    d_lambda = math.radians(b.longitude - a.longitude)
+    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    # min(): rounding can push h a hair above 1 for antipodal points.
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))

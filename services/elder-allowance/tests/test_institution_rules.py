@@ -13,12 +13,11 @@ from elder_institution_builders import an_institution, random_institution
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chengyu_contracts.city_bounds import Point
+from chengyu_contracts.city_bounds import Point, distance_km
 from chengyu_contracts.domain_error import DomainError
 from chengyu_elder_allowance.institutions.institution import (
     CITY_CENTRES,
     degrees_e6,
-    distance_km,
     next_version,
 )
 from chengyu_elder_allowance.institutions.query import (

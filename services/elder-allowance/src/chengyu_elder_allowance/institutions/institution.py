@@ -8,7 +8,6 @@ recognised exactly); the API speaks decimal degrees. Pure: no I/O, no clock.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, fields
 from datetime import date
@@ -19,8 +18,6 @@ from chengyu_contracts.city_bounds import CITY_BOUNDS, Point
 from chengyu_contracts.districts import DISTRICTS
 from chengyu_contracts.domain_error import DomainError
 
-#: Mean Earth radius (IUGG), the radius of the haversine distance.
-EARTH_RADIUS_KM = 6371.0088
 #: Grades of GB/T 37276-2018 (养老机构等级划分与评定): 一级 (1) to 五级 (5).
 GRADES = (1, 2, 3, 4, 5)
 GRADE_NAMES = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
@@ -191,15 +188,3 @@ def _numbered(institution: Institution, version: int) -> Institution:
     values = {f.name: getattr(institution, f.name) for f in fields(institution)}
     values["version"] = version
     return Institution(**values)
-
-
-def distance_km(a: Point, b: Point) -> float:
-    """The great-circle distance between ``a`` and ``b`` in km (haversine, on a sphere of
-    :data:`EARTH_RADIUS_KM`; within 0.5 % of the ellipsoid's, plenty for "near me")."""
-    phi1, phi2 = math.radians(a.latitude), math.radians(b.latitude)
-    # Differences of degrees, then radians: the same steps as the SQL of store.query_map.
-    d_phi = math.radians(b.latitude - a.latitude)
-    d_lambda = math.radians(b.longitude - a.longitude)
-    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    # min(): rounding can push h a hair above 1 for antipodal points.
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from chengyu_contracts.cities import CITIES, City
-from chengyu_contracts.city_bounds import Bounds, Point
+from chengyu_contracts.city_bounds import EARTH_RADIUS_KM, Bounds, Point, distance_km
 from chengyu_contracts.domain_error import DomainError
 
-from .institution import EARTH_RADIUS_KM, GRADES, Institution, distance_km
+from .institution import GRADES, Institution
 
 Sort = Literal["distance", "grade", "name"]
 SORTS: tuple[Sort, ...] = ("distance", "grade", "name")

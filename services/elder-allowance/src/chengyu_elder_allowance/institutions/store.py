@@ -11,9 +11,10 @@ from typing import Any
 import asyncpg
 
 from chengyu_contracts.cities import CITIES
+from chengyu_contracts.city_bounds import EARTH_RADIUS_KM
 from chengyu_kit.db import Connection, one_of
 
-from .institution import EARTH_RADIUS_KM, Institution
+from .institution import Institution
 from .query import Found, MapPage, MapQuery, search_box
 
 _COLUMNS = (
