@@ -1,4 +1,5 @@
-"""The matching area's event handlers and background work (under construction)."""
+"""Matching has no handlers of its own: it reads the tables the postings and seekers areas
+keep from both cities' events."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from ..policy import PolicyBook
 
 
 def declare(handlers: EventHandlers, book: PolicyBook) -> None:
-    """Declare the area's handlers on ``handlers``."""
+    """Nothing to declare: postings and seekers keep the tables matching reads."""
 
 
 def schedule(runtime: ServiceRuntime, book: PolicyBook) -> None:
-    """The area's background work."""
+    """Matching has no background work."""
