@@ -22,6 +22,23 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """The real clock moved by a fixed offset: time runs at real speed from another instant.
+
+    For rehearsals and end-to-end tests that must see deadlines pass across days and
+    holidays (a process restarted with a later start lives on a later day). Never in
+    production: the settings' ``CLOCK_START`` that makes one is unset there."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs a timezone-aware start time")
+        self._offset = start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        """Return the real UTC time moved by the offset fixed at construction."""
+        return datetime.now(UTC) + self._offset
+
+
 class FixedClock:
     """A clock that only moves when told to; for tests and replays."""
 

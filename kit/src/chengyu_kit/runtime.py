@@ -23,7 +23,7 @@ from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from chengyu_contracts.registry import Registry
 from chengyu_contracts.signing import KeyRegistry, SigningKey
 from chengyu_kit import idempotency
-from chengyu_kit.clock import Clock, SystemClock
+from chengyu_kit.clock import Clock, ShiftedClock, SystemClock
 from chengyu_kit.consumer import EventConsumer
 from chengyu_kit.crypto_pool import CryptoPool, ProcessCryptoPool, ThreadCryptoPool
 from chengyu_kit.db import create_pool, ping
@@ -50,6 +50,15 @@ class KafkaAccessError(RuntimeError):
     """The service cannot log in to Kafka; the message is the one line that says why."""
 
 
+def _clock_of(settings: ServiceSettings) -> Clock:
+    """The real clock, or (``CLOCK_START`` set: rehearsals and tests) the real clock shifted to
+    start at that instant."""
+    if settings.clock_start is None:
+        return SystemClock()
+    log.warning("clock.shifted", start=settings.clock_start.isoformat())
+    return ShiftedClock(settings.clock_start)
+
+
 class ServiceRuntime:
     """Owns the long-lived parts of one service instance and starts and stops them."""
 
@@ -64,7 +73,7 @@ class ServiceRuntime:
     ) -> None:
         self.settings = settings
         self.registry = registry
-        self.clock = clock or SystemClock()
+        self.clock = clock or _clock_of(settings)
         self.metrics = KitMetrics()
         self.readiness = Readiness()
         self.keys = KeyRegistry.from_json_file(settings.key_registry_file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chengyu_contracts.cities import City
@@ -66,6 +66,14 @@ class ServiceSettings(BaseSettings):
     oidc_peer_issuers: dict[City, str] = Field(
         default_factory=dict,
         description='other cities\' issuers, JSON {"cd": "https://..."}: their auditors read',
+    )
+
+    clock_start: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "rehearsals and end-to-end tests only: the service's clock starts at this instant"
+            " (RFC 3339) and runs at real speed; unset in production"
+        ),
     )
 
     @model_validator(mode="after")
