@@ -246,9 +246,13 @@ class _Driver(DemoDriver):
         """Matches both ways: for seekers who want both cities, the other city's postings
         among their matches; a few shown with their explanations; a withdrawn seeker in
         no posting's matches of the other city."""
-        withdrawn = {self.seeker_refs.get(s.key) for s in self.plan.seekers if s.withdraws}
         for city in CITIES:
             other = other_city(city)
+            # Withdrawing consent takes a profile out of the other city only: its own
+            # city still matches it, so only the other city's withdrawals count here.
+            withdrawn = {
+                self.seeker_refs.get(s.key) for s in self.plan.seekers_of(other) if s.withdraws
+            }
             wanting_both = [
                 s
                 for s in self.plan.seekers_of(city)
@@ -268,7 +272,8 @@ class _Driver(DemoDriver):
                 )
                 if n < SHOWN:
                     self._show_seeker(seeker, view)
-            # Seekers for a posting of the other city, asked here: no withdrawn seeker.
+            # Seekers for a posting of the other city, asked here: none of the other
+            # city's seekers who withdrew.
             posting = next(
                 (p for p in self.plan.postings_of(other) if p.key in self.posting_ids), None
             )
