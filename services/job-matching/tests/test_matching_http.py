@@ -14,6 +14,9 @@ from postings_bus import posting_body
 from seekers_bus import NAME, PHONE, resident, seeker_fields
 from seekers_http import Served, serve
 
+from chengyu_job_matching.matching import store, usecases
+from chengyu_job_matching.matching.score import fails_filter, score_value
+from chengyu_job_matching.policy import default_policy_book
 from chengyu_kit.local.oidc import OidcProvider
 
 pytestmark = pytest.mark.asyncio
@@ -164,3 +167,65 @@ async def test_a_limit_out_of_range_is_refused(cq: Served) -> None:
     answer = await cq.client.get(f"/seekers/{seeker}/matches", params={"limit": 0})
     assert answer.status_code == 422
     assert "limit" in answer.text
+
+
+async def test_postings_sharing_only_a_word_are_read_only_when_they_could_enter_the_answer(
+    cq: Served,
+) -> None:
+    # The same occupation, no common skill: the first tier, scoring above what any posting
+    # sharing only a word can reach (0.5775 with the default weights).
+    close = await publish(cq)
+    worded = await publish(
+        cq,
+        title="护理信息员",
+        description="负责护理信息系统数据库的录入与核对",
+        occupation_code="2-05-08-01",
+        skills=["护理"],
+    )
+    seeker = await register(cq, 7)
+
+    best_one = await matches(cq, f"/seekers/{seeker}/matches", limit=1)
+    short_answer = await matches(cq, f"/seekers/{seeker}/matches", limit=10)
+
+    assert [m["posting_id"] for m in best_one["matches"]] == [close]
+    assert best_one["considered"] == 1
+    assert [m["posting_id"] for m in short_answer["matches"]] == [close, worded]
+    assert short_answer["considered"] == 2
+
+
+async def test_reading_the_cut_tier_by_tier_answers_as_scoring_every_posting(cq: Served) -> None:
+    # Postings of every relation to the seeker's occupation, with and without common
+    # skills and words, at several salaries: the answers of every length must be the best
+    # of all open postings as the scorer ranks them, ties by id.
+    codes = ("2-02-10-03", "2-02-10-09", "2-02-07-01", "2-05-08-01", "4-01-02-02")
+    skills: tuple[list[str], ...] = (["Python", "SQL"], ["Java"], ["护理"], [])
+    texts = ("负责数据库后端开发", "负责病房护理", "负责仓库管理")
+    for n in range(30):
+        low = 4000 + 1000 * (n % 7)
+        await publish(
+            cq,
+            occupation_code=codes[n % len(codes)],
+            skills=skills[n % len(skills)],
+            description=texts[n % len(texts)],
+            salary_min_yuan=low,
+            salary_max_yuan=low + 3000,
+        )
+    seeker = await register(cq, 8, salary_floor_yuan=7000)
+    today = cq.clock.now().date()
+    policy = default_policy_book().policy_for("cq", today)
+    async with cq.pool.acquire() as conn:
+        seeker_row = await store.seeker_row(conn, seeker)
+    assert seeker_row is not None
+    facts = usecases.seeker_facts(seeker_row)
+    every = [
+        usecases.posting_facts(row)
+        for row in await cq.pool.fetch("SELECT * FROM posting WHERE state = 'open'")
+    ]
+    passing = [p for p in every if fails_filter(facts, p, today) is None]
+    best_first = sorted(passing, key=lambda p: (-score_value(facts, p, policy), p.posting_id))
+
+    for limit in (1, 3, 10, 30):
+        body = await matches(cq, f"/seekers/{seeker}/matches", limit=limit)
+        assert [m["posting_id"] for m in body["matches"]] == [
+            p.posting_id for p in best_first[:limit]
+        ], limit

@@ -17,9 +17,12 @@ from chengyu_job_matching.matching.score import (
     NEUTRAL,
     PostingFacts,
     SeekerFacts,
+    ceiling,
     fails_filter,
     score,
+    score_value,
 )
+from chengyu_job_matching.occupations import relation
 from chengyu_job_matching.policy import CityPolicy, MatchWeights, default_policies
 
 TODAY = date(2026, 3, 2)
@@ -249,3 +252,79 @@ def test_a_score_always_lies_between_zero_and_one(
     weights = MatchWeights(occupation, skills, text, distance, salary)
     policy = replace(POLICY, weights=weights)
     assert 0.0 <= score(SEEKER, POSTING, policy).score <= 1.0 + 1e-9
+
+
+# ---- ranking without explanations, and the cut's ceiling -----------------------------------
+
+_CODES = st.sampled_from(("2-02-10-03", "2-02-10-04", "2-02-30-01", "2-05-08-01", "4-02-01-01"))
+_WORDS = st.frozensets(st.sampled_from(("Python", "SQL", "Linux", "护理", "会计", "Excel")))
+_SALARY = st.one_of(st.none(), st.tuples(st.integers(1000, 20000), st.integers(0, 10000)))
+
+
+@st.composite
+def _pairs(draw: st.DrawFn) -> tuple[SeekerFacts, PostingFacts]:
+    salary = draw(_SALARY)
+    posting = replace(
+        POSTING,
+        occupation_code=draw(_CODES),
+        skills=draw(_WORDS),
+        terms=draw(_WORDS),
+        salary_min_yuan=None if salary is None else salary[0],
+        salary_max_yuan=None if salary is None else salary[0] + salary[1],
+        place=Point(draw(st.floats(28.0, 32.0)), draw(st.floats(103.0, 108.0))),
+    )
+    seeker = replace(
+        SEEKER,
+        occupation_codes=(draw(_CODES),),
+        skills=draw(_WORDS),
+        interest_terms=draw(_WORDS),
+        salary_floor_yuan=draw(st.one_of(st.none(), st.integers(1000, 30000))),
+        willing_to_move=draw(st.booleans()),
+        commute_radius_km=draw(st.integers(1, 100)),
+    )
+    return seeker, posting
+
+
+@given(_pairs())
+def test_ranking_without_explanations_gives_exactly_the_explained_score(
+    pair: tuple[SeekerFacts, PostingFacts],
+) -> None:
+    seeker, posting = pair
+    assert score_value(seeker, posting, POLICY) == score(seeker, posting, POLICY).score
+
+
+@given(_pairs())
+def test_no_candidate_scores_above_the_ceiling_of_its_relation_skills_and_text(
+    pair: tuple[SeekerFacts, PostingFacts],
+) -> None:
+    seeker, posting = pair
+    found = [relation(code, posting.occupation_code) for code in seeker.occupation_codes]
+    closest = min(found, key=("unit", "minor", "sub-major", "major", "none").index)
+    top = ceiling(
+        POLICY,
+        occupation=closest,
+        skills=1.0 if seeker.skills & posting.skills else NEUTRAL,
+        text=factor("text", seeker, posting),
+    )
+    assert score_value(seeker, posting, POLICY) <= top
+
+
+def test_the_ceilings_of_the_cuts_tiers_with_the_default_weights() -> None:
+    # occupation x 0.35, skills x 0.25, text x 0.15, distance and salary at 1 (0.25).
+    assert ceiling(POLICY, occupation="minor", skills=1.0, text=1.0) == pytest.approx(0.895)
+    assert ceiling(POLICY, occupation="sub-major", skills=1.0, text=1.0) == pytest.approx(0.79)
+    assert ceiling(POLICY, occupation="major", skills=1.0, text=1.0) == pytest.approx(0.7025)
+    assert ceiling(POLICY, occupation="major", skills=NEUTRAL, text=1.0) == pytest.approx(0.5775)
+    assert ceiling(POLICY, occupation="major", skills=NEUTRAL, text=0.0) == pytest.approx(0.4275)
+
+
+def test_a_farther_relation_never_has_a_higher_ceiling_even_when_the_policy_scores_it_higher() -> (
+    None
+):
+    odd = replace(
+        POLICY,
+        occupation_scores={"unit": 1.0, "minor": 0.2, "sub-major": 0.3, "major": 0.1, "none": 0.0},
+    )
+    assert ceiling(odd, occupation="minor", skills=1, text=1) == ceiling(
+        odd, occupation="sub-major", skills=1, text=1
+    )

@@ -51,8 +51,10 @@ __all__ = [
     "Match",
     "PostingFacts",
     "SeekerFacts",
+    "ceiling",
     "fails_filter",
     "score",
+    "score_value",
 ]
 
 FactorName = Literal["occupation", "skills", "text", "distance", "salary"]
@@ -164,15 +166,63 @@ def score(seeker: SeekerFacts, posting: PostingFacts, policy: CityPolicy) -> Mat
     return Match(posting=posting, seeker=seeker, score=total, factors=factors)
 
 
-def _occupation(
-    seeker: SeekerFacts, posting: PostingFacts, policy: CityPolicy, weight: float
-) -> Factor:
+#: The relations from closest to farthest.
+_RELATIONS: tuple[Relation, ...] = ("unit", "minor", "sub-major", "major", "none")
+
+
+def ceiling(policy: CityPolicy, *, occupation: Relation, skills: float, text: float) -> float:
+    """The highest score a candidate can reach whose occupation is at best ``occupation``
+    related, whose skills factor is at most ``skills`` and text factor at most ``text``
+    (distance and salary at best 1): what a less related tier of the candidate cut can reach
+    at most."""
+    weights = policy.weights
+    scores = policy.occupation_scores
+    farther = _RELATIONS[_RELATIONS.index(occupation) :]
+    total_weight = (
+        weights.occupation + weights.skills + weights.text + weights.distance + weights.salary
+    )
+    best = (
+        max(scores[r] for r in farther) * weights.occupation
+        + skills * weights.skills
+        + text * weights.text
+        + weights.distance
+        + weights.salary
+    )
+    return best / total_weight
+
+
+def _closest(seeker: SeekerFacts, posting: PostingFacts, policy: CityPolicy) -> Relation:
     scores = policy.occupation_scores
     best: Relation = "none"
     for code in seeker.occupation_codes:
         found = relation(code, posting.occupation_code)
         if scores[found] > scores[best]:
             best = found
+    return best
+
+
+def score_value(seeker: SeekerFacts, posting: PostingFacts, policy: CityPolicy) -> float:
+    """The score :func:`score` gives, without the explanations: what ranking thousands of
+    candidates needs (only the answer's best are explained)."""
+    weights = policy.weights
+    total_weight = (
+        weights.occupation + weights.skills + weights.text + weights.distance + weights.salary
+    )
+    total = (
+        policy.occupation_scores[_closest(seeker, posting, policy)] * weights.occupation
+        + _skills_share(seeker, posting) * weights.skills
+        + _text_share(seeker, posting) * weights.text
+        + _distance_score(seeker, posting)[0] * weights.distance
+        + _salary_score(seeker, posting) * weights.salary
+    )
+    return total / total_weight
+
+
+def _occupation(
+    seeker: SeekerFacts, posting: PostingFacts, policy: CityPolicy, weight: float
+) -> Factor:
+    scores = policy.occupation_scores
+    best = _closest(seeker, posting, policy)
     name = occupations().get(posting.occupation_code)
     label = f"{posting.occupation_code} {name.name}" if name else posting.occupation_code
     return Factor(scores[best], weight, f"{_RELATION_WORDS[best]} as the posting's {label}")
@@ -182,20 +232,32 @@ def _listed(words: Iterable[str]) -> str:
     return "、".join(sorted(words)[:5])
 
 
+def _skills_share(seeker: SeekerFacts, posting: PostingFacts) -> float:
+    if not posting.skills:
+        return NEUTRAL
+    return len(seeker.skills & posting.skills) / len(posting.skills)
+
+
 def _skills(seeker: SeekerFacts, posting: PostingFacts, weight: float) -> Factor:
     if not posting.skills:
         return Factor(NEUTRAL, weight, "the posting names no skills: neutral")
     had = seeker.skills & posting.skills
-    share = len(had) / len(posting.skills)
+    share = _skills_share(seeker, posting)
     why = f"{len(had)} of {len(posting.skills)} required skills"
     return Factor(share, weight, f"{why}: {_listed(had)}" if had else why)
+
+
+def _text_share(seeker: SeekerFacts, posting: PostingFacts) -> float:
+    if not seeker.interest_terms:
+        return NEUTRAL
+    return len(seeker.interest_terms & posting.terms) / len(seeker.interest_terms)
 
 
 def _text(seeker: SeekerFacts, posting: PostingFacts, weight: float) -> Factor:
     if not seeker.interest_terms:
         return Factor(NEUTRAL, weight, "the seeker states no interests: neutral")
     found = seeker.interest_terms & posting.terms
-    share = len(found) / len(seeker.interest_terms)
+    share = _text_share(seeker, posting)
     why = f"{len(found)} of {len(seeker.interest_terms)} interest words in the posting's text"
     return Factor(share, weight, f"{why}: {_listed(found)}" if found else why)
 
@@ -207,32 +269,57 @@ def _district_name(code: str) -> str:
     return code
 
 
-def _distance(seeker: SeekerFacts, posting: PostingFacts, weight: float) -> Factor:
+def _distance_score(seeker: SeekerFacts, posting: PostingFacts) -> tuple[float, float]:
+    """The distance factor's score and the distance in km (0 for an asked-for district)."""
+    if posting.district in seeker.desired_districts:
+        return 1.0, 0.0
     km = distance_km(seeker.home, posting.place)
-    home = _district_name(seeker.home_district)
+    radius = seeker.commute_radius_km
+    if km <= radius:
+        return 1.0, km
+    falling = radius / km
+    if seeker.willing_to_move and falling < MOVE_FLOOR:
+        return MOVE_FLOOR, km
+    return falling, km
+
+
+def _distance(seeker: SeekerFacts, posting: PostingFacts, weight: float) -> Factor:
     if posting.district in seeker.desired_districts:
         where = _district_name(posting.district)
         return Factor(1.0, weight, f"in {where}, a district the seeker asked for")
+    value, km = _distance_score(seeker, posting)
+    home = _district_name(seeker.home_district)
     radius = seeker.commute_radius_km
     if km <= radius:
-        return Factor(1.0, weight, f"{km:.1f} km from {home}, within the {radius} km radius")
-    falling = radius / km
-    if seeker.willing_to_move and falling < MOVE_FLOOR:
+        return Factor(value, weight, f"{km:.1f} km from {home}, within the {radius} km radius")
+    if seeker.willing_to_move and radius / km < MOVE_FLOOR:
         why = f"{km:.1f} km from {home}, beyond {radius} km; the seeker is willing to move"
-        return Factor(MOVE_FLOOR, weight, why)
-    return Factor(falling, weight, f"{km:.1f} km from {home}, beyond the {radius} km radius")
+        return Factor(value, weight, why)
+    return Factor(value, weight, f"{km:.1f} km from {home}, beyond the {radius} km radius")
+
+
+def _salary_score(seeker: SeekerFacts, posting: PostingFacts) -> float:
+    low, high = posting.salary_min_yuan, posting.salary_max_yuan
+    if low is None or high is None:
+        return NEUTRAL
+    floor = seeker.salary_floor_yuan
+    if floor is None or low >= floor:
+        return 1.0
+    if high < floor:
+        return 0.0
+    return (high - floor) / (high - low)
 
 
 def _salary(seeker: SeekerFacts, posting: PostingFacts, weight: float) -> Factor:
     low, high = posting.salary_min_yuan, posting.salary_max_yuan
     if low is None or high is None:
         return Factor(NEUTRAL, weight, "面议 (negotiable): neutral")
+    value = _salary_score(seeker, posting)
     floor = seeker.salary_floor_yuan
     if floor is None:
-        return Factor(1.0, weight, f"{low}-{high} yuan; the seeker states no floor")
+        return Factor(value, weight, f"{low}-{high} yuan; the seeker states no floor")
     if low >= floor:
-        return Factor(1.0, weight, f"{low}-{high} yuan, at or above the floor of {floor}")
+        return Factor(value, weight, f"{low}-{high} yuan, at or above the floor of {floor}")
     if high < floor:
-        return Factor(0.0, weight, f"{low}-{high} yuan, below the floor of {floor}")
-    share = (high - floor) / (high - low)
-    return Factor(share, weight, f"{low}-{high} yuan: the floor of {floor} is within the range")
+        return Factor(value, weight, f"{low}-{high} yuan, below the floor of {floor}")
+    return Factor(value, weight, f"{low}-{high} yuan: the floor of {floor} is within the range")

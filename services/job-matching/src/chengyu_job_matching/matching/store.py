@@ -1,11 +1,13 @@
 """The SQL of matching: the hard filters and the candidate cut, on both cities' rows of
 ``posting`` and ``seeker_profile``.
 
-The cut keeps only rows *related* to the other side: an occupation of the same sub-major
-group (中类) or closer, a common skill, or a common word. A row related in none of these ways
-scores nothing on the three relevance factors, so it can only rank on distance, salary and
-the neutral halves; such rows are read (newest first) only when the related ones are fewer
-than an answer may hold, so no answer is shorter than it could be.
+The cut reads rows in tiers of relatedness to the other side (:data:`TIERS`), each found by
+index: the same occupation, else the same minor group (小类), else the same sub-major group
+(中类); else a common skill; else a common word; else nothing in common. A less related tier
+is read only when its best possible score could still enter the answer (``usecases.py``).
+Rows related in no way score nothing on the three relevance factors and rank only on
+distance, salary and the neutral halves; they are read newest first and at most
+:data:`FILLER_ROWS`, to fill an answer that would be short.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 import asyncpg
 
@@ -20,7 +23,10 @@ from chengyu_kit.db import Connection
 
 __all__ = [
     "FILLER_ROWS",
+    "TIERS",
     "Related",
+    "SeekerFilters",
+    "Tier",
     "posting_row",
     "postings_for",
     "seeker_row",
@@ -29,9 +35,14 @@ __all__ = [
 
 #: Unrelated rows read at most to fill a short answer.
 FILLER_ROWS = 500
-#: Fillers are read when fewer related rows than this pass the filters (the most any
-#: answer returns, so no answer is ever shorter than it could be).
-FILLERS_BELOW = 500
+
+#: The tiers of the candidate cut, read in this order until no unread row can reach the
+#: answer (``usecases.py``): the same occupation (*unit*), else the same minor group (小类),
+#: else the same sub-major group (中类); else a common skill (*skilled*); else a common word
+#: (*worded*); else nothing in common (*unrelated*).
+Tier = Literal["unit", "minor", "sub-major", "skilled", "worded", "unrelated"]
+TIERS: tuple[Tier, ...] = ("unit", "minor", "sub-major", "skilled", "worded", "unrelated")
+
 
 _POSTING_COLUMNS = """
     posting_id, city, state, title, employer_name, occupation_code, education, skills, terms,
@@ -46,9 +57,13 @@ _SEEKER_COLUMNS = """
 
 @dataclass(frozen=True)
 class Related:
-    """What the other side must share with a row for the cut to keep it."""
+    """What the other side shares with a row, tier by tier: the row's own occupation codes,
+    the other codes of their minor groups, the other codes of their sub-major groups, the
+    skills and the words."""
 
-    codes: Sequence[str]
+    unit: Sequence[str]
+    minor: Sequence[str]
+    sub_major: Sequence[str]
     skills: Sequence[str]
     terms: Sequence[str]
 
@@ -69,77 +84,89 @@ async def seeker_row(conn: Connection, seeker_ref: str) -> asyncpg.Record | None
     )
 
 
+@dataclass(frozen=True)
+class SeekerFilters:
+    """The hard filters a seeker puts on postings: education held, cities accepted, today."""
+
+    education: int
+    cities: Sequence[str]
+    today: date
+
+
+@dataclass(frozen=True)
+class _TierSql:
+    """A tier's condition and ordering, and the values of the parameters they name."""
+
+    where: str
+    order: str
+    values: list[object]
+
+
+def _tier_sql(tier: Tier, related: Related, first: int, columns: tuple[str, str, str]) -> _TierSql:
+    """``tier``'s SQL with its parameters numbered from ``$first``; ``columns`` are the
+    conditions on codes, skills and words with ``{}`` where the parameter goes."""
+    values: list[object] = []
+
+    def bound(condition: str, value: object) -> str:
+        values.append(value)
+        return condition.format(f"${first + len(values) - 1}")
+
+    codes, skills, words = columns
+    if tier == "unit":
+        return _TierSql(bound(codes, list(related.unit)), "", values)
+    if tier == "minor":
+        minor = bound(codes, list(related.minor))
+        return _TierSql(f"{minor} AND NOT {bound(codes, list(related.unit))}", "", values)
+    if tier == "sub-major":
+        sub_major = bound(codes, list(related.sub_major))
+        closer = bound(codes, [*related.unit, *related.minor])
+        return _TierSql(f"{sub_major} AND NOT {closer}", "", values)
+    every = bound(codes, [*related.unit, *related.minor, *related.sub_major])
+    skilled = bound(skills, list(related.skills))
+    if tier == "skilled":
+        return _TierSql(f"NOT {every} AND {skilled}", "", values)
+    worded = bound(words, list(related.terms))
+    if tier == "worded":
+        return _TierSql(f"NOT ({every} OR {skilled}) AND {worded}", "", values)
+    limit = bound("LIMIT {}", FILLER_ROWS)
+    return _TierSql(f"NOT ({every} OR {skilled} OR {worded})", limit, values)
+
+
 async def postings_for(
-    conn: Connection, related: Related, *, education: int, cities: Sequence[str], today: date
+    conn: Connection, related: Related, tier: Tier, filters: SeekerFilters
 ) -> list[asyncpg.Record]:
-    """Open postings passing the hard filters for a seeker, related ones first (every one),
-    then unrelated fillers when fewer than :data:`FILLERS_BELOW` are related."""
-    found = await conn.fetch(
+    """Open postings of ``tier`` passing the hard filters for a seeker (``unrelated``: at most
+    :data:`FILLER_ROWS`, newest first)."""
+    sql = _tier_sql(tier, related, 4, ("occupation_code = ANY({})", "skills && {}", "terms && {}"))
+    newest = "ORDER BY published_at DESC, posting_id" if sql.order else ""
+    return await conn.fetch(
         f"""
         SELECT {_POSTING_COLUMNS} FROM posting
          WHERE state = 'open' AND closing_on >= $1 AND education <= $2 AND city = ANY($3)
-           AND (occupation_code = ANY($4) OR skills && $5 OR terms && $6)
+           AND {sql.where} {newest} {sql.order}
         """,
-        today,
-        education,
-        list(cities),
-        list(related.codes),
-        list(related.skills),
-        list(related.terms),
+        filters.today,
+        filters.education,
+        list(filters.cities),
+        *sql.values,
     )
-    if len(found) >= FILLERS_BELOW:
-        return list(found)
-    fillers = await conn.fetch(
-        f"""
-        SELECT {_POSTING_COLUMNS} FROM posting
-         WHERE state = 'open' AND closing_on >= $1 AND education <= $2 AND city = ANY($3)
-           AND NOT (occupation_code = ANY($4) OR skills && $5 OR terms && $6)
-         ORDER BY published_at DESC, posting_id
-         LIMIT $7
-        """,
-        today,
-        education,
-        list(cities),
-        list(related.codes),
-        list(related.skills),
-        list(related.terms),
-        FILLER_ROWS,
-    )
-    return [*found, *fillers]
 
 
 async def seekers_for(
-    conn: Connection, related: Related, *, education: int, city: str
+    conn: Connection, related: Related, tier: Tier, *, education: int, city: str
 ) -> list[asyncpg.Record]:
-    """Active seekers a posting of ``city`` requiring ``education`` may match: this city's and
-    the other city's consenting ones, related first, fillers when too few."""
-    found = await conn.fetch(
+    """Active seekers of ``tier`` a posting of ``city`` requiring ``education`` may match:
+    this city's and the other city's consenting ones (``unrelated``: at most
+    :data:`FILLER_ROWS`, newest first)."""
+    sql = _tier_sql(tier, related, 3, ("occupation_codes && {}", "skills && {}", "interests && {}"))
+    newest = "ORDER BY updated_at DESC, seeker_ref" if sql.order else ""
+    return await conn.fetch(
         f"""
         SELECT {_SEEKER_COLUMNS} FROM seeker_profile
          WHERE active AND education >= $1 AND $2 = ANY(desired_cities)
-           AND (occupation_codes && $3 OR skills && $4 OR interests && $5)
+           AND {sql.where} {newest} {sql.order}
         """,
         education,
         city,
-        list(related.codes),
-        list(related.skills),
-        list(related.terms),
+        *sql.values,
     )
-    if len(found) >= FILLERS_BELOW:
-        return list(found)
-    fillers = await conn.fetch(
-        f"""
-        SELECT {_SEEKER_COLUMNS} FROM seeker_profile
-         WHERE active AND education >= $1 AND $2 = ANY(desired_cities)
-           AND NOT (occupation_codes && $3 OR skills && $4 OR interests && $5)
-         ORDER BY updated_at DESC, seeker_ref
-         LIMIT $6
-        """,
-        education,
-        city,
-        list(related.codes),
-        list(related.skills),
-        list(related.terms),
-        FILLER_ROWS,
-    )
-    return [*found, *fillers]

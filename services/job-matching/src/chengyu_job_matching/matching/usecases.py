@@ -4,6 +4,8 @@ The answering city's policy in force today weighs the factors."""
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -15,10 +17,19 @@ from chengyu_kit.unit import Unit
 
 from ..district_seats import seat_of
 from ..occupations import occupations
-from ..policy import PolicyBook
+from ..policy import CityPolicy, PolicyBook
 from ..text_terms import terms
 from . import store
-from .score import Match, PostingFacts, SeekerFacts, fails_filter, score
+from .score import (
+    NEUTRAL,
+    Match,
+    PostingFacts,
+    SeekerFacts,
+    ceiling,
+    fails_filter,
+    score,
+    score_value,
+)
 
 __all__ = ["Answer", "matches_for_posting", "matches_for_seeker", "posting_facts", "seeker_facts"]
 
@@ -32,17 +43,37 @@ class Answer:
 
 
 @cache
-def _codes_of_sub_major(prefix: str) -> tuple[str, ...]:
+def _codes_of_group(prefix: str) -> tuple[str, ...]:
     return tuple(code for code in occupations() if code.startswith(prefix))
 
 
-def related_codes(codes: tuple[str, ...]) -> list[str]:
-    """The codes of the classification in the same sub-major group (中类) as any of
-    ``codes``, and ``codes`` themselves: what the candidate cut calls related."""
-    found = set(codes)
-    for code in codes:
-        found.update(_codes_of_sub_major(code[:4]))
-    return sorted(found)
+def related(codes: Sequence[str], skills: Iterable[str], terms: Iterable[str]) -> store.Related:
+    """What the cut compares with ``codes``, ``skills`` and ``terms``: the codes themselves,
+    the other codes of their minor groups (小类) and of their sub-major groups (中类) in the
+    classification, disjoint."""
+    unit = set(codes)
+    minor = {c for code in codes for c in _codes_of_group(code[:7])} - unit
+    sub_major = {c for code in codes for c in _codes_of_group(code[:4])} - unit - minor
+    return store.Related(
+        unit=sorted(unit),
+        minor=sorted(minor),
+        sub_major=sorted(sub_major),
+        skills=sorted(skills),
+        terms=sorted(terms),
+    )
+
+
+def tier_ceilings(policy: CityPolicy, unrelated_text: float) -> dict[store.Tier, float]:
+    """The best score a row of each tier after the first can reach (``unrelated_text``: the
+    text factor's best for rows sharing no word). Each tier's is at most the previous one's,
+    so once a tier is not worth reading no later one is."""
+    return {
+        "minor": ceiling(policy, occupation="minor", skills=1.0, text=1.0),
+        "sub-major": ceiling(policy, occupation="sub-major", skills=1.0, text=1.0),
+        "skilled": ceiling(policy, occupation="major", skills=1.0, text=1.0),
+        "worded": ceiling(policy, occupation="major", skills=NEUTRAL, text=1.0),
+        "unrelated": ceiling(policy, occupation="major", skills=NEUTRAL, text=unrelated_text),
+    }
 
 
 def _micro(value: int) -> float:
@@ -89,45 +120,50 @@ def seeker_facts(row: asyncpg.Record) -> SeekerFacts:
     )
 
 
-def _best(matches: list[Match], limit: int, key: str) -> list[Match]:
-    # Ties broken by id, so that the same data always answers in the same order.
-    if key == "posting":
-        matches.sort(key=lambda m: (-m.score, m.posting.posting_id))
-    else:
-        matches.sort(key=lambda m: (-m.score, m.seeker.seeker_ref))
-    return matches[:limit]
+def _worth_reading(values: list[float], limit: int, ceiling: float) -> bool:
+    """Whether rows that score at most ``ceiling`` could still enter the best ``limit`` of
+    ``values``: the answer is short, or its last score does not beat the ceiling (a tie may
+    go to the unread row's id)."""
+    if len(values) < limit:
+        return True
+    return heapq.nlargest(limit, values)[-1] <= ceiling
 
 
 async def matches_for_seeker(unit: Unit, seeker_ref: str, limit: int, book: PolicyBook) -> Answer:
     """The best ``limit`` open postings of both cities for ``seeker_ref``; ``seeker-not-found``
-    when this city may not match that seeker (unknown, deregistered, or withdrawn)."""
+    when this city may not match that seeker (unknown, deregistered, or withdrawn).
+
+    The cut's tiers are read closest first (``store.TIERS``); a further tier only while its
+    best possible score (:func:`tier_ceilings`) could still enter the answer. Every
+    candidate is ranked by its score alone; only the answer's are explained."""
     row = await store.seeker_row(unit.conn, seeker_ref)
     if row is None:
         raise NotFound("seeker-not-found", f"No seeker {seeker_ref} this city may match.")
     seeker = seeker_facts(row)
     policy = book.policy_for(unit.city, unit.today)
-    related = store.Related(
-        codes=related_codes(seeker.occupation_codes),
-        skills=sorted(seeker.skills),
-        terms=sorted(seeker.interest_terms),
+    cut = related(seeker.occupation_codes, seeker.skills, seeker.interest_terms)
+    # A posting sharing no word with the interests scores 0 on text, or neutral without any.
+    ceilings = tier_ceilings(policy, 0.0 if seeker.interest_terms else NEUTRAL)
+    filters = store.SeekerFilters(
+        education=seeker.education, cities=sorted(seeker.desired_cities), today=unit.today
     )
-    rows = await store.postings_for(
-        unit.conn,
-        related,
-        education=seeker.education,
-        cities=sorted(seeker.desired_cities),
-        today=unit.today,
-    )
-    candidates = [posting_facts(r) for r in rows]
-    scored = [
-        score(seeker, p, policy) for p in candidates if fails_filter(seeker, p, unit.today) is None
-    ]
-    return Answer(considered=len(scored), matches=_best(scored, limit, "posting"))
+    ranked: list[tuple[float, PostingFacts]] = []
+    for tier in store.TIERS:
+        if tier in ceilings and not _worth_reading([v for v, _ in ranked], limit, ceilings[tier]):
+            break
+        rows = await store.postings_for(unit.conn, cut, tier, filters)
+        for candidate in map(posting_facts, rows):
+            if fails_filter(seeker, candidate, unit.today) is None:
+                ranked.append((score_value(seeker, candidate, policy), candidate))
+    ranked.sort(key=lambda pair: (-pair[0], pair[1].posting_id))
+    best = [score(seeker, posting, policy) for _, posting in ranked[:limit]]
+    return Answer(considered=len(ranked), matches=best)
 
 
 async def matches_for_posting(unit: Unit, posting_id: str, limit: int, book: PolicyBook) -> Answer:
     """The best ``limit`` seekers for ``posting_id`` (this city's active seekers and the
-    other city's consenting ones); ``posting-not-found`` for an unknown posting."""
+    other city's consenting ones); ``posting-not-found`` for an unknown posting. Tiers are
+    read as for a seeker."""
     row = await store.posting_row(unit.conn, posting_id)
     if row is None:
         raise NotFound("posting-not-found", f"No posting {posting_id}.")
@@ -135,16 +171,20 @@ async def matches_for_posting(unit: Unit, posting_id: str, limit: int, book: Pol
     policy = book.policy_for(unit.city, unit.today)
     if posting.state != "open" or posting.closing_on < unit.today:
         return Answer(considered=0, matches=[])
-    related = store.Related(
-        codes=related_codes((posting.occupation_code,)),
-        skills=sorted(posting.skills),
-        terms=sorted(posting.terms),
-    )
-    rows = await store.seekers_for(
-        unit.conn, related, education=posting.education, city=posting.city
-    )
-    seekers = [seeker_facts(r) for r in rows]
-    scored = [
-        score(s, posting, policy) for s in seekers if fails_filter(s, posting, unit.today) is None
-    ]
-    return Answer(considered=len(scored), matches=_best(scored, limit, "seeker"))
+    cut = related((posting.occupation_code,), posting.skills, posting.terms)
+    # The cut compares a seeker's raw interests, the score their segmented words: a seeker
+    # sharing no raw interest with the posting may still share a word, so text counts in full.
+    ceilings = tier_ceilings(policy, 1.0)
+    ranked: list[tuple[float, SeekerFacts]] = []
+    for tier in store.TIERS:
+        if tier in ceilings and not _worth_reading([v for v, _ in ranked], limit, ceilings[tier]):
+            break
+        rows = await store.seekers_for(
+            unit.conn, cut, tier, education=posting.education, city=posting.city
+        )
+        for candidate in map(seeker_facts, rows):
+            if fails_filter(candidate, posting, unit.today) is None:
+                ranked.append((score_value(candidate, posting, policy), candidate))
+    ranked.sort(key=lambda pair: (-pair[0], pair[1].seeker_ref))
+    best = [score(seeker, posting, policy) for _, seeker in ranked[:limit]]
+    return Answer(considered=len(ranked), matches=best)
