@@ -59,3 +59,5 @@ bench: kafka-jars ## Benchmarks of the kit and the services (see benchmarks/READ
 	$(RUN) python -m benchmarks.elder_payment_run
 	$(RUN) python -m benchmarks.elder_map_query
 	$(RUN) python -m benchmarks.blood_dispatch
+	$(RUN) python -m benchmarks.job_matching
+	$(RUN) python -m benchmarks.job_matching_ranking
