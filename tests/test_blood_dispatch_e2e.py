@@ -37,7 +37,7 @@ from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.events.blood import LEVEL_TOPIC
 from chengyu_demo.blood import BloodPlan, Step, blood_plan
 from chengyu_kit.local.postgres import LocalPostgres
-from chengyu_kit.outbox import OutgoingRecord
+from tests.support import redelivery
 from tests.support.blood import (
     TOPICS,
     BloodCity,
@@ -46,13 +46,10 @@ from tests.support.blood import (
     both_cities_settings,
     in_chunks,
     running_city,
-    snapshot,
 )
-from tests.support.insurance import publish_records
 from tests.support.kafka_io import (
     apply_project_topics,
     bus_settled,
-    dead_letters,
     fresh_kafka,
     read_all,
 )
@@ -269,29 +266,14 @@ def assert_conserved(world: World, census: Counter[tuple[City, str]]) -> None:
 
 
 async def deliver_everything_again(world: World) -> None:
-    before = {city: await snapshot(world.pools[city]) for city in CITIES}
-    records = [
-        OutgoingRecord(r.topic, r.key, r.value, tuple(r.headers))
-        for topic in TOPICS
-        for r in await read_all(world.bootstrap, topic)
-    ]
-    await publish_records(world.bootstrap, records)
-    await world.settle()
-    after = {city: await snapshot(world.pools[city]) for city in CITIES}
-    for city in CITIES:
-        changed = [t for t in before[city] if before[city][t] != after[city].get(t)]
-        assert not changed, f"{city}: duplicate delivery changed {changed}"
-    world.notes.append(f"{len(records)} records delivered a second time")
+    count = await redelivery.deliver_everything_again(
+        world.bootstrap, TOPICS, world.pools, world.settle
+    )
+    world.notes.append(f"{count} records delivered a second time")
 
 
 async def assert_nothing_dead_lettered(world: World) -> None:
-    ends = await dead_letters(world.bootstrap, TOPICS)
-    assert not any(ends.values()), ends
-    for city in CITIES:
-        parked = await world.pools[city].fetch(
-            "SELECT event_type, reason FROM inbox WHERE outcome = 'dead-lettered' LIMIT 5"
-        )
-        assert not parked, parked
+    await redelivery.assert_nothing_dead_lettered(world.bootstrap, TOPICS, world.pools)
 
 
 async def test_every_stock_low_is_answered_and_every_unit_is_in_one_place(world: World) -> None:

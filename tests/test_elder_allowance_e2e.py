@@ -49,7 +49,7 @@ from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import person_ref
 from chengyu_demo.elder import ElderWorkload, ExpectedPayment, generate_elder_workload
 from chengyu_kit.local.postgres import LocalPostgres
-from chengyu_kit.outbox import OutgoingRecord
+from tests.support import redelivery
 from tests.support.elder import (
     TOPICS,
     ElderCity,
@@ -58,15 +58,11 @@ from tests.support.elder import (
     ca_key_files,
     in_chunks,
     running_city,
-    snapshot,
 )
-from tests.support.insurance import publish_records
 from tests.support.kafka_io import (
     apply_project_topics,
     bus_settled,
-    dead_letters,
     fresh_kafka,
-    read_all,
 )
 from tests.support.waiting import wait_for
 
@@ -503,31 +499,17 @@ async def assessments_and_the_map(world: World) -> None:
 
 async def deliver_everything_again(world: World) -> None:
     """Every record of every elder topic published once more changes no row."""
-    before = {city: await snapshot(world.pools[city]) for city in CITIES}
-    records = [
-        OutgoingRecord(r.topic, r.key, r.value, tuple(r.headers))
-        for topic in TOPICS
-        for r in await read_all(world.bootstrap, topic)
-    ]
-    await publish_records(world.bootstrap, records)
-    await world.settle()
-    after = {city: await snapshot(world.pools[city]) for city in CITIES}
-    for city in CITIES:
-        changed = [t for t in before[city] if before[city][t] != after[city].get(t)]
-        assert not changed, f"{city}: duplicate delivery changed {changed}"
-    world.notes.append(f"{len(records)} records delivered a second time")
+    count = await redelivery.deliver_everything_again(
+        world.bootstrap, TOPICS, world.pools, world.settle
+    )
+    world.notes.append(f"{count} records delivered a second time")
 
 
 async def assert_nothing_dead_lettered(world: World) -> None:
-    ends = await dead_letters(world.bootstrap, TOPICS)
-    parked = {
-        city: await world.pools[city].fetch(
-            "SELECT event_type, reason FROM inbox WHERE outcome = 'dead-lettered' LIMIT 5"
-        )
-        for city in CITIES
-    }
-    assert not any(ends.values()), (ends, {c: [tuple(r) for r in rs] for c, rs in parked.items()})
-    assert not any(parked.values()), parked
+    await redelivery.assert_nothing_dead_lettered(world.bootstrap, TOPICS, world.pools)
+    for city in CITIES:
+        logged = [line for line in world[city].output if b"event dead-lettered" in line]
+        assert not logged, logged[:3]
     for city in CITIES:
         logged = [line for line in world[city].output if b"event dead-lettered" in line]
         assert not logged, logged[:3]

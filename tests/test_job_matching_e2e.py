@@ -47,9 +47,8 @@ from chengyu_contracts.policy_book import policy_day
 from chengyu_demo.cli_jobs import _Driver
 from chengyu_demo.jobs import JobsPlan, PlannedSeeker, jobs_plan
 from chengyu_kit.local.postgres import LocalPostgres
-from chengyu_kit.outbox import OutgoingRecord
-from tests.support.elder import in_chunks, snapshot
-from tests.support.insurance import publish_records
+from tests.support import redelivery
+from tests.support.elder import in_chunks
 from tests.support.jobs import (
     TOPICS,
     JobsCity,
@@ -61,7 +60,6 @@ from tests.support.jobs import (
 from tests.support.kafka_io import (
     apply_project_topics,
     bus_settled,
-    dead_letters,
     fresh_kafka,
     read_all,
 )
@@ -359,29 +357,14 @@ async def assert_overdue_exactly(world: World, driver: _Driver) -> int:
 
 
 async def deliver_everything_again(world: World) -> None:
-    before = {city: await snapshot(world.pools[city]) for city in CITIES}
-    records = [
-        OutgoingRecord(r.topic, r.key, r.value, tuple(r.headers))
-        for topic in TOPICS
-        for r in await read_all(world.bootstrap, topic)
-    ]
-    await publish_records(world.bootstrap, records)
-    await world.settle()
-    after = {city: await snapshot(world.pools[city]) for city in CITIES}
-    for city in CITIES:
-        changed = [t for t in before[city] if before[city][t] != after[city].get(t)]
-        assert not changed, f"{city}: duplicate delivery changed {changed}"
-    world.notes.append(f"{len(records)} records delivered a second time: nothing changed")
+    count = await redelivery.deliver_everything_again(
+        world.bootstrap, TOPICS, world.pools, world.settle
+    )
+    world.notes.append(f"{count} records delivered a second time: nothing changed")
 
 
 async def assert_nothing_dead_lettered(world: World) -> None:
-    ends = await dead_letters(world.bootstrap, TOPICS)
-    assert not any(ends.values()), ends
-    for city in CITIES:
-        parked = await world.pools[city].fetch(
-            "SELECT event_type, reason FROM inbox WHERE outcome = 'dead-lettered' LIMIT 5"
-        )
-        assert not parked, parked
+    await redelivery.assert_nothing_dead_lettered(world.bootstrap, TOPICS, world.pools)
 
 
 async def test_both_cities_share_match_and_forward_with_nothing_lost(world: World) -> None:

@@ -25,7 +25,7 @@ from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing import KeyFiles
-from tests.support.elder import in_chunks, snapshot
+from tests.support.elder import in_chunks
 from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
@@ -38,7 +38,6 @@ __all__ = [
     "both_cities_settings",
     "in_chunks",
     "running_city",
-    "snapshot",
 ]
 
 # The kit runs the service its package declares (chengyu_blood_dispatch/service.py).

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-import asyncpg
 import httpx
 
 from chengyu_contracts.cities import CITIES, City
@@ -302,26 +301,3 @@ async def in_chunks(calls: Sequence[Callable[[], Awaitable[T]]], size: int = 16)
 
 
 # ---- the databases -----------------------------------------------------------------------
-
-# Tables whose rows change without any event (the kit's request bookkeeping) or only count.
-_NOT_SNAPSHOT = frozenset({"outbox", "idempotency_key", "write_log", "schema_migrations"})
-
-
-async def snapshot(pool: asyncpg.Pool) -> dict[str, list[str]]:
-    """Every row of every table of a city's database (as JSON, sorted), and how many
-    records its outbox ever held: what a duplicate delivery must not change."""
-    tables = [
-        r["table_name"]
-        for r in await pool.fetch(
-            "SELECT table_name FROM information_schema.tables"
-            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
-        )
-    ]
-    found: dict[str, list[str]] = {}
-    for table in tables:
-        if table in _NOT_SNAPSHOT or table.startswith("_"):
-            continue
-        rows = await pool.fetch(f'SELECT row_to_json(t)::text AS row FROM "{table}" t')
-        found[table] = sorted(r["row"] for r in rows)
-    found["outbox"] = [str(await pool.fetchval("SELECT count(*) FROM outbox"))]
-    return found
