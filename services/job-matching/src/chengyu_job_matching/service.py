@@ -39,6 +39,12 @@ class JobMatchingSettings(ServiceSettings):
         gt=0,
         description="how often the forwarding city looks for 12333 steps past their deadline",
     )
+    personnel_files_sweep_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="how often the requesting city looks for personnel-file steps past their"
+        " deadline",
+    )
 
 
 SERVICE: Service[PolicyBook] = Service(

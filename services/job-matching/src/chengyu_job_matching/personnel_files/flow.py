@@ -85,4 +85,7 @@ def schedule(runtime: ServiceRuntime, book: PolicyBook) -> None:
     async def sweep() -> int:
         return await usecases.remind_due(runtime, book)
 
-    runtime.every(OVERDUE_SWEEP_SECONDS, "personnel-files-overdue-sweep", sweep)
+    # The setting is JobMatchingSettings'; a runtime built on the kit's plain settings (some
+    # tests) sweeps at the default.
+    interval = getattr(runtime.settings, "personnel_files_sweep_seconds", OVERDUE_SWEEP_SECONDS)
+    runtime.every(interval, "personnel-files-overdue-sweep", sweep)
