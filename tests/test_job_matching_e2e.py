@@ -20,9 +20,8 @@ the clerks' API as the brief fixes it, on the services' real clock.
 
    On the real clock every deadline counts from today (a request's sign-for window from
    the day it is forwarded), so none passes during the test and the overdue check can only
-   confirm that nothing is flagged early (the processes sweep every second). Flagging a
-   request actually past its deadline needs a service clock the test can move: not in the
-   kit yet (``ServiceSettings`` has no clock; the processes run on ``SystemClock``).
+   confirm that nothing is flagged early (the processes sweep every second). Requests
+   actually past their deadline: ``test_job_matching_overdue_e2e.py``, on shifted clocks.
 """
 
 from __future__ import annotations

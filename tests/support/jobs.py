@@ -47,8 +47,9 @@ SERVICE_NAME = "job-matching"
 AGENCY = "hr"
 TOPICS = (POSTING_TOPIC, SEEKER_TOPIC, FAIR_TOPIC, HOTLINE_TOPIC, PERSONNEL_FILE_TOPIC)
 View = dict[str, Any]
-#: The processes look for 12333 steps past their deadline every second (default 60 s).
-SWEEP_ENV = {"HOTLINE_SWEEP_SECONDS": "1"}
+#: The processes look for 12333 and personnel-file steps past their deadline every second
+#: (defaults 60 s and 300 s).
+SWEEP_ENV = {"HOTLINE_SWEEP_SECONDS": "1", "PERSONNEL_FILES_SWEEP_SECONDS": "1"}
 
 
 def hr_key_files(folder: Path) -> KeyFiles:
@@ -191,15 +192,22 @@ class JobsCity(ServiceProcess):
 
 
 @contextlib.asynccontextmanager
-async def running_city(settings: ServiceSettings) -> AsyncIterator[JobsCity]:
-    """A started service process of ``settings.city``; stopped (SIGTERM) after."""
+async def running_city(
+    settings: ServiceSettings, *, clock_start: str | None = None
+) -> AsyncIterator[JobsCity]:
+    """A started service process of ``settings.city``; stopped (SIGTERM) after.
+    ``clock_start`` (ISO 8601 with offset) is the kit's ``CLOCK_START``: the process's
+    clock starts there and runs at real speed."""
     base = f"http://{settings.http_host}:{settings.http_port}"
     limits = httpx.Limits(max_connections=32)
     headers = clerk_headers(settings.city, SERVICE_NAME, AGENCY)
     async with httpx.AsyncClient(
         base_url=base, timeout=120, limits=limits, headers=headers
     ) as client:
-        city = JobsCity(PACKAGE, settings.city, settings, client, env=dict(SWEEP_ENV))
+        env = dict(SWEEP_ENV)
+        if clock_start is not None:
+            env["CLOCK_START"] = clock_start
+        city = JobsCity(PACKAGE, settings.city, settings, client, env=env)
         await city.start()
         try:
             yield city

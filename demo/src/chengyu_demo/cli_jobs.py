@@ -19,8 +19,9 @@ city (its profile and its answers).
 Time: the services run on the real clock and the demo does not move it. Deadlines count
 from the day a request is forwarded (or a file requested), so none passes during a run:
 the summary shows each open request's deadlines and checks that nothing is flagged
-overdue, which is right on the calendar; showing an overdue request needs a service clock
-that can be moved, which the kit does not have yet.
+overdue, which is right on the calendar. The stack's processes stay on the real clock;
+overdue requests across a holiday are shown by ``tests/test_job_matching_overdue_e2e.py``
+on shifted clocks (the kit's ``CLOCK_START``).
 
 Seekers' and callers' ID numbers, names and phones go only into request bodies; nothing
 here prints or logs them (people are named by their plan key).

@@ -21,7 +21,7 @@ Every 12333 request is received (``received_at``) minutes before ``now``. Its de
 count from the day it is forwarded (sign-for: the next working day; resolution: the
 category's working days), so on the real clock none can pass during a run: the plan's
 *unsigned* requests are left waiting for their signature, and nothing is overdue.
-Showing an overdue request needs a service clock that can be moved (not in the kit yet).
+Overdue requests need a moved clock: ``tests/test_job_matching_overdue_e2e.py``.
 """
 
 from __future__ import annotations
