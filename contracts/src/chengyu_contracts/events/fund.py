@@ -10,8 +10,14 @@ in order. The saga starts in the receiving city (``to_city``)::
     from_city: transfer-completed (after credited) | transfer-reverted (after credit-refused)
     to_city:   transfer-overdue (escalation when the deadline passed; not a step of money)
 
-Topic ``fund.account`` is keyed by ``person_ref``: each city reports its deposits so that
-the other city can count them for a loan.
+Topic ``fund.account`` is keyed by ``person_ref``: each city reports its deposits,
+withdrawals (提取) and granted loans, so that the other city sees the balance, the history
+and any outstanding loan when it assesses a loan or a withdrawal.
+
+Topic ``fund.loan-query`` is keyed by ``query_id``: one city asks whether a person has a
+provident-fund loan in the other and its outstanding schedule (互查), and the other answers
+once, signed; the asking city shows a query past its ``answer_by`` without an answer as
+unanswered.
 
 Amounts are integer fen (分); months are ``YYYY-MM``. No names or ID numbers: a person is
 only their ``person_ref``.
@@ -28,7 +34,13 @@ from chengyu_contracts.registry import REGISTRY, EventData, event
 
 __all__ = [
     "AccountDepositRecorded",
+    "AccountWithdrawalRecorded",
     "CarriedDeposit",
+    "LoanQueryAnswered",
+    "LoanQueryRequested",
+    "LoanRecorded",
+    "LoanStatement",
+    "ScheduledInstalment",
     "TransferCompleted",
     "TransferCreditRefused",
     "TransferCredited",
@@ -42,6 +54,7 @@ __all__ = [
 
 TRANSFER_TOPIC = "fund.transfer"
 ACCOUNT_TOPIC = "fund.account"
+LOAN_QUERY_TOPIC = "fund.loan-query"
 
 Fen = Annotated[int, Field(ge=0, description="integer fen (分)")]
 MonthText = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
@@ -49,6 +62,11 @@ PersonRef = Annotated[str, Field(min_length=1, max_length=128)]
 TransferId = Annotated[str, Field(min_length=1, max_length=128)]
 ReasonCode = Annotated[str, Field(pattern=r"^[a-z0-9-]+$", max_length=64)]
 ReasonText = Annotated[str, Field(max_length=500)]
+AccountId = Annotated[str, Field(min_length=1, max_length=128)]
+LoanId = Annotated[str, Field(min_length=1, max_length=128)]
+QueryId = Annotated[str, Field(min_length=1, max_length=128)]
+BankName = Annotated[str, Field(min_length=1, max_length=100)]
+WithdrawalKindText = Literal["rent", "purchase", "loan-repayment", "retirement", "serious-illness"]
 
 
 class TransferEvent(EventData):
@@ -179,3 +197,107 @@ class AccountDepositRecorded(EventData):
     amount_fen: Annotated[int, Field(gt=0)]
     balance_after_fen: Fen
     account_version: Annotated[int, Field(ge=1)]
+
+
+@event(
+    REGISTRY,
+    type="cn.chengyu.fund.account-withdrawal-recorded.v1",
+    topic=ACCOUNT_TOPIC,
+    key="person_ref",
+)
+class AccountWithdrawalRecorded(EventData):
+    """A withdrawal (提取) was paid from the account in ``city``: the other city keeps the
+    balance after it (``account_version`` orders the reports as for deposits) and, for a
+    retirement withdrawal (销户提取), that the account is closed."""
+
+    person_ref: PersonRef
+    city: City
+    account_id: AccountId
+    withdrawal_id: Annotated[str, Field(min_length=1, max_length=128)]
+    kind: WithdrawalKindText
+    #: The month the withdrawal was paid in.
+    month: MonthText
+    amount_fen: Annotated[int, Field(gt=0)]
+    balance_after_fen: Fen
+    account_closed: bool
+    account_version: Annotated[int, Field(ge=1)]
+
+
+@event(REGISTRY, type="cn.chengyu.fund.loan-recorded.v1", topic=ACCOUNT_TOPIC, key="person_ref")
+class LoanRecorded(EventData):
+    """A provident-fund loan was granted in ``city`` after its eligibility check: the other
+    city counts it as outstanding when it assesses a loan (no second loan while one is
+    outstanding, as policy says). The schedule follows from the figures (equal instalments
+    等额本息, the last absorbing rounding)."""
+
+    person_ref: PersonRef
+    city: City
+    loan_id: LoanId
+    amount_fen: Annotated[int, Field(gt=0)]
+    term_months: Annotated[int, Field(ge=1, le=600)]
+    annual_rate_bp: Annotated[int, Field(ge=0, le=10_000, description="basis points a year")]
+    monthly_instalment_fen: Fen
+    bank: BankName
+    start_month: MonthText
+
+
+class ScheduledInstalment(EventData):
+    """One instalment still to pay."""
+
+    month: MonthText
+    payment_fen: Fen
+    principal_fen: Fen
+    interest_fen: Fen
+    outstanding_after_fen: Fen
+
+
+class LoanStatement(EventData):
+    """A loan of the answering city and what is still owed on it, as of ``as_of_month``."""
+
+    loan_id: LoanId
+    amount_fen: Annotated[int, Field(gt=0)]
+    term_months: Annotated[int, Field(ge=1, le=600)]
+    annual_rate_bp: Annotated[int, Field(ge=0, le=10_000)]
+    monthly_instalment_fen: Fen
+    bank: BankName
+    start_month: MonthText
+    as_of_month: MonthText
+    outstanding_fen: Fen
+    remaining: list[ScheduledInstalment]
+
+
+@event(
+    REGISTRY,
+    type="cn.chengyu.fund.loan-query-requested.v1",
+    topic=LOAN_QUERY_TOPIC,
+    key="query_id",
+)
+class LoanQueryRequested(EventData):
+    """``asking_city`` asks ``asked_city`` whether the person has a provident-fund loan there,
+    and its outstanding schedule (互查), to be answered by ``answer_by``."""
+
+    query_id: QueryId
+    person_ref: PersonRef
+    asking_city: City
+    asked_city: City
+    purpose: Literal["loan-repayment-withdrawal", "loan-application", "check"]
+    asked_at: AwareDatetime
+    answer_by: AwareDatetime
+
+
+@event(
+    REGISTRY,
+    type="cn.chengyu.fund.loan-query-answered.v1",
+    topic=LOAN_QUERY_TOPIC,
+    key="query_id",
+)
+class LoanQueryAnswered(EventData):
+    """``asked_city``'s answer: every provident-fund loan of the person there (none is an
+    answer too), each with what is still owed."""
+
+    query_id: QueryId
+    person_ref: PersonRef
+    asking_city: City
+    asked_city: City
+    answered_at: AwareDatetime
+    loans: list[LoanStatement]
