@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from chengyu_contracts.cities import City
 from chengyu_contracts.months import Month, month_range
 from chengyu_fund_transfer.account import Account, AccountKind, Deposit, open_account
+from chengyu_fund_transfer.loan import Loan, equal_instalment_fen
 from chengyu_fund_transfer.money import Fen
 from chengyu_fund_transfer.policy import CityPolicy
 
@@ -49,3 +50,25 @@ def deposits(first: str, last: str, city: City, amount: int = 50_000) -> list[De
 def months(items: Iterable[Deposit]) -> list[str]:
     """The months of ``items`` as text, in order."""
     return [str(d.month) for d in items]
+
+
+def loan(**changes: object) -> Loan:
+    """A Chengdu loan of 10,000 yuan over 12 months at 2.85 % from 2026-11 (846.25 yuan a
+    month), changed by ``changes``; the instalment is recomputed from the figures."""
+    figures: dict[str, object] = {
+        "loan_id": "cd-loan-1",
+        "person_ref": PERSON,
+        "city": "cd",
+        "amount_fen": Fen(1_000_000),
+        "term_months": 12,
+        "annual_rate_bp": 285,
+        "bank": "Bank of Chengdu",
+        "start_month": Month(2026, 11),
+    }
+    figures.update(changes)
+    figures["monthly_instalment_fen"] = equal_instalment_fen(
+        figures["amount_fen"],  # type: ignore[arg-type]
+        figures["term_months"],  # type: ignore[arg-type]
+        figures["annual_rate_bp"],  # type: ignore[arg-type]
+    )
+    return Loan(**figures)  # type: ignore[arg-type]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fund_transfer_builders import PERSON, policy
+from itertools import pairwise
+
+from fund_transfer_builders import PERSON, loan, policy
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +18,7 @@ from chengyu_fund_transfer.account import (
     merge_histories,
     restore_after_failed_transfer,
 )
+from chengyu_fund_transfer.loan import Loan, outstanding_at, schedule
 from chengyu_fund_transfer.money import Fen
 
 month_strategy = st.builds(Month, st.integers(2000, 2030), st.integers(1, 12))
@@ -73,3 +76,51 @@ def test_a_credit_adds_exactly_the_transferred_amount(
     incoming = tuple(d for d in incoming if d.month not in account.months)
     credited = credit_transfer(account, "tr-new", amount, incoming)
     assert credited.balance_fen == account.balance_fen + amount
+
+
+loans = st.builds(
+    lambda amount, term, rate, start: loan(
+        amount_fen=Fen(amount), term_months=term, annual_rate_bp=rate, start_month=start
+    ),
+    st.integers(1, 10**9),  # up to 10 million yuan
+    st.integers(1, 360),
+    st.integers(0, 1_500),  # 0 to 15 % a year
+    month_strategy,
+)
+
+
+@given(loans)
+def test_a_schedule_repays_exactly_the_principal_plus_its_interest(granted: Loan) -> None:
+    instalments = schedule(granted)
+    assert sum(i.principal_fen for i in instalments) == granted.amount_fen
+    assert sum(i.payment_fen for i in instalments) == granted.amount_fen + sum(
+        i.interest_fen for i in instalments
+    )
+
+
+@given(loans)
+def test_the_outstanding_principal_never_rises_and_falls_to_zero_at_the_end(granted: Loan) -> None:
+    owed = [i.outstanding_after_fen for i in schedule(granted)]
+    assert all(later <= earlier for earlier, later in pairwise(owed))
+    assert min(owed) >= 0
+    assert owed[-1] == 0
+    assert outstanding_at(granted, granted.last_month) == 0
+
+
+@given(loans)
+def test_each_instalment_is_its_principal_plus_its_interest(granted: Loan) -> None:
+    for instalment in schedule(granted):
+        assert instalment.payment_fen == instalment.principal_fen + instalment.interest_fen
+        assert instalment.principal_fen >= 0
+
+
+@given(loans, st.integers(-24, 400))
+def test_outstanding_at_a_month_is_the_schedule_s_figure_for_it(granted: Loan, offset: int) -> None:
+    month = granted.start_month.plus(offset)
+    instalments = schedule(granted)
+    expected = (
+        granted.amount_fen
+        if offset < 0
+        else instalments[min(offset, granted.term_months - 1)].outstanding_after_fen
+    )
+    assert outstanding_at(granted, month) == expected
