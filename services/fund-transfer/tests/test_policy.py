@@ -9,7 +9,9 @@ from chengyu_contracts.cities import CITIES
 from chengyu_contracts.domain_error import DomainError
 from chengyu_fund_transfer.money import Fen
 from chengyu_fund_transfer.policy import (
+    WITHDRAWAL_KINDS,
     PolicyBook,
+    WithdrawalRule,
     default_policies,
     default_policy_book,
 )
@@ -65,3 +67,50 @@ def test_both_cities_have_a_default_policy_in_force_today() -> None:
 
 def test_the_default_policies_form_a_valid_book() -> None:
     assert len(PolicyBook(default_policies()).policies()) == len(default_policies())
+
+
+# --- withdrawals (提取) and loans ----------------------------------------------------------
+
+
+def test_serious_illness_withdrawals_are_not_in_force_in_chengdu_before_2026() -> None:
+    book = default_policy_book()
+    assert "serious-illness" not in book.policy_for("cd", date(2025, 12, 31)).withdrawals
+
+
+def test_serious_illness_withdrawals_are_in_force_in_chengdu_from_2026() -> None:
+    book = default_policy_book()
+    assert "serious-illness" in book.policy_for("cd", date(2026, 1, 1)).withdrawals
+
+
+def test_every_withdrawal_kind_is_in_force_in_chongqing_by_default() -> None:
+    in_force = default_policy_book().policy_for("cq", date(2026, 10, 15)).withdrawals
+    assert set(in_force) == set(WITHDRAWAL_KINDS)
+
+
+def test_an_unknown_withdrawal_kind_is_not_a_policy() -> None:
+    rule = WithdrawalRule(min_consecutive_months=0, required_proofs=frozenset())
+    with pytest.raises(ValueError, match="unknown withdrawal kinds"):
+        policy(withdrawals={"holiday": rule})
+
+
+def test_changing_the_mapping_a_policy_was_built_from_does_not_change_the_policy() -> None:
+    rules = {"rent": WithdrawalRule(min_consecutive_months=3, required_proofs=frozenset())}
+    built = policy(withdrawals=rules)
+    rules.clear()
+    assert set(built.withdrawals) == {"rent"}
+
+
+def test_a_purchase_share_above_the_whole_price_is_not_a_rule() -> None:
+    with pytest.raises(ValueError, match="1-100 percent"):
+        WithdrawalRule(
+            min_consecutive_months=0, required_proofs=frozenset(), purchase_price_share_percent=101
+        )
+
+
+def test_a_negative_loan_rate_is_not_a_policy() -> None:
+    with pytest.raises(ValueError, match="rate"):
+        policy(loan_annual_rate_bp=-1)
+
+
+def test_by_default_no_second_loan_is_allowed() -> None:
+    assert not policy().second_loan_allowed

@@ -51,6 +51,8 @@ class Account:
     ``deposits`` is sorted by month and holds at most one deposit per month, whatever its
     city of origin. While ``status`` is ``transferring``, ``transfer_id`` names the transfer
     that froze the account and ``status_before_transfer`` what to restore if it fails.
+    While a withdrawal is being decided, ``withdrawal_id`` names it: it holds the account,
+    so no transfer may freeze it (see ``withdrawal.py``).
     """
 
     person_ref: str
@@ -63,6 +65,8 @@ class Account:
     status_before_transfer: AccountStatus | None = None
     # Transfers already credited here: a second credit of one transfer would create money.
     credited_transfer_ids: frozenset[str] = field(default_factory=frozenset)
+    # The withdrawal applied for and not yet paid or refused, which holds the account.
+    withdrawal_id: str | None = None
 
     @property
     def months(self) -> frozenset[Month]:
@@ -81,10 +85,20 @@ def open_account(person_ref: str, city: City, kind: AccountKind) -> Account:
     return Account(person_ref=person_ref, city=city, kind=kind)
 
 
+def status_refusal(account: Account, *allowed: AccountStatus) -> DomainError | None:
+    """The refusal of the account's status when it is not one of ``allowed``, else ``None``:
+    ``account-sealed`` / ``account-transferring`` / ``account-closed`` (conflicts), or
+    ``account-active``."""
+    if account.status in allowed:
+        return None
+    refusal, code, sentence = _STATUS_REFUSALS[account.status]
+    return refusal(code, sentence)
+
+
 def _refuse_unless(account: Account, *allowed: AccountStatus) -> None:
-    if account.status not in allowed:
-        refusal, code, sentence = _STATUS_REFUSALS[account.status]
-        raise refusal(code, sentence)
+    refusal = status_refusal(account, *allowed)
+    if refusal is not None:
+        raise refusal
 
 
 def _same_city(account: Account, policy: CityPolicy) -> None:
@@ -145,20 +159,31 @@ def record_deposit(
 def transfer_blocker(account: Account, policy: CityPolicy) -> DomainError | None:
     """Why the sending city may not freeze ``account`` for a transfer, or ``None``.
 
-    Codes: ``already-transferring``, ``account-closed``, and ``account-sealed`` when the
-    city's policy does not let sealed accounts move.
+    Codes: ``already-transferring``, ``account-closed``, ``withdrawal-pending`` (a
+    withdrawal is being decided: the account is held until it is paid or refused), and
+    ``account-sealed`` when the city's policy does not let sealed accounts move.
     """
     _same_city(account, policy)
     if account.status == "transferring":
         return DomainError("already-transferring", "The account is already being transferred.")
     if account.status == "closed":
         return Conflict("account-closed", "The account is closed; there is nothing to send.")
+    if account.withdrawal_id is not None:
+        return withdrawal_pending()
     if account.status == "sealed" and not policy.sealed_accounts_may_transfer:
         return Conflict(
             "account-sealed",
             f"{CITY_NAMES[policy.city]} does not transfer sealed (封存) accounts; unseal it first.",
         )
     return None
+
+
+def withdrawal_pending() -> Conflict:
+    """The refusal while a withdrawal being decided holds the account."""
+    return Conflict(
+        "withdrawal-pending",
+        "A withdrawal from the account is being decided; wait until it is paid or refused.",
+    )
 
 
 def freeze_for_transfer(account: Account, transfer_id: str, policy: CityPolicy) -> Account:

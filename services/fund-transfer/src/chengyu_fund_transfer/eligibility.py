@@ -9,7 +9,8 @@ from chengyu_contracts.cities import CITY_NAMES, City
 from chengyu_contracts.months import Month
 
 from .account import Deposit
-from .money import Fen, non_negative_fen
+from .loan import Loan, outstanding_at
+from .money import Fen, non_negative_fen, yuan_text
 from .policy import CityPolicy
 
 
@@ -53,11 +54,34 @@ def _run_end(months: set[Month], application_month: Month) -> Month:
     return application_month if application_month in months else application_month.previous()
 
 
+def _no_outstanding_loan(
+    loans: Iterable[Loan], application_month: Month, policy: CityPolicy
+) -> RuleResult:
+    owed = [(loan, outstanding_at(loan, application_month)) for loan in loans]
+    owed = [(loan, amount) for loan, amount in owed if amount > 0]
+    listed = "; ".join(
+        f"{CITY_NAMES[loan.city]} loan {loan.loan_id}: {yuan_text(amount)} outstanding"
+        for loan, amount in sorted(owed, key=lambda pair: (pair[0].city, pair[0].loan_id))
+    )
+    allowed = policy.second_loan_allowed
+    return RuleResult(
+        rule="no-outstanding-loan",
+        passed=allowed or not owed,
+        detail=(
+            f"provident-fund loans outstanding at {application_month} in either city: "
+            f"{len(owed)}{' (' + listed + ')' if listed else ''}; "
+            f"a second loan is {'allowed' if allowed else 'not allowed'} in "
+            f"{CITY_NAMES[policy.city]}"
+        ),
+    )
+
+
 def assess_loan(
     deposits: Iterable[Deposit],
     balance_fen: int,
     application_month: Month,
     policy: CityPolicy,
+    existing_loans: Iterable[Loan] | None = None,
 ) -> Eligibility:
     """Whether the person may borrow in ``policy.city`` and up to how much.
 
@@ -66,6 +90,12 @@ def assess_loan(
     month are ignored. Rules: the unbroken run of deposit months ending at the application
     month (or the month before, if this month has no deposit yet) must be at least the
     policy's minimum; the ceiling is ``min(balance x multiple, cap)`` and must be above zero.
+
+    ``existing_loans`` are the person's provident-fund loans in either city (this city's
+    records, the other city's confirmed answer). When given, even empty, a third rule
+    ``no-outstanding-loan`` counts those still owed at the application month and, unless
+    the policy allows a second loan, passes only when there is none. When ``None`` (the
+    callers before loans were recorded) the answer is exactly as it was: two rules.
     """
     balance = non_negative_fen(balance_fen)
     counted = [d for d in deposits if d.month <= application_month]
@@ -93,7 +123,9 @@ def assess_loan(
             f"ceiling = min(balance {balance} fen x {multiple}, cap {cap} fen) = {ceiling} fen"
         ),
     )
-    rules = (continuity, ceiling_rule)
+    rules: tuple[RuleResult, ...] = (continuity, ceiling_rule)
+    if existing_loans is not None:
+        rules = (*rules, _no_outstanding_loan(existing_loans, application_month, policy))
     eligible = all(r.passed for r in rules)
     return Eligibility(
         city=policy.city,
