@@ -1,4 +1,4 @@
-"""Helpers of the HTTP tests: a FastAPI app of the fund-transfer router on a real database."""
+"""Helpers of the HTTP tests: a FastAPI app of the fund-transfer routers on a real database."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 import httpx
+from fastapi import APIRouter
 
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.cities import City
 from chengyu_contracts.registry import REGISTRY
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_contracts.signing import SigningKey
-from chengyu_fund_transfer.api import fund_router
 from chengyu_fund_transfer.policy import default_policy_book
 from chengyu_fund_transfer.service import SERVICE
 from chengyu_kit.clock import FixedClock
@@ -58,6 +58,7 @@ class FundService:
     pool: asyncpg.Pool
     person_ref_key: str
     provider: OidcProvider
+    clock: FixedClock
 
 
 async def running_fund_service(
@@ -83,7 +84,11 @@ async def running_fund_service(
     )
     clock = FixedClock(NOW)
     runtime = StandInRuntime(pool, settings, clock, test_issuer(city, clock))
-    app = stand_in_app(runtime, fund_router(default_policy_book()))
+    # Every router of the service (accounts and transfers, withdrawals, loans) under one.
+    routes = APIRouter()
+    for router in SERVICE.routers(default_policy_book()):
+        routes.include_router(router)
+    app = stand_in_app(runtime, routes)
     transport = httpx.ASGITransport(app=app)
     token = provider.token(
         city, audience="fund-transfer", role="clerk", agency="hpf", subject=clerk
@@ -93,13 +98,13 @@ async def running_fund_service(
         async with httpx.AsyncClient(
             transport=transport, headers=headers, base_url="http://fund"
         ) as client:
-            yield FundService(client, pool, key, provider)
+            yield FundService(client, pool, key, provider, clock)
     finally:
         await pool.close()
 
 
-async def database_text(pool: asyncpg.Pool) -> str:
-    """Every row of every table of the public schema, as text."""
+async def database_text(pool: asyncpg.Pool, *, without: frozenset[str] = frozenset()) -> str:
+    """Every row of every table of the public schema but ``without``, as text."""
     tables = await pool.fetch(
         "SELECT table_name FROM information_schema.tables"
         " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
@@ -107,6 +112,8 @@ async def database_text(pool: asyncpg.Pool) -> str:
     parts: list[str] = []
     for table in tables:
         name = table["table_name"]
+        if name in without:
+            continue
         rows = await pool.fetch(f'SELECT t::text AS row FROM "{name}" t')
         parts.extend(r["row"] for r in rows)
     return "\n".join(parts)

@@ -64,6 +64,7 @@ def test_the_migrations_ship_inside_the_package_in_their_own_namespace() -> None
         ("fund-transfer", 1, "accounts"),
         ("fund-transfer", 2, "transfers"),
         ("fund-transfer", 3, "step_actors"),
+        ("fund-transfer", 4, "withdrawals_loans"),
     ]
 
 

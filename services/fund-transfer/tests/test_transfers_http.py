@@ -112,7 +112,11 @@ async def test_a_person_unknown_here_is_not_eligible_with_the_rules_explained(
     status, body = await eligibility(chengdu, application_month="2026-10")
     assert status == 200
     assert (body["eligible"], body["ceiling_fen"], body["city"]) == (False, 0, "cd")
-    assert [rule["rule"] for rule in body["rules"]] == ["consecutive-months", "ceiling"]
+    assert [rule["rule"] for rule in body["rules"]] == [
+        "consecutive-months",
+        "ceiling",
+        "no-outstanding-loan",
+    ]
 
 
 async def test_eligibility_counts_the_months_and_balance_of_this_citys_account(

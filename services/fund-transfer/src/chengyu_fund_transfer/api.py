@@ -1,4 +1,5 @@
-"""The clerks' HTTP API of one city's service: accounts, deposits, transfers, loans.
+"""The clerks' HTTP API of one city's service: accounts, deposits, transfers, loan
+eligibility (withdrawals and loans: ``withdrawal_api.py``, ``loan_api.py``).
 
 Resident ID numbers are accepted only here, checked, turned into ``person_ref`` and never
 returned, stored or logged; answers show them masked. Every route runs in one unit of
@@ -98,6 +99,8 @@ class AccountView(BaseModel):
     balance_fen: int
     opened_at: datetime
     deposits: list[DepositView]
+    #: The withdrawal being decided, which holds the account (no transfer meanwhile).
+    withdrawal_id: str | None = None
 
 
 class OpenedAccountView(AccountView):
@@ -213,6 +216,7 @@ def _view(stored: StoredAccount) -> AccountView:
             DepositView(month=str(d.month), amount_fen=d.amount_fen, city=d.city)
             for d in account.deposits
         ],
+        withdrawal_id=account.withdrawal_id,
     )
 
 

@@ -1,5 +1,6 @@
-"""The fund-transfer consumers: one declared handler per event of ``fund.transfer`` and
-``fund.account``, each the step of this city's part of the saga.
+"""The fund-transfer consumers: one declared handler per event of ``fund.transfer``,
+``fund.account`` and ``fund.loan-query``, each this city's part of the saga, a report of
+the other city's account or loan, or a loan query to answer or an answer to keep.
 
 Both cities read the whole topic (one ordered log per transfer). Each event type has one
 issuing side (``issued_by``): an event whose signed source is another city is
@@ -14,6 +15,10 @@ from __future__ import annotations
 
 from chengyu_contracts.events.fund import (
     AccountDepositRecorded,
+    AccountWithdrawalRecorded,
+    LoanQueryAnswered,
+    LoanQueryRequested,
+    LoanRecorded,
     TransferCompleted,
     TransferCredited,
     TransferCreditRefused,
@@ -26,7 +31,7 @@ from chengyu_contracts.events.fund import (
 from chengyu_kit.handling import EventHandlers
 from chengyu_kit.inbox import EventContext
 
-from . import saga
+from . import loan_usecases, saga, withdrawal_usecases
 from .policy import PolicyBook
 
 
@@ -77,5 +82,25 @@ def fund_handlers(policy_book: PolicyBook) -> EventHandlers:
         event: AccountDepositRecorded, unit: EventContext
     ) -> None:
         await saga.handle_deposit_reported(unit, event)
+
+    @handlers.on(AccountWithdrawalRecorded, issued_by=lambda e: e.city, acts="other")
+    async def on_account_withdrawal_recorded(
+        event: AccountWithdrawalRecorded, unit: EventContext
+    ) -> None:
+        await withdrawal_usecases.receive_withdrawal_report(unit, event)
+
+    @handlers.on(LoanRecorded, issued_by=lambda e: e.city, acts="other")
+    async def on_loan_recorded(event: LoanRecorded, unit: EventContext) -> None:
+        await loan_usecases.receive_loan_report(unit, event)
+
+    # ---- loan queries (互查): the asking city asks, the asked city answers once ---------------
+
+    @handlers.on(LoanQueryRequested, issued_by=lambda e: e.asking_city, acts="other")
+    async def on_loan_query_requested(event: LoanQueryRequested, unit: EventContext) -> None:
+        await loan_usecases.answer_loan_query(unit, event)
+
+    @handlers.on(LoanQueryAnswered, issued_by=lambda e: e.asked_city, acts="other")
+    async def on_loan_query_answered(event: LoanQueryAnswered, unit: EventContext) -> None:
+        await loan_usecases.receive_loan_answer(unit, event)
 
     return handlers

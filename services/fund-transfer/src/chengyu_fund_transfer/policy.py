@@ -130,6 +130,9 @@ class CityPolicy:
     # default is ILLUSTRATIVE, not a published rate).
     loan_annual_rate_bp: int = 285
     loan_max_term_months: int = 360
+    # Hours the other city has to answer a loan query (互查) before it shows as unanswered
+    # (ILLUSTRATIVE: the action plan names no figure).
+    loan_query_answer_hours: int = 24
     # Whether a person may borrow while a provident-fund loan is outstanding in either city.
     second_loan_allowed: bool = False
 
@@ -152,6 +155,8 @@ class CityPolicy:
             raise ValueError("a loan rate cannot be negative")
         if self.loan_max_term_months < 1:
             raise ValueError("the longest loan term must be at least one month")
+        if self.loan_query_answer_hours < 1:
+            raise ValueError("a loan query needs at least an hour to be answered")
         # Frozen in fact, not only in name: a caller's dict cannot change the policy later.
         object.__setattr__(self, "withdrawals", MappingProxyType(dict(self.withdrawals)))
 

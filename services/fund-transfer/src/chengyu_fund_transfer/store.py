@@ -26,7 +26,7 @@ _STATUSES: tuple[AccountStatus, ...] = ("active", "sealed", "transferring", "clo
 
 _ACCOUNT_COLUMNS = (
     "account_id, person_ref, full_name, city, kind, status, balance_fen,"
-    " transfer_id, status_before_transfer, opened_at, version"
+    " transfer_id, status_before_transfer, opened_at, version, withdrawal_id"
 )
 
 
@@ -69,6 +69,7 @@ def _account_from_rows(
         transfer_id=row["transfer_id"],
         status_before_transfer=None if before is None else one_of(before, _STATUSES, "status"),
         credited_transfer_ids=frozenset(c["transfer_id"] for c in credited),
+        withdrawal_id=row["withdrawal_id"],
     )
     return StoredAccount(
         account_id=row["account_id"],
@@ -91,7 +92,7 @@ async def insert_account(
         raise ValueError("a new account has no credited transfers; use record_credit")
     await conn.execute(
         f"INSERT INTO account ({_ACCOUNT_COLUMNS})"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11)",
         account_id,
         account.person_ref,
         full_name,
@@ -102,6 +103,7 @@ async def insert_account(
         account.transfer_id,
         account.status_before_transfer,
         opened_at,
+        account.withdrawal_id,
     )
     for deposit in account.deposits:
         await insert_deposit(conn, account_id, deposit)
@@ -177,9 +179,10 @@ async def save_deposit(
 
 
 async def save_account(conn: Connection, before: StoredAccount, after: Account) -> StoredAccount:
-    """Save what changed from ``before`` to ``after``: status, balance, transfer fields and
-    new deposits (deposits are never removed or changed). Call inside a transaction holding
-    the account's row lock; the account as saved, with its new version."""
+    """Save what changed from ``before`` to ``after``: status, balance, transfer fields, the
+    withdrawal holding it and new deposits (deposits are never removed or changed). Call
+    inside a transaction holding the account's row lock; the account as saved, with its new
+    version."""
     if after.person_ref != before.account.person_ref or after.city != before.account.city:
         raise ValueError("an account's person and city never change")
     known = before.account.months
@@ -188,13 +191,14 @@ async def save_account(conn: Connection, before: StoredAccount, after: Account) 
             await insert_deposit(conn, before.account_id, deposit)
     version = await conn.fetchval(
         "UPDATE account SET status = $2, balance_fen = $3, transfer_id = $4,"
-        " status_before_transfer = $5, version = version + 1"
+        " status_before_transfer = $5, withdrawal_id = $6, version = version + 1"
         " WHERE account_id = $1 RETURNING version",
         before.account_id,
         after.status,
         after.balance_fen,
         after.transfer_id,
         after.status_before_transfer,
+        after.withdrawal_id,
     )
     if version is None:
         raise RuntimeError(f"account {before.account_id} vanished while saving it")

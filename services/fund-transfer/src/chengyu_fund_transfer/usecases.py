@@ -27,6 +27,7 @@ from . import account as domain
 from . import transfer as saga
 from .account import AccountKind
 from .eligibility import Eligibility, assess_loan
+from .loan_store import loans_of_person
 from .policy import PolicyBook
 from .store import (
     StoredAccount,
@@ -262,7 +263,6 @@ async def loan_eligibility(command: AssessLoan, unit: Unit, policy_book: PolicyB
     """
     today = unit.today
     resident = checked_resident_id(command.resident_id_raw, today)
-    ref = unit.person_ref(resident)
     month = (
         Month.of(today)
         if command.application_month is None
@@ -272,9 +272,17 @@ async def loan_eligibility(command: AssessLoan, unit: Unit, policy_book: PolicyB
         raise DomainError(
             "month-in-future", f"{month} is after the current month {Month.of(today)}."
         )
-    policy = policy_book.policy_for(unit.city, today)
-    own = await load_account_by_person_ref(unit.conn, ref)
-    reported = await load_reported(unit.conn, ref)
+    return await assess_person(unit, unit.person_ref(resident), month, policy_book)
+
+
+async def assess_person(
+    unit: Unit, person_ref: str, month: Month, policy_book: PolicyBook
+) -> Eligibility:
+    """The loan eligibility of ``person_ref`` in the unit's city for ``month``: deposits of
+    both cities, balances here and reported, and every loan of either city known here."""
+    policy = policy_book.policy_for(unit.city, unit.today)
+    own = await load_account_by_person_ref(unit.conn, person_ref)
+    reported = await load_reported(unit.conn, person_ref)
     own_deposits = () if own is None else own.account.deposits
     own_balance = 0 if own is None else own.account.balance_fen
     return assess_loan(
@@ -282,4 +290,5 @@ async def loan_eligibility(command: AssessLoan, unit: Unit, policy_book: PolicyB
         own_balance + reported.balance_fen,
         month,
         policy,
+        existing_loans=await loans_of_person(unit.conn, person_ref),
     )
