@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -224,3 +225,24 @@ async def test_an_unknown_withdrawal_or_account_is_404(chongqing: FundService) -
     assert (missing.status_code, missing.json()["error"]) == (404, "unknown-withdrawal")
     status, answer = await apply(chongqing, "cq-nothing", **rent())
     assert (status, answer["error"]) == (404, "unknown-account")
+
+
+async def test_a_kind_not_in_force_on_the_day_is_refused(
+    database: str, oidc_provider: OidcProvider
+) -> None:
+    # Chengdu's serious-illness withdrawal is in force from 2026-01-01 (illustrative policy).
+    async for chengdu in running_fund_service(database, oidc_provider, city="cd"):
+        account_id = await account_with_months(chengdu, 3)
+        chengdu.clock.advance(-timedelta(days=300))  # 2025-12-19
+        proofs = [
+            {"kind": "hospital-diagnosis", "reference": "ZD-2025-12"},
+            {"kind": "medical-expense-receipts", "reference": "FY-2025-12"},
+        ]
+        before = await database_text(chengdu.pool)
+
+        status, answer = await apply(
+            chengdu, account_id, kind="serious-illness", amount_fen=100_000, proofs=proofs
+        )
+
+        assert (status, answer["error"]) == (422, "withdrawal-kind-not-in-force")
+        assert await database_text(chengdu.pool) == before
