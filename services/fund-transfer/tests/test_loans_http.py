@@ -135,3 +135,20 @@ async def test_a_loan_query_of_an_unknown_purpose_is_refused(chongqing: FundServ
         "/loan-queries", json={"resident_id": ALICE_ID, "purpose": "curiosity"}
     )
     assert (answer.status_code, answer.json()["error"]) == (422, "unknown-purpose")
+
+
+async def test_the_openapi_document_lists_the_withdrawal_and_loan_routes(
+    chongqing: FundService,
+) -> None:
+    paths = (await chongqing.client.get("/openapi.json")).json()["paths"]
+    assert set(paths) >= {
+        "/accounts/{account_id}/withdrawal-assessment",
+        "/accounts/{account_id}/withdrawals",
+        "/withdrawals/{withdrawal_id}",
+        "/withdrawals/{withdrawal_id}/pay",
+        "/withdrawals/{withdrawal_id}/refuse",
+        "/loans",
+        "/loans/{loan_id}",
+        "/loan-queries",
+        "/loan-queries/{query_id}",
+    }
