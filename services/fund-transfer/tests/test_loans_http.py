@@ -5,6 +5,7 @@ unanswered past its deadline. The answer across the cities: test_withdrawal_loan
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -13,6 +14,9 @@ from typing import Any
 import pytest
 from fund_transfer_http import ALICE_ID, FundService, database_text, running_fund_service
 
+from chengyu_contracts.person_ref import PersonRefKey, person_ref
+from chengyu_contracts.resident_id import parse_resident_id
+from chengyu_fund_transfer.loan_store import lock_person
 from chengyu_kit.local.oidc import OidcProvider
 
 pytestmark = pytest.mark.integration
@@ -152,3 +156,21 @@ async def test_the_openapi_document_lists_the_withdrawal_and_loan_routes(
         "/loan-queries",
         "/loan-queries/{query_id}",
     }
+
+
+async def test_a_grant_waits_while_another_grant_to_the_same_person_is_deciding(
+    chongqing: FundService,
+) -> None:
+    # Two clerks granting loans to one person at once are decided one after the other, so
+    # the second sees the first loan (and no second one is granted).
+    await saver(chongqing)
+    key = PersonRefKey.from_hex(chongqing.person_ref_key)
+    alice = person_ref(parse_resident_id(ALICE_ID), key)
+    async with chongqing.pool.acquire() as other:
+        async with other.transaction():
+            await lock_person(other, alice)  # the other clerk's grant, not yet committed
+            pending = asyncio.ensure_future(grant(chongqing))
+            done, _ = await asyncio.wait({pending}, timeout=1.0)
+            assert not done, "the grant did not wait for the other one"
+        status, body = await pending
+    assert status == 201, body

@@ -25,6 +25,7 @@ __all__ = [
     "insert_query",
     "load_query",
     "loans_of_person",
+    "lock_person",
     "new_loan_id",
     "new_query_id",
     "save_loan",
@@ -62,6 +63,12 @@ def _loan_from_row(row: asyncpg.Record) -> Loan:
         bank=row["bank"],
         start_month=Month.parse(row["start_month"]),
     )
+
+
+async def lock_person(conn: Connection, person_ref: str) -> None:
+    """Hold the person's loan lock until the transaction ends: two clerks granting loans to
+    one person at once are decided one after the other, so the second sees the first."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", person_ref)
 
 
 async def save_loan(

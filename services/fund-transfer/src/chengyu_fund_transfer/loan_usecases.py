@@ -38,6 +38,7 @@ from .loan_store import (
     load_loan,
     load_query,
     loans_of_person,
+    lock_person,
     new_loan_id,
     new_query_id,
     save_loan,
@@ -82,6 +83,7 @@ async def grant_loan(command: GrantLoan, unit: Unit, book: PolicyBook) -> domain
     ``invalid-bank``, the amount codes."""
     resident = checked_resident_id(command.resident_id_raw, unit.today)
     person_ref = unit.person_ref(resident)
+    await lock_person(unit.conn, person_ref)
     month = Month.of(unit.today)
     eligibility = await assess_person(unit, person_ref, month, book)
     terms = domain.LoanTerms(

@@ -181,11 +181,13 @@ async def get_withdrawal(withdrawal_id: str, unit: Unit) -> StoredWithdrawal:
 async def _decided(
     unit: Unit, withdrawal_id: str, step: domain.WithdrawalStep
 ) -> tuple[StoredWithdrawal, StoredAccount, domain.Withdrawal]:
-    found = await load_withdrawal(unit.conn, withdrawal_id, for_update=True)
-    if found is None:
+    seen = await load_withdrawal(unit.conn, withdrawal_id)
+    if seen is None:
         raise NotFound("unknown-withdrawal", f"There is no withdrawal {withdrawal_id} here.")
-    account = await load_account(unit.conn, found.account_id, for_update=True)
-    assert account is not None  # a foreign key keeps it
+    # The account first, then the withdrawal: the order applying and the saga lock in.
+    account = await load_account(unit.conn, seen.account_id, for_update=True)
+    found = await load_withdrawal(unit.conn, withdrawal_id, for_update=True)
+    assert account is not None and found is not None  # a foreign key keeps the account
     return found, account, domain.decide(found.withdrawal, step, unit.now)
 
 
