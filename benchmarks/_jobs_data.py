@@ -10,9 +10,14 @@ their keys prefixed with the plan's number.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from chengyu_contracts.cities import City
 from chengyu_demo.jobs import PlannedPosting, PlannedSeeker, jobs_plan
@@ -21,12 +26,46 @@ from chengyu_job_matching.postings.rules import Posting, PostingFields, check_po
 from chengyu_job_matching.seekers import store as seeker_store
 from chengyu_job_matching.seekers.profile import ProfileDraft, check_profile
 from chengyu_job_matching.seekers.seeker import registered
+from chengyu_job_matching.service import SERVICE
+from chengyu_kit.clock import FixedClock
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.runtime import ServiceRuntime
+from chengyu_kit.testing.stand_in import serve_without_bus, settings_for
 
-__all__ = ["JobsData", "LoadedPosting", "LoadedSeeker", "jobs_data", "load"]
+__all__ = ["JobsData", "LoadedPosting", "LoadedSeeker", "answering_city", "jobs_data", "load"]
 
 #: The city whose database the benchmarks query (either would do: both hold both cities).
 ANSWERING: City = "cd"
+# No provider runs: no route is called, so these are never contacted.
+_UNUSED_ISSUERS = {"cq": "http://127.0.0.1:9/cq", "cd": "http://127.0.0.1:9/cd"}
+
+
+@contextlib.asynccontextmanager
+async def answering_city(now: datetime, name: str) -> AsyncIterator[ServiceRuntime]:
+    """The answering city's job-matching runtime on a fresh, migrated database of an
+    embedded PostgreSQL in a temporary folder (no Kafka), its clock fixed at ``now``;
+    everything stopped and removed after."""
+    with tempfile.TemporaryDirectory(prefix=f"chengyu-bench-{name}-") as tmp:
+        folder = Path(tmp)
+        postgres = LocalPostgres(folder / "pg")
+        await asyncio.to_thread(postgres.start)
+        try:
+            await postgres.ensure_database(name)
+            settings = settings_for(
+                SERVICE,
+                ANSWERING,
+                database_url=postgres.dsn(name),
+                key_folder=folder / "keys",
+                issuers=_UNUSED_ISSUERS,
+                log_level="warning",
+            )
+            async with serve_without_bus(SERVICE, settings, clock=FixedClock(now)) as (
+                _client,
+                runtime,
+            ):
+                yield runtime
+        finally:
+            await asyncio.to_thread(postgres.stop)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import platform
 import random
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -34,15 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._infrastructure import ROOT, save_report
-from benchmarks._jobs_data import ANSWERING, JobsData, jobs_data, load
+from benchmarks._jobs_data import ANSWERING, JobsData, answering_city, jobs_data, load
 from benchmarks.elder_map_query import figures
 from chengyu_job_matching.matching import usecases
 from chengyu_job_matching.policy import default_policy_book
-from chengyu_job_matching.service import SERVICE
-from chengyu_kit.clock import FixedClock
-from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.runtime import ServiceRuntime
-from chengyu_kit.testing.stand_in import serve_without_bus, settings_for
 from chengyu_kit.unit import Unit
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
@@ -125,46 +120,27 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         f" in {plan_seconds:.1f} s",
         flush=True,
     )
-    with tempfile.TemporaryDirectory(prefix="chengyu-bench-jobs-") as tmp:
-        folder = Path(tmp)
-        postgres = LocalPostgres(folder / "pg")
-        await asyncio.to_thread(postgres.start)
-        try:
-            await postgres.ensure_database("jobs_bench")
-            settings = settings_for(
-                SERVICE,
-                ANSWERING,
-                database_url=postgres.dsn("jobs_bench"),
-                key_folder=folder / "keys",
-                issuers=UNUSED_ISSUERS,
-                log_level="warning",
+    async with answering_city(NOW, "jobs_bench") as runtime:
+        started = time.perf_counter()
+        await load(runtime, data, NOW, NOW.date())
+        load_seconds = time.perf_counter() - started
+        print(f"written in {load_seconds:.1f} s", flush=True)
+        seeker_refs = [s.seeker_ref for s in data.seekers]
+        posting_ids = [p.posting.posting_id for p in data.postings]
+        results: dict[str, Any] = {}
+        for name, ids, once in (
+            ("postings for a seeker", seeker_refs, seeker_query(runtime)),
+            ("seekers for a posting", posting_ids, posting_query(runtime)),
+        ):
+            result = await timed(args.repetitions, ids, once, rng)
+            results[name] = result
+            print(
+                f"{name:<22} median {result['median_ms']:7.2f} ms"
+                f"  p90 {result['p90_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms"
+                f"  ({result['count']} answers of {LIMIT}; candidates scored: mean"
+                f" {result['mean_considered']}, max {result['max_considered']})",
+                flush=True,
             )
-            async with serve_without_bus(SERVICE, settings, clock=FixedClock(NOW)) as (
-                _client,
-                runtime,
-            ):
-                started = time.perf_counter()
-                await load(runtime, data, NOW, NOW.date())
-                load_seconds = time.perf_counter() - started
-                print(f"written in {load_seconds:.1f} s", flush=True)
-                seeker_refs = [s.seeker_ref for s in data.seekers]
-                posting_ids = [p.posting.posting_id for p in data.postings]
-                results: dict[str, Any] = {}
-                for name, ids, once in (
-                    ("postings for a seeker", seeker_refs, seeker_query(runtime)),
-                    ("seekers for a posting", posting_ids, posting_query(runtime)),
-                ):
-                    result = await timed(args.repetitions, ids, once, rng)
-                    results[name] = result
-                    print(
-                        f"{name:<22} median {result['median_ms']:7.2f} ms"
-                        f"  p90 {result['p90_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms"
-                        f"  ({result['count']} answers of {LIMIT}; candidates scored: mean"
-                        f" {result['mean_considered']}, max {result['max_considered']})",
-                        flush=True,
-                    )
-        finally:
-            await asyncio.to_thread(postgres.stop)
     return {
         "setup": {
             "postings": len(data.postings),

@@ -50,7 +50,6 @@ import math
 import platform
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._infrastructure import ROOT, save_report
-from benchmarks._jobs_data import ANSWERING, LoadedSeeker, jobs_data, load
+from benchmarks._jobs_data import ANSWERING, LoadedSeeker, answering_city, jobs_data, load
 from chengyu_contracts.city_bounds import distance_km
 from chengyu_job_matching.matching import usecases
 from chengyu_job_matching.matching.score import (
@@ -71,11 +70,7 @@ from chengyu_job_matching.matching.score import (
     score,
 )
 from chengyu_job_matching.policy import CityPolicy, default_policy_book
-from chengyu_job_matching.service import SERVICE
-from chengyu_kit.clock import FixedClock
-from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.runtime import ServiceRuntime
-from chengyu_kit.testing.stand_in import serve_without_bus, settings_for
 from chengyu_kit.unit import Unit
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
@@ -272,32 +267,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         seekers=args.seekers,
         chunk=max(args.postings, args.seekers),
     )
-    with tempfile.TemporaryDirectory(prefix="chengyu-bench-ranking-") as tmp:
-        folder = Path(tmp)
-        postgres = LocalPostgres(folder / "pg")
-        await asyncio.to_thread(postgres.start)
-        try:
-            await postgres.ensure_database("ranking_bench")
-            settings = settings_for(
-                SERVICE,
-                ANSWERING,
-                database_url=postgres.dsn("ranking_bench"),
-                key_folder=folder / "keys",
-                issuers=UNUSED_ISSUERS,
-                log_level="warning",
-            )
-            async with serve_without_bus(SERVICE, settings, clock=FixedClock(NOW)) as (
-                _client,
-                runtime,
-            ):
-                await load(runtime, data, NOW, NOW.date())
-                # The service does not use trigrams: only this comparison does.
-                await runtime.pool.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-                started = time.perf_counter()
-                figures = await evaluate(runtime, data.seekers, rng)
-                evaluate_seconds = time.perf_counter() - started
-        finally:
-            await asyncio.to_thread(postgres.stop)
+    async with answering_city(NOW, "ranking_bench") as runtime:
+        await load(runtime, data, NOW, NOW.date())
+        # The service does not use trigrams: only this comparison does.
+        await runtime.pool.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        started = time.perf_counter()
+        figures = await evaluate(runtime, data.seekers, rng)
+        evaluate_seconds = time.perf_counter() - started
     print(
         f"{figures['evaluated_seekers']} seekers evaluated over {len(data.postings)} postings"
         f" ({figures['skipped_without_good_fit']} without a good fit skipped)"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chengyu_contracts.log_record import encode_record, record_leaf
+from chengyu_contracts.log_record import LogRecord
 
 RECORD: dict[str, Any] = {
     "topic": "fund.transfer",
@@ -39,11 +39,11 @@ RECORD: dict[str, Any] = {
     ],
 )
 def test_every_coordinate_and_byte_of_a_record_changes_its_leaf(change: dict[str, Any]) -> None:
-    assert record_leaf(**RECORD) != record_leaf(**{**RECORD, **change})
+    assert LogRecord(**RECORD).leaf() != LogRecord(**{**RECORD, **change}).leaf()
 
 
 def test_an_absent_key_is_not_an_empty_one() -> None:
-    assert record_leaf(**{**RECORD, "key": None}) != record_leaf(**{**RECORD, "key": b""})
+    assert LogRecord(**{**RECORD, "key": None}).leaf() != LogRecord(**{**RECORD, "key": b""}).leaf()
 
 
 _BYTES = st.one_of(st.none(), st.binary(max_size=6))
@@ -53,6 +53,6 @@ _BYTES = st.one_of(st.none(), st.binary(max_size=6))
 def test_moving_bytes_between_key_and_value_changes_the_encoding(
     key_a: bytes | None, value_a: bytes | None, key_b: bytes | None, value_b: bytes | None
 ) -> None:
-    first = encode_record(**{**RECORD, "key": key_a, "value": value_a})
-    second = encode_record(**{**RECORD, "key": key_b, "value": value_b})
+    first = LogRecord(**{**RECORD, "key": key_a, "value": value_a}).encode()
+    second = LogRecord(**{**RECORD, "key": key_b, "value": value_b}).encode()
     assert (first == second) == ((key_a, value_a) == (key_b, value_b))

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from chengyu_contracts.merkle import leaf_hash
 
-__all__ = ["LABEL", "encode_record", "record_leaf"]
+__all__ = ["LABEL", "LogRecord"]
 
 LABEL = b"chengyu-log-record/v1"
 _ABSENT = 0xFFFFFFFF
@@ -34,37 +35,32 @@ def _field(value: bytes | None) -> bytes:
     return struct.pack(">I", len(value)) + value
 
 
-def encode_record(
-    topic: str,
-    partition: int,
-    offset: int,
-    timestamp_ms: int,
-    key: bytes | None,
-    value: bytes | None,
-    headers: Sequence[tuple[str, bytes | None]],
-) -> bytes:
-    """The framed bytes of one record and its coordinates."""
-    parts = [
-        _field(LABEL),
-        _field(topic.encode()),
-        struct.pack(">IQq", partition, offset, timestamp_ms),
-        _field(key),
-        _field(value),
-        struct.pack(">I", len(headers)),
-    ]
-    for name, header_value in headers:
-        parts += [_field(name.encode()), _field(header_value)]
-    return b"".join(parts)
+@dataclass(frozen=True)
+class LogRecord:
+    """One record of a topic's partition as the broker serves it, with its coordinates."""
 
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes | None]] = ()
 
-def record_leaf(
-    topic: str,
-    partition: int,
-    offset: int,
-    timestamp_ms: int,
-    key: bytes | None,
-    value: bytes | None,
-    headers: Sequence[tuple[str, bytes | None]],
-) -> bytes:
-    """The record's leaf hash in its partition's tree (RFC 9162: 0x00 || the encoding)."""
-    return leaf_hash(encode_record(topic, partition, offset, timestamp_ms, key, value, headers))
+    def encode(self) -> bytes:
+        """The framed bytes of the record and its coordinates."""
+        parts = [
+            _field(LABEL),
+            _field(self.topic.encode()),
+            struct.pack(">IQq", self.partition, self.offset, self.timestamp_ms),
+            _field(self.key),
+            _field(self.value),
+            struct.pack(">I", len(self.headers)),
+        ]
+        for name, header_value in self.headers:
+            parts += [_field(name.encode()), _field(header_value)]
+        return b"".join(parts)
+
+    def leaf(self) -> bytes:
+        """The record's leaf hash in its partition's tree (RFC 9162: 0x00 || encoding)."""
+        return leaf_hash(self.encode())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = [
     "answer_query",
     "insert_query",
     "load_query",
+    "loan_of",
     "loans_of_person",
     "lock_person",
     "new_loan_id",
@@ -51,17 +53,18 @@ def new_query_id(city: City) -> str:
     return f"lq-{city}-{uuid.uuid4().hex}"
 
 
-def _loan_from_row(row: asyncpg.Record) -> Loan:
+def loan_of(fields: Mapping[str, Any]) -> Loan:
+    """A loan from its fields by name: a ``loan`` row, or a loan kept as JSON."""
     return Loan(
-        loan_id=row["loan_id"],
-        person_ref=row["person_ref"],
-        city=one_of(row["city"], CITIES, "city"),
-        amount_fen=Fen(row["amount_fen"]),
-        term_months=row["term_months"],
-        annual_rate_bp=row["annual_rate_bp"],
-        monthly_instalment_fen=Fen(row["monthly_instalment_fen"]),
-        bank=row["bank"],
-        start_month=Month.parse(row["start_month"]),
+        loan_id=fields["loan_id"],
+        person_ref=fields["person_ref"],
+        city=one_of(fields["city"], CITIES, "city"),
+        amount_fen=Fen(fields["amount_fen"]),
+        term_months=fields["term_months"],
+        annual_rate_bp=fields["annual_rate_bp"],
+        monthly_instalment_fen=Fen(fields["monthly_instalment_fen"]),
+        bank=fields["bank"],
+        start_month=Month.parse(fields["start_month"]),
     )
 
 
@@ -111,13 +114,13 @@ async def loans_of_person(
         person_ref,
         city,
     )
-    return [_loan_from_row(r) for r in rows]
+    return [loan_of(dict(r)) for r in rows]
 
 
 async def load_loan(conn: Connection, loan_id: str) -> Loan | None:
     """The loan ``loan_id`` known here, if any."""
     row = await conn.fetchrow(f"SELECT {_LOAN_COLUMNS} FROM loan WHERE loan_id = $1", loan_id)
-    return None if row is None else _loan_from_row(row)
+    return None if row is None else loan_of(dict(row))
 
 
 @dataclass(frozen=True)

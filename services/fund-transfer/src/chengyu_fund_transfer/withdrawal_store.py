@@ -21,6 +21,7 @@ from chengyu_kit.db import Connection, one_of
 
 from .eligibility import RuleResult
 from .loan import Loan
+from .loan_store import loan_of
 from .money import Fen
 from .policy import WITHDRAWAL_KINDS
 from .transfer import Reason
@@ -83,21 +84,6 @@ def _loan_json(loan: Loan) -> dict[str, Any]:
     }
 
 
-def loan_from_json(raw: dict[str, Any]) -> Loan:
-    """A loan as :func:`_loan_json` wrote it (or a statement's fields)."""
-    return Loan(
-        loan_id=raw["loan_id"],
-        person_ref=raw["person_ref"],
-        city=one_of(raw["city"], CITIES, "city"),
-        amount_fen=Fen(raw["amount_fen"]),
-        term_months=raw["term_months"],
-        annual_rate_bp=raw["annual_rate_bp"],
-        monthly_instalment_fen=Fen(raw["monthly_instalment_fen"]),
-        bank=raw["bank"],
-        start_month=Month.parse(raw["start_month"]),
-    )
-
-
 def _application_json(application: Application) -> str:
     purchase = application.purchase
     return json.dumps(
@@ -125,7 +111,7 @@ def _application_from(raw: dict[str, Any]) -> Application:
         purchase=None
         if purchase is None
         else Purchase(purchase["price_fen"], date.fromisoformat(purchase["day"])),
-        loan=None if raw["loan"] is None else loan_from_json(raw["loan"]),
+        loan=None if raw["loan"] is None else loan_of(raw["loan"]),
     )
 
 

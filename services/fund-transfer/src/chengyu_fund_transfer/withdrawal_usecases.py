@@ -26,7 +26,7 @@ from chengyu_kit.unit import Unit
 
 from . import withdrawal as domain
 from .loan import Loan
-from .loan_store import load_loan, load_query
+from .loan_store import load_loan, load_query, loan_of
 from .money import Fen
 from .policy import PolicyBook, WithdrawalKind
 from .store import StoredAccount, load_account, save_account
@@ -36,7 +36,6 @@ from .withdrawal_store import (
     StoredWithdrawal,
     insert_withdrawal,
     load_withdrawal,
-    loan_from_json,
     new_withdrawal_id,
     save_decision,
     save_reported_withdrawal,
@@ -106,7 +105,7 @@ async def _confirmed_loan(unit: Unit, person_ref: str, request: WithdrawalReques
         )
     for statement in query.loans:
         if statement["loan_id"] == request.loan_id:
-            return loan_from_json({**statement, "person_ref": person_ref, "city": query.asked_city})
+            return loan_of({**statement, "person_ref": person_ref, "city": query.asked_city})
     return None
 
 
