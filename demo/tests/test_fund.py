@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 import pytest
 
 from chengyu_contracts.months import Month
 from chengyu_contracts.resident_id import parse_resident_id
 from chengyu_demo.cli import DemoReport, summary_lines
+from chengyu_demo.cli_withdrawals import LoanSeen, WithdrawalSeen
 from chengyu_demo.fund import (
     CITY_REGIONS,
     GIVEN_NAMES,
@@ -429,3 +431,138 @@ def test_the_money_check_uses_what_the_services_hold_not_the_demos_bookkeeping()
     report.recorded_fen.update({"cq": 1_500, "cd": 0})
     assert report.conserved
     assert "conserved" in "\n".join(summary_lines(report, workload))
+
+
+def _money_report(workload: Workload) -> DemoReport:
+    report = DemoReport(seed=3, day="2026-11-29", people=20)
+    report.balances_fen.update({"cq": 80_000, "cd": 50_000})
+    report.recorded_fen.update({"cq": 100_000, "cd": 50_000})
+    report.money.withdrawn_fen.update({"cq": 20_000, "cd": 0})
+    return report
+
+
+def test_the_money_check_is_deposits_less_the_withdrawals_paid() -> None:
+    workload = generate_workload(3, today=DAYS[1], people=20)
+    report = _money_report(workload)
+    assert report.conserved and report.ok
+    text = "\n".join(summary_lines(report, workload))
+    assert "150,000 fen of deposits recorded - 20,000 fen of withdrawals paid = 130,000 fen" in text
+    assert "130,000 fen (read from both cities' APIs)" in text
+    assert "to the fen: conserved" in text
+    report.money.withdrawn_fen["cq"] -= 1  # a fen paid out that no balance shows
+    assert not report.conserved
+    assert "DIFFERS" in "\n".join(summary_lines(report, workload))
+
+
+def test_a_withdrawal_whose_answer_was_lost_leaves_the_money_unconfirmed() -> None:
+    workload = generate_workload(3, today=DAYS[1], people=20)
+    report = _money_report(workload)
+    report.money.withdrawn_fen["cq"] = 0  # the lost withdrawal was paid, unseen
+    report.unconfirmed["apply withdrawal: answer lost, withdrawal id unknown"] += 1
+    text = "\n".join(summary_lines(report, workload))
+    assert "DIFFERS" not in text and "NOT CONFIRMED" in text
+
+
+def _seen(
+    person: str,
+    scenario: str,
+    city: str,
+    kind: str,
+    outcome: str,
+    code: str | None = None,
+    **more: Any,
+) -> WithdrawalSeen:
+    """A withdrawal that ended as planned: ``outcome``, with ``code``."""
+    return WithdrawalSeen(
+        person, scenario, city, kind, outcome, code, state=outcome, code=code, **more
+    )
+
+
+def test_the_summary_tells_each_withdrawal_and_the_loan_with_their_figures() -> None:
+    workload = generate_workload(3, today=DAYS[1], people=20)
+    report = _money_report(workload)
+    months = "consecutive months of deposits up to 2026-10: {} (needs 3); of them cq {}, cd 2"
+    seen = [
+        _seen(
+            "p001",
+            "move-rent",
+            "cd",
+            "rent",
+            "paid",
+            amount_fen=300_000,
+            months_rule=months.format(14, 12),
+            before_transfer=f"too-few-months ({months.format(2, 0)})",
+        ),
+        _seen(
+            "p002", "rent-refused", "cq", "rent", "refused", "proof-not-genuine", amount_fen=200_000
+        ),
+        _seen(
+            "p003",
+            "too-few-months",
+            "cd",
+            "rent",
+            "not-allowed",
+            "too-few-months",
+            months_rule=months.format(2, 0),
+        ),
+        _seen(
+            "p004",
+            "retirement",
+            "cd",
+            "retirement",
+            "paid",
+            amount_fen=1_234_567,
+            account_closed=True,
+        ),
+        _seen(
+            "p005",
+            "borrow",
+            "cq",
+            "loan-repayment",
+            "paid",
+            amount_fen=500_000,
+            loan_query_id="lq-cq-1",
+        ),
+    ]
+    report.money.withdrawals.extend(seen)
+    report.money.loans.append(
+        LoanSeen(
+            person="p005",
+            city="cd",
+            asking_city="cq",
+            loan_id="loan-cd-1",
+            amount_fen=30_000_000,
+            term_months=240,
+            annual_rate_bp=285,
+            monthly_instalment_fen=164_123,
+            bank="成都银行",
+            start_month="2026-12",
+            eligibility=["consecutive-months: consecutive months up to 2026-11: 20"],
+            query_id="lq-cq-1",
+            query_state="answered",
+            answered_at="2026-11-29T08:00:01.123456Z",
+            outstanding_fen=30_000_000,
+            as_of_month="2026-11",
+            instalments_left=240,
+        )
+    )
+    text = "\n".join(summary_lines(report, workload))
+    assert "paid: rent 1 (cd 1), retirement 1 (cd 1), loan-repayment 1 (cq 1)" in text
+    assert "refused by a cq clerk after applying (proof-not-genuine)" in text
+    assert (
+        f"not allowed at assessment (too-few-months): p003's rent in cd, {months.format(2, 0)}"
+        in text
+    )
+    assert "p001 moved cq -> cd" in text
+    assert f"before the move   too-few-months ({months.format(2, 0)})" in text
+    assert f"after it          paid 3,000.00 yuan: {months.format(14, 12)}" in text
+    assert "12,345.67 yuan, the whole balance; the account closed" in text
+    assert "300,000.00 yuan over 240 months at 2.85 %, 1,641.23 yuan a month" in text
+    assert "answered at 2026-11-29T08:00:01Z, signed by cd" in text
+    assert "300,000.00 yuan outstanding as of 2026-11, 240 instalments left" in text
+    assert "p005 in cq towards cd's loan, with the answer to its query: paid 5,000.00 yuan" in text
+    assert "each one ended as planned" in text
+    assert report.ok
+    seen[1].state, seen[1].code = "paid", None  # the clerk's refusal did not hold
+    assert report.money.not_as_planned == 1 and not report.ok
+    assert "1 ended otherwise than planned" in "\n".join(summary_lines(report, workload))
