@@ -1,6 +1,6 @@
 """The demo's HTTP calls against a stand-in transport: retried while a service does not
 answer, one Idempotency-Key per logical call, and a lost answer never taken for a call
-that was not made."""
+that was not made (a deposit, an account, a withdrawal)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import httpx
 from rich.progress import Progress
 
 from chengyu_demo.cli import _Driver
+from chengyu_demo.cli_withdrawals import LOST_WITHDRAWAL, WithdrawalDriver
 from chengyu_demo.driver import IDEMPOTENCY_HEADER, DemoDriver, RetryPolicy
 from chengyu_demo.fund import generate_workload
 
@@ -134,3 +135,56 @@ async def test_an_account_opened_by_a_lost_first_attempt_counts_as_opened() -> N
     assert sum(driver.report.unconfirmed.values()) == 1
     assert not driver.report.problems
     assert planned.person in driver.skipped  # no id: its deposits cannot be made
+
+
+def _withdrawal_driver(handler: httpx.MockTransport) -> tuple[WithdrawalDriver, httpx.AsyncClient]:
+    client = httpx.AsyncClient(transport=handler, base_url="http://cq.test")
+    workload = generate_workload(5, today=date(2026, 11, 29), people=4, transfer_share=0.0)
+    driver = WithdrawalDriver(
+        workload,
+        {"cq": client, "cd": client},
+        Progress(disable=True),
+        Counter(),
+        Counter(),
+        concurrency=2,
+        wait_seconds=1,
+        retry=FAST,
+    )
+    return driver, client
+
+
+def _held_by(amount_fen: int) -> httpx.MockTransport:
+    """A service whose first answer to an application is lost, then finds the account held
+    by a rent withdrawal of ``amount_fen``."""
+    posts: list[str] = []
+
+    def service(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == "/accounts/cq-1":
+            return httpx.Response(200, json={"withdrawal_id": "wd-cq-1"})
+        if request.method == "GET":
+            view = {"withdrawal_id": "wd-cq-1", "kind": "rent", "amount_fen": amount_fen}
+            return httpx.Response(200, json=view)
+        posts.append(request.headers[IDEMPOTENCY_HEADER])
+        if len(posts) == 1:
+            raise httpx.ReadTimeout("no answer", request=request)  # committed, answer lost
+        return httpx.Response(409, json={"error": "withdrawal-pending"})
+
+    return httpx.MockTransport(service)
+
+
+async def test_a_withdrawal_whose_answer_was_lost_is_found_holding_the_account() -> None:
+    driver, client = _withdrawal_driver(_held_by(100_000))
+    body = {"kind": "rent", "amount_fen": 100_000, "proofs": []}
+    async with client:
+        found = await driver._apply("cq", "cq-1", body)
+    assert found is not None and found["withdrawal_id"] == "wd-cq-1"
+    assert driver.report.looked_up == 1
+    assert not driver.unconfirmed and not driver.problems
+
+
+async def test_a_hold_of_another_withdrawal_leaves_the_lost_one_unconfirmed() -> None:
+    driver, client = _withdrawal_driver(_held_by(90_000))
+    body = {"kind": "rent", "amount_fen": 100_000, "proofs": []}
+    async with client:
+        assert await driver._apply("cq", "cq-1", body) is None
+    assert driver.unconfirmed == Counter({LOST_WITHDRAWAL: 1})

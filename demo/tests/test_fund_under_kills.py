@@ -1,6 +1,9 @@
 """The fund part of the demo on both cities' real fund-transfer processes (real Kafka and
-PostgreSQL) while each process is SIGKILLed and restarted mid-run: the demo rides it out
-and its summary finds the money of both cities conserved."""
+PostgreSQL) while each process is SIGKILLed and restarted mid-run: the demo rides it out,
+then handles its withdrawals and its loan (a rent after a move allowed by the months brought
+over, a clerk's refusal, a refusal at assessment, a retirement, a loan in Chengdu confirmed
+to Chongqing by a loan query, a repayment with its answer), and its summary finds deposits
+- withdrawals paid = balances of both cities, to the fen."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from rich.progress import Progress
 from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.policy_book import policy_day
 from chengyu_demo.cli import DemoReport, run_demo, summary_lines
-from chengyu_demo.fund import generate_workload
+from chengyu_demo.fund import Workload, generate_workload
 from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
 from tests.support.fund import (
@@ -68,6 +71,27 @@ async def _kill_and_restart(
     await asyncio.sleep(pause)  # calls meanwhile meet a refused connection
     await city.start()
     return Kill(city.city, when, running, time.monotonic() - started)
+
+
+def _withdrawals_and_loan_as_planned(report: DemoReport, workload: Workload, summary: str) -> None:
+    """The withdrawals and the loan (after the kills) each as planned, and the money check
+    counting the withdrawals paid."""
+    money = report.money
+    assert len(money.withdrawals) == len(workload.withdrawals) > 0, summary
+    assert money.skipped == 0 and money.not_as_planned == 0 and money.unfinished == 0, summary
+    assert report.withdrawn_fen == sum(w.amount_fen for w in money.withdrawals if w.state == "paid")
+    assert report.withdrawn_fen > 0, summary
+    assert "withdrawals paid" in summary and "to the fen: conserved" in summary, summary
+    (moved,) = [w for w in money.withdrawals if w.scenario == "move-rent"]
+    assert moved.before_transfer.startswith("too-few-months"), summary
+    assert moved.state == "paid" and "cd 2" in moved.months_rule, summary
+    (retired,) = [w for w in money.withdrawals if w.kind == "retirement"]
+    assert retired.state == "paid" and retired.account_closed, summary
+    (loan,) = money.loans
+    assert loan.loan_id is not None and loan.query_state == "answered", summary
+    assert loan.outstanding_fen == loan.amount_fen == workload.loans[0].amount_fen, summary
+    (repaid,) = [w for w in money.withdrawals if w.kind == "loan-repayment"]
+    assert repaid.state == "paid" and repaid.loan_query_id == loan.query_id, summary
 
 
 async def test_the_fund_demo_conserves_money_while_each_city_is_killed_and_restarted(
@@ -130,3 +154,5 @@ async def test_the_fund_demo_conserves_money_while_each_city_is_killed_and_resta
     assert not report.problems, summary
     assert report.requested > 0, summary
     assert report.not_as_planned == 0, summary
+    _withdrawals_and_loan_as_planned(report, workload, summary)
+    assert report.ok, summary

@@ -6,7 +6,8 @@ table :data:`PART_SPECS`) and records each seed's runs.
 
 The fund workload comes from :mod:`chengyu_demo.fund` (pure); this module only speaks HTTP to
 the clerks' API, exactly as a clerk's client would: open accounts, record deposits, request
-transfers in the receiving city, follow them until they end, then read the balances.
+transfers in the receiving city, follow them until they end, then handle withdrawals and a
+loan (:mod:`chengyu_demo.cli_withdrawals`), then read the balances and the withdrawals back.
 
 Resident ID numbers and names go only into request bodies; nothing here prints or logs them
 (people are named by their plan key, ``p007``).
@@ -50,6 +51,12 @@ from chengyu_demo.cli_insurance import (
 )
 from chengyu_demo.cli_jobs import SERVICE as JOBS
 from chengyu_demo.cli_jobs import JobsDemoError, jobs_summary_lines, run_jobs_demo
+from chengyu_demo.cli_withdrawals import (
+    LOST_WITHDRAWAL,
+    MoneyReport,
+    WithdrawalDriver,
+    money_lines,
+)
 from chengyu_demo.driver import DemoDriver, RetryPolicy, bearer, not_ready
 from chengyu_demo.elder import generate_elder_workload
 from chengyu_demo.fund import generate_workload
@@ -122,24 +129,47 @@ class DemoReport:
     looked_up: int = 0
     retries: int = 0
     example_transfer: str = ""
+    # The withdrawals and the loan, and the withdrawals paid as the services hold them.
+    money: MoneyReport = field(default_factory=MoneyReport)
+
+    @property
+    def withdrawn_fen(self) -> int:
+        """The withdrawals paid in both cities, as read back from the services."""
+        return sum(self.money.withdrawn_fen.values())
 
     @property
     def conserved(self) -> bool:
-        """Whether both cities together hold exactly the deposits they recorded."""
-        return sum(self.balances_fen.values()) == sum(self.recorded_fen.values())
+        """Whether both cities together hold exactly the deposits they recorded less the
+        withdrawals they paid, to the fen."""
+        return sum(self.balances_fen.values()) == (
+            sum(self.recorded_fen.values()) - self.withdrawn_fen
+        )
 
     @property
     def money_confirmed(self) -> bool:
-        """Whether the demo saw every account its calls made: each one was read, and no
-        transfer's answer was lost (its receiving account may be one the demo cannot see)."""
-        return self.unread_accounts == 0 and not any(
-            what.startswith("request transfer") for what in self.unconfirmed
+        """Whether the demo saw every account and withdrawal its calls made: each one was
+        read, and no transfer's or withdrawal's answer was lost (its receiving account or
+        its withdrawal may be one the demo cannot see)."""
+        return (
+            self.unread_accounts == 0
+            and self.money.unread_withdrawals == 0
+            and not any(
+                what.startswith("request transfer") or what == LOST_WITHDRAWAL
+                for what in self.unconfirmed
+            )
         )
 
     @property
     def ok(self) -> bool:
-        """Every call answered as a clerk expects, every transfer ended, no fen lost."""
-        return not self.problems and self.unfinished == 0 and self.conserved
+        """Every call answered as a clerk expects, every transfer ended, every withdrawal
+        and the loan as planned and in time, no fen lost."""
+        return (
+            not self.problems
+            and self.unfinished == 0
+            and self.conserved
+            and self.money.not_as_planned == 0
+            and self.money.unfinished == 0
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (for the marker file)."""
@@ -148,6 +178,7 @@ class DemoReport:
         data["problems"] = dict(self.problems)
         data["unconfirmed"] = dict(self.unconfirmed)
         data["conserved"] = self.conserved
+        data["money"]["not_as_planned"] = self.money.not_as_planned
         return data
 
 
@@ -193,6 +224,8 @@ class _Driver(DemoDriver):
         )
         self.skipped: set[str] = set()  # people whose accounts could not all be opened
         self.accounts: set[tuple[City, str]] = set()  # every account the demo touched
+        # (person, city) -> the person's account there now (opened, or credited to).
+        self.account_ids: dict[tuple[str, City], str] = {}
         self.ended: dict[str, list[str]] = {}  # person -> outcomes of their transfers
 
     # -- accounts and deposits -----------------------------------------------------------
@@ -234,6 +267,7 @@ class _Driver(DemoDriver):
             return
         account_id: str = answer.json()["account_id"]
         self.accounts.add((planned.city, account_id))
+        self.account_ids[(planned.person, planned.city)] = account_id
         self.report.accounts_opened[planned.city] += 1
         for deposit in planned.deposits:
             if await self._deposit(planned.city, account_id, deposit.month, deposit.amount_fen):
@@ -324,6 +358,8 @@ class _Driver(DemoDriver):
                 # The person had no open account there: the credit opened one.
                 self.report.opened_by_transfers[planned.to_city] += 1
             self.accounts.add((planned.to_city, settled.account_id))
+            if settled.state == "completed":
+                self.account_ids[(planned.person, planned.to_city)] = settled.account_id
         if settled.state == "completed" and not self.report.example_transfer:
             url = str(self.clients[planned.to_city].base_url).rstrip("/")
             self.report.example_transfer = f"{url}/transfers/{transfer_id}"
@@ -366,6 +402,19 @@ class _Driver(DemoDriver):
         for (_, city, _), amount in recorded.items():
             self.report.recorded_fen[city] = self.report.recorded_fen.get(city, 0) + amount
 
+    def as_planned_so_far(self) -> set[tuple[str, City]]:
+        """The (person, city) whose withdrawal or loan may go ahead: every account of the
+        person opened, and each of their transfers completed as planned."""
+        ready: set[tuple[str, City]] = set()
+        for person in self.workload.people:
+            if person.key in self.skipped:
+                continue
+            planned = [t.expected for t in self.workload.transfers if t.person == person.key]
+            if self.ended.get(person.key, []) != planned:
+                continue
+            ready.update((person.key, city) for city in CITIES)
+        return ready
+
 
 async def run_demo(
     workload: Workload,
@@ -395,13 +444,28 @@ async def run_demo(
             wait_seconds=wait_seconds,
             retry=retry,
         )
+        money = WithdrawalDriver(
+            workload,
+            clients,
+            progress,
+            driver.report.problems,
+            driver.report.unconfirmed,
+            concurrency=concurrency,
+            wait_seconds=wait_seconds,
+            retry=retry,
+        )
+        driver.report.money = money.report
         try:
             await driver.open_accounts()
+            await money.assess_before_transfers(driver.account_ids)
             for wave in sorted({t.wave for t in workload.transfers}):
                 await driver.run_wave(wave)
+            await money.run(driver.account_ids, driver.as_planned_so_far())
             await driver.read_balances()
+            await money.read_withdrawals()
         finally:
-            driver.report.retries = sum(driver.retries.values())
+            driver.report.retries = sum(driver.retries.values()) + sum(money.retries.values())
+            driver.report.looked_up += money.report.looked_up
         driver.report.skipped_people = len(driver.skipped)
         return driver.report
 
@@ -454,24 +518,31 @@ def summary_lines(report: DemoReport, workload: Workload) -> list[str]:
             f"  skipped             {report.skipped_people} people, "
             f"{report.skipped_transfers} transfers (an earlier, unfinished run?)"
         )
+    lines.extend(money_lines(report.money, len(workload.withdrawals)))
     for city in CITIES:
         lines.append(
             f"  balance in {city}       {report.balances_fen[city]:,} fen"
             f" ({_yuan(report.balances_fen[city])}); deposits recorded there"
-            f" {report.recorded_fen[city]:,} fen"
+            f" {report.recorded_fen[city]:,} fen, withdrawals paid there"
+            f" {report.money.withdrawn_fen[city]:,} fen"
         )
     recorded = sum(report.recorded_fen.values())
+    remaining = recorded - report.withdrawn_fen
+    lines.append(
+        f"  deposits - paid     {recorded:,} fen of deposits recorded - {report.withdrawn_fen:,}"
+        f" fen of withdrawals paid = {remaining:,} fen, both cities together"
+    )
     if report.conserved:
-        verdict = "equals the deposits both cities recorded: conserved"
+        verdict = "equals deposits - withdrawals paid, to the fen: conserved"
     elif not report.money_confirmed:
-        # Some account the calls made could not be read or found: no verdict either way.
+        # Some account or withdrawal the calls made could not be read or found: no verdict.
         verdict = (
-            f"vs {recorded:,} fen of deposits: NOT CONFIRMED ({report.unread_accounts}"
-            " accounts unread, transfers' answers lost)"
+            f"vs {remaining:,} fen: NOT CONFIRMED ({report.unread_accounts} accounts and"
+            f" {report.money.unread_withdrawals} withdrawals unread, answers lost)"
         )
     else:
-        verdict = f"DIFFERS from the {recorded:,} fen of deposits both cities recorded"
-    lines.append(f"  both cities         {total:,} fen, {verdict}")
+        verdict = f"DIFFERS from the {remaining:,} fen of deposits - withdrawals paid"
+    lines.append(f"  balances, both      {total:,} fen (read from both cities' APIs), {verdict}")
     if report.retries or report.looked_up:
         lines.append(
             f"  retried             {report.retries} calls while a service did not answer;"
@@ -758,8 +829,9 @@ def demo_command(
         float,
         typer.Option(
             min=1,
-            help="Seconds to wait for each wave of transfers, and for each insurance step"
-            " (ledgers, retirement requests, care recognitions), to end.",
+            help="Seconds to wait for each wave of transfers, for the loan's eligibility and"
+            " its query's answer, and for each insurance step (ledgers, retirement requests,"
+            " care recognitions), to end.",
         ),
     ] = 180,
 ) -> None:
@@ -767,7 +839,11 @@ def demo_command(
 
     fund: accounts, deposits and transfers both ways on fund-transfer; some transfers fail
     for real reasons (no account in the sending city: rejected; a month paid in both
-    cities: reverted). insurance: careers spanning both cities on insurance-years, with
+    cities: reverted); then withdrawals (rent after a move counting the months brought
+    over, rent in both cities, one refused by a clerk, one refused at assessment, a
+    retirement closing an account) and a loan granted in Chengdu, confirmed to Chongqing by
+    a loan query and repaid from there; deposits - withdrawals paid = balances.
+    insurance: careers spanning both cities on insurance-years, with
     months paid in both, deemed years, corrections, retirement-city requests (some refused,
     some in both cities at once: one wins) and care assessments recognised or refused.
     elder: a register of elders of both cities on elder-allowance and a year of monthly

@@ -25,6 +25,30 @@ codes, names combine common surnames and given names. Each person follows one sc
     a month was paid in both cities while changing jobs: the receiving city cannot merge
     the histories (``history-conflict``) and the sending city restores the account:
     reverted.
+
+Then withdrawals (提取) and a loan, after every transfer has ended; each of these people
+has a scenario of their own:
+
+``move-rent``
+    a worker of Chongqing who has just started paying in Chengdu, one month fewer than
+    Chengdu's rent rule asks for; Chengdu's clerk brings the Chongqing account over (a
+    ``move`` whose histories merge) and the worker withdraws for rent in Chengdu. Before
+    the transfer the rent rule refuses (``too-few-months``); after it, Chongqing's months
+    count like Chengdu's and it is paid.
+``rent``
+    stays and withdraws for rent at home (paid); their homes alternate, so both cities pay.
+``rent-refused``
+    stays and applies for rent; a clerk refuses it after applying (the rental contract was
+    not registered): the account's hold is freed, nothing paid.
+``too-few-months``
+    a new job a month short of the rent rule: the assessment refuses ``too-few-months`` and
+    the clerk applies for nothing.
+``retirement``
+    leaves the scheme (销户提取): the whole balance paid, the account closed.
+``borrow``
+    pays in one city and buys a home in the other, which grants a provident-fund loan
+    counting the deposits reported from the first (互认互贷); the first city asks the lending
+    city about the loan (互查) and, with its answer, pays a withdrawal towards the loan.
 """
 
 from __future__ import annotations
@@ -32,15 +56,22 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
+from chengyu_contracts.cities import CITY_NAMES
 from chengyu_contracts.masking import mask_name, mask_resident_id
 from chengyu_contracts.months import Month, month_range
 from chengyu_contracts.resident_id import Sex, synthesize_resident_id
 from chengyu_demo.stack import CITIES, City, other_city
-from chengyu_fund_transfer.policy import CityPolicy, PolicyBook, default_policies
+from chengyu_fund_transfer.policy import (
+    CityPolicy,
+    PolicyBook,
+    WithdrawalKind,
+    WithdrawalRule,
+    default_policies,
+)
 
 __all__ = [
     "CITIES",
@@ -52,8 +83,12 @@ __all__ = [
     "Person",
     "PlannedAccount",
     "PlannedDeposit",
+    "PlannedLoan",
+    "PlannedProof",
     "PlannedTransfer",
+    "PlannedWithdrawal",
     "Scenario",
+    "WithdrawalOutcome",
     "Workload",
     "generate_workload",
     "other_city",
@@ -62,7 +97,24 @@ __all__ = [
 
 Kind = Literal["employee", "flexible"]
 Outcome = Literal["completed", "rejected", "reverted"]
-Scenario = Literal["stay", "move", "merge", "round-trip", "no-account", "conflict"]
+Scenario = Literal[
+    "stay",
+    "move",
+    "merge",
+    "round-trip",
+    "no-account",
+    "conflict",
+    "move-rent",
+    "rent",
+    "rent-refused",
+    "too-few-months",
+    "retirement",
+    "borrow",
+]
+#: How a planned withdrawal ends: paid; refused by a clerk after applying; or not allowed by
+#: its assessment, so never applied for.
+WithdrawalOutcome = Literal["paid", "refused", "not-allowed"]
+PlannedKind = Literal["rent", "retirement", "loan-repayment"]
 
 #: County-level codes (GB/T 2260) of the cities' districts: where resident ID numbers of
 #: people born there start.
@@ -99,6 +151,7 @@ EXPECTED: dict[Scenario, tuple[Outcome, str | None]] = {
     "round-trip": ("completed", None),
     "no-account": ("rejected", "no-such-account"),
     "conflict": ("reverted", "history-conflict"),
+    "move-rent": ("completed", None),
 }
 
 # Share of the people with a transfer that follow each scenario; "move" takes the rest.
@@ -110,6 +163,44 @@ _SHARES: dict[Scenario, float] = {
 }
 # Below this many transfers the shares round to nothing; from it on each scenario occurs.
 _ALL_SCENARIOS_FROM = len(_SHARES) + 1
+# Of those who stay, one each withdraws in these ways or borrows, and about a tenth (at least
+# two) withdraw for rent, from this many people who stay on; fewer stay, none of them.
+_ONE_EACH: tuple[Scenario, ...] = ("rent-refused", "too-few-months", "retirement", "borrow")
+_RENT_SHARE = 0.1
+_WITHDRAWALS_FROM = len(_ONE_EACH) + 2
+# The home city of each withdrawal scenario (rent alternates, Chengdu first): the mover and
+# the borrower start in Chongqing, as in the walk-through of services/fund-transfer.
+_HOMES: dict[Scenario, City] = {
+    "move-rent": "cq",
+    "borrow": "cq",
+    "rent-refused": "cq",
+    "too-few-months": "cd",
+    "retirement": "cd",
+}
+# A clerk's refusal of an applied rent withdrawal (a proof that does not hold).
+CLERK_REFUSAL = ("proof-not-genuine", "租赁合同未经备案，不能作为租房提取凭证")
+# Banks paying out provident-fund loans in each city (the borrower names one).
+BANKS: dict[City, tuple[str, ...]] = {
+    "cq": ("重庆银行", "重庆农村商业银行", "中国建设银行重庆市分行", "中国工商银行重庆市分行"),
+    "cd": (
+        "成都银行",
+        "中国建设银行四川省分行",
+        "中国工商银行四川省分行",
+        "中国农业银行四川省分行",
+    ),
+}
+LOAN_TERMS_MONTHS = (120, 180, 240, 300, 360)
+# Proof kinds and the prefixes of their (synthetic) file numbers.
+_PROOF_PREFIXES = {
+    "rental-contract": "ZL",
+    "no-home-certificate": "WF",
+    "retirement-or-exit-certificate": "TX",
+    "loan-contract": "JK",
+    "purchase-contract": "GF",
+    "purchase-invoice": "FP",
+    "hospital-diagnosis": "ZD",
+    "medical-expense-receipts": "YF",
+}
 
 
 @dataclass(frozen=True)
@@ -171,15 +262,65 @@ class PlannedTransfer:
 
 
 @dataclass(frozen=True)
+class PlannedProof:
+    """A proof the applicant shows: its kind and a file number (no personal data)."""
+
+    kind: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class PlannedWithdrawal:
+    """A withdrawal a clerk of ``city`` handles once every transfer has ended.
+
+    ``amount_fen`` is None for retirement (the whole balance). ``expected`` says how it
+    ends; ``expected_code`` is the clerk's refusal code (``refused``) or the assessment's
+    (``not-allowed``). A ``loan-repayment`` repays the workload's loan of the same person,
+    confirmed by the lending city's answer to a loan query.
+    """
+
+    person: str  # Person.key
+    city: City
+    kind: PlannedKind
+    amount_fen: int | None
+    proofs: tuple[PlannedProof, ...]
+    expected: WithdrawalOutcome
+    expected_code: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedLoan:
+    """A loan a clerk of ``city`` grants once the person is eligible there; the other city
+    then asks about it (loan query) before a repayment withdrawal."""
+
+    person: str  # Person.key
+    city: City
+    amount_fen: int
+    term_months: int
+    bank: str
+    start_month: str  # YYYY-MM, the first instalment
+    # The ceiling the plan expects the lending city to find once every deposit of the other
+    # city is reported there (``min(balance x multiple, cap)``).
+    ceiling_fen: int
+
+    @property
+    def asking_city(self) -> City:
+        """The city that asks the lending city about the loan."""
+        return other_city(self.city)
+
+
+@dataclass(frozen=True)
 class Workload:
     """Everything ``chengyu-demo`` does, in order: open the accounts with their deposits,
-    then request the transfers wave by wave."""
+    request the transfers wave by wave, then handle the withdrawals and grant the loans."""
 
     seed: int
     today: date
     people: tuple[Person, ...]
     accounts: tuple[PlannedAccount, ...]
     transfers: tuple[PlannedTransfer, ...]
+    withdrawals: tuple[PlannedWithdrawal, ...] = ()
+    loans: tuple[PlannedLoan, ...] = ()
 
     def person(self, key: str) -> Person:
         """The person of ``key``."""
@@ -206,13 +347,34 @@ class Workload:
         """How many transfers should end in each (outcome, reason)."""
         return Counter((t.expected, t.expected_reason) for t in self.transfers)
 
+    def expected_withdrawals(self) -> Counter[tuple[WithdrawalOutcome, str | None]]:
+        """How many withdrawals should end in each (outcome, code)."""
+        return Counter((w.expected, w.expected_code) for w in self.withdrawals)
+
+    def account_of(self, person: str, city: City) -> PlannedAccount | None:
+        """The planned account of ``person`` in ``city``, if any."""
+        for account in self.accounts:
+            if (account.person, account.city) == (person, city):
+                return account
+        return None
+
+    def loan_of(self, person: str) -> PlannedLoan:
+        """The planned loan of ``person``."""
+        for loan in self.loans:
+            if loan.person == person:
+                return loan
+        raise KeyError(person)
+
 
 def scenario_counts(people: int, transfer_share: float) -> dict[Scenario, int]:
     """How many people follow each scenario.
 
     ``round(people * transfer_share)`` people have a transfer; from
     :data:`_ALL_SCENARIOS_FROM` of them on, each failing and special scenario gets at least
-    one, so every outcome shows up in a small demo too.
+    one, so every outcome shows up in a small demo too; one of two or more plain moves is a
+    ``move-rent``. Of those who stay, from :data:`_WITHDRAWALS_FROM` on, one each is a
+    ``rent-refused``, ``too-few-months``, ``retirement`` and ``borrow`` and a tenth (at
+    least two) are ``rent``.
     """
     if people < 0:
         raise ValueError("people must not be negative")
@@ -227,7 +389,14 @@ def scenario_counts(people: int, transfer_share: float) -> dict[Scenario, int]:
     if counts["move"] < 0:  # rounding up the small ones overshot: give it back
         counts["merge"] += counts["move"]
         counts["move"] = 0
-    counts["stay"] = people - movers
+    counts["move-rent"] = 1 if counts["move"] >= 2 else 0
+    counts["move"] -= counts["move-rent"]
+    stay = people - movers
+    withdrawing = stay >= _WITHDRAWALS_FROM
+    for scenario in _ONE_EACH:
+        counts[scenario] = 1 if withdrawing else 0
+    counts["rent"] = max(2, round(stay * _RENT_SHARE)) if withdrawing else 0
+    counts["stay"] = stay - sum(counts[s] for s in (*_ONE_EACH, "rent"))
     return counts
 
 
@@ -255,23 +424,27 @@ def generate_workload(
     current = Month.of(today)
 
     people_out: list[Person] = []
-    accounts: list[PlannedAccount] = []
-    transfers: list[PlannedTransfer] = []
+    plan = _Plan()
     seen_ids: set[str] = set()
+    renters = 0
     for index, scenario in enumerate(scenarios):
-        # Alternate home cities so that transfers go both ways in equal numbers.
-        home: City = CITIES[index % 2]
+        # Alternate home cities so that transfers go both ways in equal numbers; the
+        # withdrawal scenarios have theirs (rent alternates on its own, Chengdu first).
+        home: City = _HOMES.get(scenario, CITIES[index % 2])
+        if scenario == "rent":
+            home = CITIES[(renters + 1) % 2]
+            renters += 1
         person = _person(rng, f"p{index + 1:03d}", home, scenario, today, seen_ids)
         people_out.append(person)
-        planned = _plan(rng, person, current, book, today)
-        accounts.extend(planned[0])
-        transfers.extend(planned[1])
+        _plan(rng, person, current, book, today, plan)
     return Workload(
         seed=seed,
         today=today,
         people=tuple(people_out),
-        accounts=tuple(accounts),
-        transfers=tuple(transfers),
+        accounts=tuple(plan.accounts),
+        transfers=tuple(plan.transfers),
+        withdrawals=tuple(plan.withdrawals),
+        loans=tuple(plan.loans),
     )
 
 
@@ -294,42 +467,205 @@ def _person(
     return Person(key, number, name, home, scenario)
 
 
+@dataclass
+class _Plan:
+    """What the people's scenarios add up to, as they are planned one by one."""
+
+    accounts: list[PlannedAccount] = field(default_factory=list)
+    transfers: list[PlannedTransfer] = field(default_factory=list)
+    withdrawals: list[PlannedWithdrawal] = field(default_factory=list)
+    loans: list[PlannedLoan] = field(default_factory=list)
+
+
+def _rule(book: PolicyBook, city: City, today: date, kind: WithdrawalKind) -> WithdrawalRule:
+    """The rule of withdrawal ``kind`` in ``city`` on ``today`` (the demo plans only kinds in
+    force, so a policy without it is a mistake in the policies given)."""
+    rule = book.policy_for(city, today).withdrawals.get(kind)
+    if rule is None:
+        raise ValueError(f"{kind} withdrawals are not in force in {CITY_NAMES[city]} on {today}")
+    return rule
+
+
+def _proofs(rng: random.Random, rule: WithdrawalRule, current: Month) -> tuple[PlannedProof, ...]:
+    """A proof of every kind ``rule`` requires, each with a synthetic file number."""
+    return tuple(
+        PlannedProof(
+            kind, f"{_PROOF_PREFIXES.get(kind, 'PZ')}-{current.year}-{rng.randint(1, 9999):04d}"
+        )
+        for kind in sorted(rule.required_proofs)
+    )
+
+
 def _plan(
-    rng: random.Random, person: Person, current: Month, book: PolicyBook, today: date
-) -> tuple[list[PlannedAccount], list[PlannedTransfer]]:
-    """The accounts and transfers of one person's scenario."""
+    rng: random.Random,
+    person: Person,
+    current: Month,
+    book: PolicyBook,
+    today: date,
+    plan: _Plan,
+) -> None:
+    """The accounts, transfers, withdrawals and loans of one person's scenario."""
     home, away = person.home_city, other_city(person.home_city)
     scenario = person.scenario
+    if scenario in ("move-rent", "too-few-months", "borrow"):
+        _plan_withdrawal_history(rng, person, current, book, today, plan)
+        return
     # The months paid at home: a run of 6 to 36 months ending this month or up to 6 months
-    # ago; exactly 6 months ago when months paid in the other city follow it.
+    # ago; exactly 6 months ago when months paid in the other city follow it. Those who
+    # withdraw for rent pay still (this month or the last), or the rent rule would refuse.
     length = rng.randint(6, 36)
     pays_away = scenario in ("merge", "conflict")
-    last_home = current.plus(-6 if pays_away else -rng.randint(0, 6))
+    renting = scenario in ("rent", "rent-refused")
+    last_home = current.plus(-6 if pays_away else -rng.randint(0, 1 if renting else 6))
     first_home = last_home.plus(-(length - 1))
-    accounts = [_account(rng, person.key, home, first_home, last_home, book, today)]
+    account = _account(rng, person.key, home, first_home, last_home, book, today)
+    plan.accounts.append(account)
 
     if scenario == "merge":
         # A new job in the other city right after leaving home: the months that follow.
         last_away = last_home.plus(rng.randint(1, 6))
-        accounts.append(_account(rng, person.key, away, last_home.next(), last_away, book, today))
+        plan.accounts.append(
+            _account(rng, person.key, away, last_home.next(), last_away, book, today)
+        )
     elif scenario == "conflict":
         # Paid in both cities for the last one or two months of the old job.
         overlap = rng.randint(1, 2)
         first_away = last_home.plus(1 - overlap)
         last_away = last_home.plus(rng.randint(1, 6))
-        accounts.append(_account(rng, person.key, away, first_away, last_away, book, today))
+        plan.accounts.append(_account(rng, person.key, away, first_away, last_away, book, today))
+    elif renting:
+        plan.withdrawals.append(
+            _rent(rng, person, home, account.deposited_fen, current, book, today)
+        )
+    elif scenario == "retirement":
+        rule = _rule(book, home, today, "retirement")
+        plan.withdrawals.append(
+            PlannedWithdrawal(
+                person.key, home, "retirement", None, _proofs(rng, rule, current), "paid"
+            )
+        )
 
-    transfers: list[PlannedTransfer] = []
     if scenario in ("move", "merge", "conflict", "round-trip"):
         outcome, reason = EXPECTED[scenario]
-        transfers.append(PlannedTransfer(person.key, home, away, 1, outcome, reason))
+        plan.transfers.append(PlannedTransfer(person.key, home, away, 1, outcome, reason))
     if scenario == "round-trip":
-        transfers.append(PlannedTransfer(person.key, away, home, 2, "completed", None))
+        plan.transfers.append(PlannedTransfer(person.key, away, home, 2, "completed", None))
     if scenario == "no-account":
         # The home city's clerk asks the other city, where this person never paid.
         outcome, reason = EXPECTED[scenario]
-        transfers.append(PlannedTransfer(person.key, away, home, 1, outcome, reason))
-    return accounts, transfers
+        plan.transfers.append(PlannedTransfer(person.key, away, home, 1, outcome, reason))
+
+
+# How each rent scenario's withdrawal ends, and its code.
+_RENT_OUTCOMES: dict[Scenario, tuple[WithdrawalOutcome, str | None]] = {
+    "rent": ("paid", None),
+    "move-rent": ("paid", None),
+    "rent-refused": ("refused", CLERK_REFUSAL[0]),
+    "too-few-months": ("not-allowed", "too-few-months"),
+}
+# The most a rent withdrawal asks for where the rule sets no cap.
+_RENT_AT_MOST_FEN = 450_000
+
+
+def _rent(
+    rng: random.Random,
+    person: Person,
+    city: City,
+    balance_fen: int,
+    current: Month,
+    book: PolicyBook,
+    today: date,
+) -> PlannedWithdrawal:
+    """A rent withdrawal in ``city`` of whole hundreds of yuan from 1,000 yuan, within the
+    rule's caps and the planned balance (so that only the rule the scenario is about can
+    refuse it), ending as the person's scenario says."""
+    rule = _rule(book, city, today, "rent")
+    caps = [c for c in (rule.monthly_cap_fen, rule.yearly_cap_fen) if c is not None]
+    most = min(caps, default=_RENT_AT_MOST_FEN)
+    least = min(100_000, most)
+    amount = min(rng.randrange(least, most + 1, 10_000), balance_fen)
+    outcome, code = _RENT_OUTCOMES[person.scenario]
+    return PlannedWithdrawal(
+        person.key, city, "rent", amount, _proofs(rng, rule, current), outcome, code
+    )
+
+
+def _plan_withdrawal_history(
+    rng: random.Random,
+    person: Person,
+    current: Month,
+    book: PolicyBook,
+    today: date,
+    plan: _Plan,
+) -> None:
+    """The scenarios whose deposit months are shaped by a rule: ``move-rent`` and
+    ``too-few-months`` by the rent rule's months, ``borrow`` by the lending city's."""
+    home, away = person.home_city, other_city(person.home_city)
+    before = current.previous()  # the rules count months up to the month before this one
+    if person.scenario == "too-few-months":
+        # A new job: one month fewer than the rent rule asks for, up to last month.
+        needed = _rule(book, home, today, "rent").min_consecutive_months
+        short = max(needed - 1, 0)
+        account = _account(rng, person.key, home, before.plus(1 - short), before, book, today)
+        plan.accounts.append(account)
+        plan.withdrawals.append(
+            _rent(rng, person, home, account.deposited_fen, current, book, today)
+        )
+        return
+    if person.scenario == "move-rent":
+        # Paid at home, then here for one month fewer than the rent rule asks for, up to
+        # last month: only the months brought over from home make up the difference.
+        needed = _rule(book, away, today, "rent").min_consecutive_months
+        short = max(needed - 1, 0)
+        last_home = before.plus(-short)
+        first_home = last_home.plus(1 - rng.randint(6, 36))
+        home_account = _account(rng, person.key, home, first_home, last_home, book, today)
+        plan.accounts.append(home_account)
+        balance = home_account.deposited_fen
+        if short:
+            away_account = _account(rng, person.key, away, last_home.next(), before, book, today)
+            plan.accounts.append(away_account)
+            balance += away_account.deposited_fen
+        plan.transfers.append(PlannedTransfer(person.key, home, away, 1, "completed", None))
+        plan.withdrawals.append(_rent(rng, person, away, balance, current, book, today))
+        return
+    # borrow: pays at home still, long enough for the lending city's loan rule and the
+    # home city's repayment rule; buys a home in the other city, which lends.
+    lending = book.policy_for(away, today)
+    repayment = _rule(book, home, today, "loan-repayment")
+    longest = max(lending.loan_min_consecutive_months, repayment.min_consecutive_months + 1)
+    last = current.plus(-rng.randint(0, 1))
+    first = last.plus(1 - rng.randint(max(12, longest), max(36, longest)))
+    account = _account(rng, person.key, home, first, last, book, today)
+    plan.accounts.append(account)
+    balance = account.deposited_fen
+    ceiling = min(balance * lending.loan_balance_multiple, lending.loan_cap_fen)
+    # Whole 10,000 yuan, about half to four fifths of the ceiling.
+    share = rng.randint(50, 80)
+    amount = min(ceiling, max(1_000_000, ceiling * share // 100 // 1_000_000 * 1_000_000))
+    terms = [t for t in LOAN_TERMS_MONTHS if t <= lending.loan_max_term_months]
+    loan = PlannedLoan(
+        person=person.key,
+        city=away,
+        amount_fen=amount,
+        term_months=rng.choice(terms or [lending.loan_max_term_months]),
+        bank=rng.choice(BANKS[away]),
+        start_month=str(current.next()),
+        ceiling_fen=ceiling,
+    )
+    plan.loans.append(loan)
+    # Towards the loan: most of the home balance, whole hundreds of yuan.
+    towards = min(balance // 10_000 * 10_000, amount)
+    plan.withdrawals.append(
+        PlannedWithdrawal(
+            person.key,
+            home,
+            "loan-repayment",
+            towards,
+            _proofs(rng, repayment, current),
+            "paid",
+        )
+    )
 
 
 def _account(
