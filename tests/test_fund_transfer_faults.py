@@ -35,15 +35,15 @@ from typing import Any, Literal, TypeVar
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from chengyu_contracts.cities import CITIES, City, other_city
 from chengyu_contracts.events.fund import ACCOUNT_TOPIC, TRANSFER_TOPIC
-from chengyu_contracts.registry import dead_letter_topic
 from chengyu_kit.local.postgres import LocalPostgres
+from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.testing import kafka_options
+from tests.support import redelivery
 from tests.support.fund import (
     TERMINAL,
     FundCity,
@@ -52,14 +52,14 @@ from tests.support.fund import (
     resident_id,
     running_city,
 )
-from tests.support.kafka_io import apply_project_topics, fresh_kafka, read_all
+from tests.support.insurance import publish_records
+from tests.support.kafka_io import apply_project_topics, bus_settled, fresh_kafka, read_all
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
 Kind = Literal["moves", "no-account", "conflict"]
 CONSUMED_TOPICS = (TRANSFER_TOPIC, ACCOUNT_TOPIC)
-DEAD_LETTER_TOPICS = tuple(dead_letter_topic(t) for t in CONSUMED_TOPICS)
 # How each kind of transfer must end, in both cities: state and reason code.
 EXPECTED_END: dict[Kind, tuple[str, str | None]] = {
     "moves": ("completed", None),
@@ -94,6 +94,12 @@ class TwoCities:
 
     def __getitem__(self, city: City) -> FundCity:
         return self.cq if city == "cq" else self.cd
+
+    async def settled(self) -> None:
+        """Wait until both cities consumed every record of the fund topics and published
+        every event of their outboxes."""
+        groups = [self[city].settings.consumer_group for city in CITIES]
+        await bus_settled(self.bootstrap, CONSUMED_TOPICS, groups, list(self.databases.values()))
 
 
 @pytest.fixture
@@ -352,32 +358,16 @@ class Echo:
         return all([await consumer.position(tp) >= end for tp, end in ends.items()])
 
 
-async def publish_again(bootstrap: str, topic: str, records: Sequence[ConsumerRecord]) -> None:
-    """Publish the records' exact key, value and headers to ``topic`` (to the partition
-    of their key, behind the originals), without waiting for each acknowledgement."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=5, **kafka_options(bootstrap)
-    )
-    await producer.start()
-    try:
-        sent = [
-            await producer.send(topic, r.value, key=r.key, headers=list(r.headers)) for r in records
-        ]
-        await asyncio.gather(*sent)
-    finally:
-        await producer.stop()
-
-
 async def deliver_again(bootstrap: str, times: int) -> int:
     """Publish every record of the consumed fund topics again, ``times`` times: the same
-    signed event with the same id. The records published."""
-    published = 0
+    signed event with the same id, behind the originals. The records published."""
+    records: list[OutgoingRecord] = []
     for topic in CONSUMED_TOPICS:
-        records = await read_all(bootstrap, topic)
-        assert records, f"nothing on {topic} to deliver again"
-        await publish_again(bootstrap, topic, records * times)
-        published += len(records) * times
-    return published
+        found = await read_all(bootstrap, topic)
+        assert found, f"nothing on {topic} to deliver again"
+        records.extend(OutgoingRecord(r.topic, r.key, r.value, tuple(r.headers)) for r in found)
+    await publish_records(bootstrap, records * times)
+    return len(records) * times
 
 
 # ---- waiting -----------------------------------------------------------------------------
@@ -405,76 +395,6 @@ async def every_transfer_ended(
         return all(sum(c[s] for s in TERMINAL) == len(ids) for c in seen.values())
 
     await wait_for(states, ended, timeout=timeout, interval=0.5)
-
-
-@dataclass(frozen=True)
-class BusState:
-    ends: dict[TopicPartition, int]
-    behind: list[str]  # "group topic/partition committed<end" for each lagging partition
-    backlog: int  # outbox records not yet published, both cities
-
-    @property
-    def quiet(self) -> bool:
-        return not self.behind and self.backlog == 0
-
-
-async def topic_partitions(
-    admin: AIOKafkaAdminClient, topics: Sequence[str]
-) -> list[TopicPartition]:
-    """Every partition of ``topics`` (each must exist)."""
-    described = await admin.describe_topics(list(topics))
-    partitions = [
-        TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
-    ]
-    assert {tp.topic for tp in partitions} == set(topics), described
-    return sorted(partitions)
-
-
-async def bus_state(cities: TwoCities) -> BusState:
-    """End offsets of the consumed topics, how far each city's consumer group committed,
-    and the outboxes' backlog (read in that order)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=cities.bootstrap, **kafka_options(cities.bootstrap)
-    )
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=cities.bootstrap, **kafka_options(cities.bootstrap)
-    )
-    await consumer.start()
-    await admin.start()
-    try:
-        partitions = await topic_partitions(admin, CONSUMED_TOPICS)
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
-        behind = []
-        for city in CITIES:
-            group = cities[city].settings.consumer_group
-            committed = await admin.list_consumer_group_offsets(group)
-            for tp in partitions:
-                done = committed[tp].offset if tp in committed else 0
-                if done < ends[tp]:
-                    behind.append(f"{group} {tp.topic}/{tp.partition} {done}<{ends[tp]}")
-    finally:
-        await admin.close()
-        await consumer.stop()
-    backlog = 0
-    for pool in cities.databases.values():
-        backlog += await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-    return BusState(ends, behind, backlog)
-
-
-async def bus_settled(cities: TwoCities, timeout: float = 90) -> None:
-    """Wait until nothing moves any more: twice in a row, both consumer groups committed
-    every record of the fund topics, both outboxes are published, and no record was added
-    in between (so every record was consumed and every effect's event is on the bus)."""
-    deadline = time.monotonic() + timeout
-    previous: BusState | None = None
-    while True:
-        state = await bus_state(cities)
-        if state.quiet and previous is not None and previous.quiet and previous.ends == state.ends:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the bus did not settle within {timeout}s: {state}")
-        previous = state
-        await asyncio.sleep(0.3)
 
 
 # ---- what the databases hold -------------------------------------------------------------
@@ -509,30 +429,6 @@ async def accounts(pool: asyncpg.Pool) -> dict[str, AccountRow]:
         )
         for r in rows
     }
-
-
-SNAPSHOT_TABLES = {
-    "account": "account_id",
-    "deposit": "account_id, month",
-    "transfer": "transfer_id",
-    "transfer_step": "transfer_id, seq",
-    "credited_transfer": "transfer_id",
-    "reported_account": "account_id",
-    "reported_deposit": "account_id, month",
-    "inbox": "consumer, event_id",
-}
-
-
-async def snapshot(cities: TwoCities) -> dict[str, list[str]]:
-    """Every row of every table of the fund state and the inbox, in both cities, and
-    how many records each outbox ever held."""
-    tables: dict[str, list[str]] = {}
-    for city, pool in cities.databases.items():
-        for table, order in SNAPSHOT_TABLES.items():
-            rows = await pool.fetch(f"SELECT row_to_json(t)::text FROM {table} t ORDER BY {order}")
-            tables[f"{city}.{table}"] = [r[0] for r in rows]
-        tables[f"{city}.outbox"] = [str(await pool.fetchval("SELECT count(*) FROM outbox"))]
-    return tables
 
 
 async def transfer_views(cities: TwoCities, people: Sequence[Person]) -> dict[City, dict[str, Any]]:
@@ -637,27 +533,9 @@ async def assert_accounts_hold_their_deposits(
 async def assert_nothing_dead_lettered(cities: TwoCities) -> None:
     """No fund event was parked: the dead-letter topics are empty, no inbox holds a
     dead-lettered event, no process logged one."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=cities.bootstrap, **kafka_options(cities.bootstrap)
+    await redelivery.assert_nothing_dead_lettered(
+        cities.bootstrap, CONSUMED_TOPICS, cities.databases
     )
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=cities.bootstrap, **kafka_options(cities.bootstrap)
-    )
-    await consumer.start()
-    await admin.start()
-    try:
-        ends = await consumer.end_offsets(await topic_partitions(admin, DEAD_LETTER_TOPICS))
-    finally:
-        await admin.close()
-        await consumer.stop()
-    parked = {
-        city: await pool.fetch(
-            "SELECT event_type, reason FROM inbox WHERE outcome = 'dead-lettered' LIMIT 5"
-        )
-        for city, pool in cities.databases.items()
-    }
-    assert not any(ends.values()), (ends, {c: [tuple(r) for r in rs] for c, rs in parked.items()})
-    assert not any(parked.values()), parked
     for city in CITIES:
         logged = [line for line in cities[city].output if b"event dead-lettered" in line]
         assert not logged, logged[:3]
@@ -727,7 +605,7 @@ async def test_money_is_conserved_while_service_processes_are_killed_mid_saga(
     with timed("every transfer ended"):
         await every_transfer_ended(cities, people)
     with timed("bus settled"):
-        await bus_settled(cities)
+        await cities.settled()
     with timed("checks"):
         await assert_conserved(cities, people, deposited)
 
@@ -752,20 +630,23 @@ async def test_events_delivered_twice_during_the_saga_and_again_after_it_change_
         await every_transfer_ended(cities, people)
         echoed = await echo.stop()
     with timed("bus settled"):
-        await bus_settled(cities)
+        await cities.settled()
     # Each city's consumers took every echo for what it is: an event already applied.
     assert {c: await duplicates_seen(cities[c]) for c in CITIES} == {"cq": echoed, "cd": echoed}
     with timed("checks"):
         await assert_conserved(cities, people, deposited)
 
     # After it: the whole log twice more; once consumed, no row of either city changed.
-    before = await snapshot(cities)
+    before = {city: await redelivery.snapshot(pool) for city, pool in cities.databases.items()}
     with timed("every event delivered twice more"):
         published = await deliver_again(cities.bootstrap, times=2)
     with timed("bus settled"):
-        await bus_settled(cities)
+        await cities.settled()
     print(f"echoed during the saga: {echoed}; delivered again after it: {published}")
     total = echoed + published
     assert {c: await duplicates_seen(cities[c]) for c in CITIES} == {"cq": total, "cd": total}
-    assert await snapshot(cities) == before
+    after = {city: await redelivery.snapshot(pool) for city, pool in cities.databases.items()}
+    for city in CITIES:
+        changed = [t for t in before[city] if before[city][t] != after[city].get(t)]
+        assert not changed, f"{city}: delivering everything again changed {changed}"
     await assert_conserved(cities, people, deposited)
