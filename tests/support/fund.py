@@ -3,8 +3,11 @@ clerk's HTTP calls to them, for the end-to-end and fault tests."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
+import time
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -38,6 +41,11 @@ def resident_id(city: str, serial: int) -> str:
 
 class FundCity(ServiceProcess):
     """One city's service process and a client's calls to its API."""
+
+    # Writes sent again by post_idempotent (the process could not be reached or died
+    # before answering), and of those the ones answered from the stored first answer.
+    resent: int = 0
+    replayed: int = 0
 
     # ---- a clerk's calls ------------------------------------------------------------------
 
@@ -87,6 +95,42 @@ class FundCity(ServiceProcess):
         assert answer.status_code == 200, answer.text
         body: dict[str, Any] = answer.json()
         return body
+
+    # ---- calls a SIGKILL may cut off --------------------------------------------------------
+
+    async def post_idempotent(
+        self, path: str, body: dict[str, Any] | None = None, *, patience: float = 120
+    ) -> httpx.Response:
+        """POST with an Idempotency-Key of its own, sent again with the same key while the
+        process cannot be reached or dies before answering (for up to ``patience``
+        seconds): the write is done at most once, and a retry after it committed gets
+        its first answer again."""
+        headers = {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+        give_up = time.monotonic() + patience
+        sent_before = False
+        while True:
+            try:
+                answer = await self.client.post(path, json=body, headers=headers)
+            except httpx.TransportError:
+                if time.monotonic() > give_up:
+                    raise
+                sent_before = True
+                await asyncio.sleep(0.25)
+                continue
+            self.resent += sent_before
+            self.replayed += answer.headers.get("Idempotent-Replayed") == "true"
+            return answer
+
+    async def get_patiently(self, path: str, *, patience: float = 120) -> httpx.Response:
+        """GET, again while the process cannot be reached (for up to ``patience`` s)."""
+        give_up = time.monotonic() + patience
+        while True:
+            try:
+                return await self.client.get(path)
+            except httpx.TransportError:
+                if time.monotonic() > give_up:
+                    raise
+                await asyncio.sleep(0.25)
 
 
 def hpf_key_files(folder: Path) -> KeyFiles:
