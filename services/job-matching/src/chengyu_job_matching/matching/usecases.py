@@ -5,9 +5,10 @@ The answering city's policy in force today weighs the factors."""
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 import asyncpg
 
@@ -32,6 +33,9 @@ from .score import (
 )
 
 __all__ = ["Answer", "matches_for_posting", "matches_for_seeker", "posting_facts", "seeker_facts"]
+
+#: A candidate: a posting for a seeker, or a seeker for a posting.
+C = TypeVar("C", PostingFacts, SeekerFacts)
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,29 @@ def seeker_facts(row: asyncpg.Record) -> SeekerFacts:
     )
 
 
-def _worth_reading(values: list[float], limit: int, ceiling: float) -> bool:
-    """Whether rows that score at most ``ceiling`` could still enter the best ``limit`` of
-    ``values``: the answer is short, or its last score does not beat the ceiling (a tie may
-    go to the unread row's id)."""
-    if len(values) < limit:
-        return True
-    return heapq.nlargest(limit, values)[-1] <= ceiling
+async def _best_over_tiers(
+    read: Callable[[store.Tier], Awaitable[list[C]]],
+    value: Callable[[C], float | None],
+    key: Callable[[C], str],
+    ceilings: Mapping[store.Tier, float],
+    limit: int,
+) -> tuple[int, list[C]]:
+    """How many candidates passed the filters (``value`` None: failed) and the best
+    ``limit`` of them, ties by ``key``, reading the cut's tiers closest first and a further
+    tier only while its ceiling could still enter the answer: the answer is short, or its
+    last score does not beat the ceiling (a tie may go to the unread row's id)."""
+    ranked: list[tuple[float, C]] = []
+    for tier in store.TIERS:
+        if tier in ceilings and len(ranked) >= limit:
+            last = heapq.nlargest(limit, (v for v, _ in ranked))[-1]
+            if last > ceilings[tier]:
+                break
+        for candidate in await read(tier):
+            found = value(candidate)
+            if found is not None:
+                ranked.append((found, candidate))
+    ranked.sort(key=lambda pair: (-pair[0], key(pair[1])))
+    return len(ranked), [candidate for _, candidate in ranked[:limit]]
 
 
 async def matches_for_seeker(unit: Unit, seeker_ref: str, limit: int, book: PolicyBook) -> Answer:
@@ -147,17 +167,17 @@ async def matches_for_seeker(unit: Unit, seeker_ref: str, limit: int, book: Poli
     filters = store.SeekerFilters(
         education=seeker.education, cities=sorted(seeker.desired_cities), today=unit.today
     )
-    ranked: list[tuple[float, PostingFacts]] = []
-    for tier in store.TIERS:
-        if tier in ceilings and not _worth_reading([v for v, _ in ranked], limit, ceilings[tier]):
-            break
-        rows = await store.postings_for(unit.conn, cut, tier, filters)
-        for candidate in map(posting_facts, rows):
-            if fails_filter(seeker, candidate, unit.today) is None:
-                ranked.append((score_value(seeker, candidate, policy), candidate))
-    ranked.sort(key=lambda pair: (-pair[0], pair[1].posting_id))
-    best = [score(seeker, posting, policy) for _, posting in ranked[:limit]]
-    return Answer(considered=len(ranked), matches=best)
+
+    async def read(tier: store.Tier) -> list[PostingFacts]:
+        return [posting_facts(r) for r in await store.postings_for(unit.conn, cut, tier, filters)]
+
+    def value(candidate: PostingFacts) -> float | None:
+        if fails_filter(seeker, candidate, unit.today) is not None:
+            return None
+        return score_value(seeker, candidate, policy)
+
+    considered, best = await _best_over_tiers(read, value, lambda p: p.posting_id, ceilings, limit)
+    return Answer(considered, [score(seeker, posting, policy) for posting in best])
 
 
 async def matches_for_posting(unit: Unit, posting_id: str, limit: int, book: PolicyBook) -> Answer:
@@ -175,16 +195,17 @@ async def matches_for_posting(unit: Unit, posting_id: str, limit: int, book: Pol
     # The cut compares a seeker's raw interests, the score their segmented words: a seeker
     # sharing no raw interest with the posting may still share a word, so text counts in full.
     ceilings = tier_ceilings(policy, 1.0)
-    ranked: list[tuple[float, SeekerFacts]] = []
-    for tier in store.TIERS:
-        if tier in ceilings and not _worth_reading([v for v, _ in ranked], limit, ceilings[tier]):
-            break
+
+    async def read(tier: store.Tier) -> list[SeekerFacts]:
         rows = await store.seekers_for(
             unit.conn, cut, tier, education=posting.education, city=posting.city
         )
-        for candidate in map(seeker_facts, rows):
-            if fails_filter(candidate, posting, unit.today) is None:
-                ranked.append((score_value(candidate, posting, policy), candidate))
-    ranked.sort(key=lambda pair: (-pair[0], pair[1].seeker_ref))
-    best = [score(seeker, posting, policy) for _, seeker in ranked[:limit]]
-    return Answer(considered=len(ranked), matches=best)
+        return [seeker_facts(r) for r in rows]
+
+    def value(candidate: SeekerFacts) -> float | None:
+        if fails_filter(candidate, posting, unit.today) is not None:
+            return None
+        return score_value(candidate, posting, policy)
+
+    considered, best = await _best_over_tiers(read, value, lambda s: s.seeker_ref, ceilings, limit)
+    return Answer(considered, [score(seeker, posting, policy) for seeker in best])
