@@ -25,6 +25,7 @@ __all__ = [
     "answer_query",
     "insert_query",
     "load_query",
+    "loan_fields",
     "loan_of",
     "loans_of_person",
     "lock_person",
@@ -53,8 +54,25 @@ def new_query_id(city: City) -> str:
     return f"lq-{city}-{uuid.uuid4().hex}"
 
 
+def loan_fields(loan: Loan) -> dict[str, Any]:
+    """A loan's fields by name, as JSON holds them and a ``loan-recorded`` event carries
+    them: what :func:`loan_of` reads back."""
+    return {
+        "loan_id": loan.loan_id,
+        "person_ref": loan.person_ref,
+        "city": loan.city,
+        "amount_fen": loan.amount_fen,
+        "term_months": loan.term_months,
+        "annual_rate_bp": loan.annual_rate_bp,
+        "monthly_instalment_fen": loan.monthly_instalment_fen,
+        "bank": loan.bank,
+        "start_month": str(loan.start_month),
+    }
+
+
 def loan_of(fields: Mapping[str, Any]) -> Loan:
-    """A loan from its fields by name: a ``loan`` row, or a loan kept as JSON."""
+    """A loan from its fields by name: a ``loan`` row, a loan kept as JSON, a
+    ``loan-recorded`` event's data."""
     return Loan(
         loan_id=fields["loan_id"],
         person_ref=fields["person_ref"],

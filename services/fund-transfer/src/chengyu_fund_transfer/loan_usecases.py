@@ -37,13 +37,14 @@ from .loan_store import (
     insert_query,
     load_loan,
     load_query,
+    loan_fields,
+    loan_of,
     loans_of_person,
     lock_person,
     new_loan_id,
     new_query_id,
     save_loan,
 )
-from .money import Fen
 from .policy import PolicyBook
 from .usecases import assess_person
 
@@ -97,19 +98,7 @@ async def grant_loan(command: GrantLoan, unit: Unit, book: PolicyBook) -> domain
     await save_loan(
         unit.conn, loan, at=unit.now, granted_by=unit.acted_by(), request_id=unit.request_id
     )
-    unit.emit(
-        LoanRecorded(
-            person_ref=loan.person_ref,
-            city=loan.city,
-            loan_id=loan.loan_id,
-            amount_fen=loan.amount_fen,
-            term_months=loan.term_months,
-            annual_rate_bp=loan.annual_rate_bp,
-            monthly_instalment_fen=loan.monthly_instalment_fen,
-            bank=loan.bank,
-            start_month=str(loan.start_month),
-        )
-    )
+    unit.emit(LoanRecorded(**loan_fields(loan)))
     return loan
 
 
@@ -123,21 +112,7 @@ async def get_loan(loan_id: str, unit: Unit) -> domain.Loan:
 
 async def receive_loan_report(unit: Unit, event: LoanRecorded) -> None:
     """Keep a loan the other city granted, so that eligibility here counts it."""
-    await save_loan(
-        unit.conn,
-        domain.Loan(
-            loan_id=event.loan_id,
-            person_ref=event.person_ref,
-            city=event.city,
-            amount_fen=Fen(event.amount_fen),
-            term_months=event.term_months,
-            annual_rate_bp=event.annual_rate_bp,
-            monthly_instalment_fen=Fen(event.monthly_instalment_fen),
-            bank=event.bank,
-            start_month=Month.parse(event.start_month),
-        ),
-        at=unit.now,
-    )
+    await save_loan(unit.conn, loan_of(event.model_dump()), at=unit.now)
 
 
 # ---- queries ----------------------------------------------------------------------------

@@ -20,8 +20,7 @@ from chengyu_contracts.months import Month
 from chengyu_kit.db import Connection, one_of
 
 from .eligibility import RuleResult
-from .loan import Loan
-from .loan_store import loan_of
+from .loan_store import loan_fields, loan_of
 from .money import Fen
 from .policy import WITHDRAWAL_KINDS
 from .transfer import Reason
@@ -70,20 +69,6 @@ def new_withdrawal_id(city: City) -> str:
     return f"wd-{city}-{uuid.uuid4().hex}"
 
 
-def _loan_json(loan: Loan) -> dict[str, Any]:
-    return {
-        "loan_id": loan.loan_id,
-        "person_ref": loan.person_ref,
-        "city": loan.city,
-        "amount_fen": loan.amount_fen,
-        "term_months": loan.term_months,
-        "annual_rate_bp": loan.annual_rate_bp,
-        "monthly_instalment_fen": loan.monthly_instalment_fen,
-        "bank": loan.bank,
-        "start_month": str(loan.start_month),
-    }
-
-
 def _application_json(application: Application) -> str:
     purchase = application.purchase
     return json.dumps(
@@ -95,7 +80,7 @@ def _application_json(application: Application) -> str:
             "purchase": None
             if purchase is None
             else {"price_fen": purchase.price_fen, "day": purchase.day.isoformat()},
-            "loan": None if application.loan is None else _loan_json(application.loan),
+            "loan": None if application.loan is None else loan_fields(application.loan),
         },
         ensure_ascii=False,
     )
