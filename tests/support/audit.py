@@ -1,0 +1,36 @@
+"""The cross-city invariants of every service, checked on what a scenario left on its bus."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chengyu_contracts.decode import EventRejected, decode_event
+from chengyu_contracts.invariants import Coordinates, LoggedEvent, Violation
+from chengyu_contracts.keys import KeyRegistry
+from chengyu_contracts.registry import REGISTRY
+from chengyu_ops.audit.invariants import check_invariants, load_invariants, service_packages
+from tests.conftest import PROJECT_ROOT
+from tests.support.kafka_io import read_all
+
+
+async def logged_events(bootstrap: str, topics: list[str], keys: KeyRegistry) -> list[LoggedEvent]:
+    """Every record of ``topics`` that verifies, as the audit replays it (rejected records
+    are the verifier's business, not the invariants')."""
+    events: list[LoggedEvent] = []
+    for topic in topics:
+        for record in await read_all(bootstrap, topic):
+            try:
+                event = decode_event(record.value, record.key, REGISTRY, keys)
+            except EventRejected:
+                continue
+            at = Coordinates(record.topic, record.partition, record.offset)
+            events.append(LoggedEvent(at=at, envelope=event.envelope, data=event.data))
+    return events
+
+
+async def invariant_violations(
+    bootstrap: str, topics: list[str], keys: KeyRegistry, now: datetime
+) -> list[Violation]:
+    """Every service's invariants over the verified events of ``topics``, as of ``now``."""
+    invariants = load_invariants(service_packages(PROJECT_ROOT))
+    return check_invariants(invariants, await logged_events(bootstrap, topics, keys), now)
