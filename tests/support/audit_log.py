@@ -76,7 +76,7 @@ def contribution(index: int, city: str, keys: AuditKeys, time: datetime) -> Reco
     data = ContributionYearsAccrued(
         period_id=f"period-{index}",
         person_ref=f"person-{index % 17}",
-        city=city,  # type: ignore[arg-type]
+        city=city,
         start_month="2020-01",
         end_month="2020-12",
         kind="actual",
@@ -179,7 +179,7 @@ def checkpoint_records(
             tree_size=size,
             root_hash=_b64(tree_root),
             last_offset=records[size - 1].offset if size else -1,
-            checkpointer_city=checkpointer,  # type: ignore[arg-type]
+            checkpointer_city=checkpointer,
             note=note.text(),
         )
         witnessed = CheckpointWitnessed(
@@ -189,8 +189,8 @@ def checkpoint_records(
             origin=origin,
             tree_size=size,
             root_hash=_b64(tree_root),
-            checkpointer_city=checkpointer,  # type: ignore[arg-type]
-            witness_city=witness,  # type: ignore[arg-type]
+            checkpointer_city=checkpointer,
+            witness_city=witness,
             note=add_signature(note, other.key_id, other).text(),
         )
         # A forger's key signs for its own agency's source: the events verify, the notes
