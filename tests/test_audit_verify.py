@@ -4,15 +4,18 @@ copy is found and named by its offset."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner, Result
 
 from chengyu_contracts.canonical import KEY_ID_MEMBER, SIGNATURE_MEMBER, signing_input
 from chengyu_contracts.events.audit import CHECKPOINT_TOPIC
@@ -21,6 +24,7 @@ from chengyu_kit.local.kafka import KafkaCluster, admin_credentials_for
 from chengyu_ops.audit.findings import Finding
 from chengyu_ops.audit.partition_check import RawRecord
 from chengyu_ops.audit.verify import AuditOptions, AuditResult, audit_log
+from chengyu_ops.cli import app
 from tests.support.audit_log import (
     Alter,
     AuditKeys,
@@ -268,3 +272,38 @@ async def test_a_rewritten_partition_with_checkpoints_signed_by_another_key_is_n
     assert len(bad_notes) == len(forged)
     # The partition has no valid checkpoint left, so nothing vouches for the rewrite.
     assert not [f for f in result.findings if f.kind == "checkpoint-root-mismatch"]
+
+
+async def test_the_command_writes_both_reports_and_exits_by_its_verdict(
+    scene: Scene, tmp_path: Path
+) -> None:
+    registry = tmp_path / "registry.json"
+    scene.keys.registry().write_json_file(registry)
+    admin = admin_credentials_for(scene.target)
+    assert admin is not None
+
+    def verify(out: Path) -> Result:
+        args = [
+            "audit", "verify", "--out", str(out), "--topic", CONTRIBUTION_TOPIC,
+            "--bootstrap", scene.target, "--user", admin.username,
+            "--password-file", str(admin.password_file), "--keys", str(registry),
+            "--processes", "1", "--no-invariants", "--quiet",
+        ]  # fmt: skip
+        return CliRunner().invoke(app, args)
+
+    await audited_copy(scene)
+    clean = await asyncio.to_thread(verify, tmp_path / "clean")
+    partition = busiest(scene)
+    await audited_copy(scene, {partition: lambda log: log[:-1]})
+    tampered = await asyncio.to_thread(verify, tmp_path / "tampered")
+
+    assert clean.exit_code == 0, clean.output
+    report = json.loads((tmp_path / "clean" / "report.json").read_text())
+    assert report["verdict"] == "clean" and report["totals"]["findings"] == 0
+    assert "Clean: nothing found." in (tmp_path / "clean" / "report.html").read_text()
+    assert tampered.exit_code == 1, tampered.output
+    report = json.loads((tmp_path / "tampered" / "report.json").read_text())
+    assert [f["kind"] for f in report["findings"]] == ["log-shorter-than-checkpoint"]
+    assert (
+        f"{CONTRIBUTION_TOPIC}/{partition}@" in (tmp_path / "tampered" / "report.html").read_text()
+    )
