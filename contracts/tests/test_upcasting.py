@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 import pytest
 
+import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
+from chengyu_contracts.asyncapi import generate_asyncapi
 from chengyu_contracts.compat import check_contracts
 from chengyu_contracts.decode import (
     BadSignature,
@@ -21,8 +23,9 @@ from chengyu_contracts.decode import (
 )
 from chengyu_contracts.encode import encode_event
 from chengyu_contracts.envelope import KafkaRecord, to_kafka_record
+from chengyu_contracts.events.fund import TransferOverdue, TransferOverdueV1
 from chengyu_contracts.keys import KeyRegistry, SigningKey
-from chengyu_contracts.registry import EventData, EventSpec, Registry, event
+from chengyu_contracts.registry import REGISTRY, EventData, EventSpec, Registry, event
 from chengyu_contracts.schemas import write_schemas
 from chengyu_contracts.signing import sign_event, verify_event
 from chengyu_contracts.upcasting import family_of, previous_type
@@ -312,3 +315,41 @@ def test_every_version_has_its_own_committed_schema_and_a_new_one_breaks_nothing
     problems = check_contracts(newer, tmp_path)
     # Adding v3 only asks for its file; v1 and v2 are unchanged.
     assert [(p.type, p.kind) for p in problems] == [(V3, "missing")]
+
+
+def test_the_asyncapi_message_of_an_old_version_says_what_it_is_read_as() -> None:
+    messages = generate_asyncapi(three_versions())["components"]["messages"]
+    assert messages[V1]["x-chengyu-read-as"] == messages[V2]["x-chengyu-read-as"] == V3
+    assert "Superseded by " + V3 in messages[V1]["description"]
+    assert "x-chengyu-read-as" not in messages[V3]
+
+
+# -- the real one: fund transfer-overdue .v1 -> .v2 -----------------------------------------------
+
+OVERDUE_V1 = "cn.chengyu.fund.transfer-overdue.v1"
+OVERDUE_V2 = "cn.chengyu.fund.transfer-overdue.v2"
+
+
+@pytest.mark.parametrize(
+    ("waiting_in", "awaiting"),
+    [("requested", "answer"), ("funds_sent", "revert"), ("credited", "completion")],
+)
+def test_a_fund_transfer_overdue_v1_record_is_read_as_v2(
+    cd_key: SigningKey, keys: KeyRegistry, waiting_in: str, awaiting: str
+) -> None:
+    assert REGISTRY.latest(OVERDUE_V1).model is TransferOverdue
+    fields: dict[str, Any] = {
+        "transfer_id": "tr-1",
+        "person_ref": "pr1_" + "ab" * 32,
+        "from_city": "cq",
+        "to_city": "cd",
+        "deadline": "2025-03-11T08:30:00Z",
+        "detected_at": "2025-03-12T00:00:00Z",
+    }
+    v1 = TransferOverdueV1.model_validate({**fields, "waiting_in": waiting_in})
+    record = to_kafka_record(
+        encode_event(v1, source="/cd/hpf/fund-transfer", key=cd_key, registry=REGISTRY)
+    )
+    event = decode_event(record.value, record.key, REGISTRY, keys)
+    assert (event.written_type, event.envelope.type) == (OVERDUE_V1, OVERDUE_V2)
+    assert event.data == TransferOverdue.model_validate({**fields, "awaiting": awaiting})
