@@ -135,14 +135,20 @@ def test_dead_letter_topic_appends_dlq() -> None:
 def test_event_decorator_registers_the_model_with_version_from_type() -> None:
     registry = Registry()
 
-    @event(registry, type="cn.chengyu.case.closed.v3", topic="case.case", key="case_id")
+    @event(registry, type="cn.chengyu.case.closed.v1", topic="case.case", key="case_id")
+    class CaseClosedV1(EventData):
+        case_id: str
+
+    @event(
+        registry, type="cn.chengyu.case.closed.v2", topic="case.case", key="case_id", upcaster=dict
+    )
     class CaseClosed(EventData):
         case_id: str
 
-    registered = registry.spec_for("cn.chengyu.case.closed.v3")
+    registered = registry.spec_for("cn.chengyu.case.closed.v2")
     assert (registered.model, registered.version, registered.key_field) == (
         CaseClosed,
-        3,
+        2,
         "case_id",
     )
 

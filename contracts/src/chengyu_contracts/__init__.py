@@ -19,6 +19,7 @@ from chengyu_contracts.errors import (
     SignatureError,
     UnknownEventType,
     UnknownKeyId,
+    UpcastFailed,
 )
 from chengyu_contracts.keys import KeyRegistry, PublicKeyEntry, SigningKey
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
@@ -57,6 +58,7 @@ __all__ = [
     "SigningKey",
     "UnknownEventType",
     "UnknownKeyId",
+    "UpcastFailed",
     "VerifiedEvent",
     "dead_letter_topic",
     "decode_event",

@@ -44,8 +44,23 @@ def _envelope_schema() -> dict[str, Any]:
     return schema
 
 
-def _message(spec: EventSpec) -> dict[str, Any]:
+def _superseded(spec: EventSpec, latest: EventSpec) -> dict[str, Any]:
+    """What an older version's message says: consumers read it as the latest version."""
+    if latest is spec:
+        return {}
     return {
+        "description": (
+            f"Superseded by {latest.type}: producers emit that version; records of this one "
+            f"stay on the log and decode_event reads them as {latest.type} through the "
+            "registered upcasters (the signature covers them as written)."
+        ),
+        "x-chengyu-read-as": latest.type,
+    }
+
+
+def _message(spec: EventSpec, latest: EventSpec) -> dict[str, Any]:
+    return {
+        **_superseded(spec, latest),
         "name": spec.type,
         "title": spec.type,
         "summary": spec.model.__doc__.strip().splitlines()[0] if spec.model.__doc__ else spec.type,
@@ -110,7 +125,9 @@ def generate_asyncapi(registry: Registry) -> dict[str, Any]:
             "channel": {"$ref": f"#/channels/{topic}"},
             "messages": [{"$ref": f"#/channels/{topic}/messages/{t}"} for t in types],
         }
-    messages: dict[str, Any] = {spec.type: _message(spec) for spec in registry.specs()}
+    messages: dict[str, Any] = {
+        spec.type: _message(spec, registry.latest(spec.type)) for spec in registry.specs()
+    }
     messages[_DEAD_LETTER_MESSAGE] = _dead_letter_message()
     return {
         "asyncapi": "3.0.0",

@@ -21,11 +21,13 @@ from chengyu_contracts.errors import (
     SchemaInvalid,
     UnknownEventType,
     UnknownKeyId,
+    UpcastFailed,
 )
 from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.problems import describe_validation_error
 from chengyu_contracts.registry import EventData, EventSpec, Registry
 from chengyu_contracts.signing import verify_event
+from chengyu_contracts.upcasting import apply_upcaster
 
 __all__ = [
     "BadSignature",
@@ -38,6 +40,7 @@ __all__ = [
     "SchemaInvalid",
     "UnknownEventType",
     "UnknownKeyId",
+    "UpcastFailed",
     "VerifiedEvent",
     "decode_event",
     "encode_event",
@@ -46,11 +49,35 @@ __all__ = [
 
 @dataclass(frozen=True)
 class VerifiedEvent:
-    """An event whose envelope, signature, payload and keys have all been checked."""
+    """An event whose envelope, signature, payload and keys have all been checked, read as
+    the latest version of its type.
+
+    - ``envelope``: the event as its type's latest version: ``type`` and ``dataschema`` name
+      the latest version and ``data`` is the upcast payload; every other attribute (id,
+      source, subject, time, actor, trace, key id, signature) is as written. Handlers are
+      looked up by ``envelope.type``, so a service only ever handles the latest version.
+      When the record was upcast this envelope is a *reading*, not a record: its signature
+      belongs to ``written``; never publish it.
+    - ``data`` / ``spec``: the latest version's payload model and spec.
+    - ``written``: the envelope exactly as signed and stored on the log (the same object as
+      ``envelope`` when no upcast happened); ``written_type`` is its type, what an auditor
+      reports, and ``verify_event(written.to_wire_dict(), keys)`` re-verifies it.
+    """
 
     envelope: Envelope
     data: EventData
     spec: EventSpec
+    written: Envelope
+
+    @property
+    def written_type(self) -> str:
+        """The type the record was written (and signed) as, e.g. ``….v1`` read as ``….v2``."""
+        return self.written.type
+
+    @property
+    def upcast(self) -> bool:
+        """Whether the record was written as an older version and read through upcasters."""
+        return self.written.type != self.envelope.type
 
 
 def _reject_duplicate_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -119,15 +146,56 @@ def _check_keys(
         raise KeyMismatch(f"partitionkey differs from data field {spec.key_field!r}")
 
 
+def _upcast(
+    registry: Registry, written: Envelope, spec: EventSpec, data: EventData
+) -> VerifiedEvent:
+    """Read a verified event of an older version as the latest one, upcaster by upcaster."""
+    latest = registry.latest(spec.type)
+    if latest is spec:
+        return VerifiedEvent(envelope=written, data=data, spec=spec, written=written)
+    # The data as the written version's model reads it (its defaults filled in).
+    payload: Any = data.model_dump(mode="json")
+    current = spec
+    for following in registry.versions(spec.type)[spec.version :]:
+        upcaster = registry.upcaster_from(current.type)
+        assert upcaster is not None  # Registry.register guarantees the chain
+        try:
+            payload = apply_upcaster(upcaster, payload)
+        except Exception as error:
+            raise UpcastFailed(
+                f"the upcaster from {current.type} to {following.type} raised "
+                f"{type(error).__name__}"
+            ) from None
+        if not isinstance(payload, dict):
+            raise UpcastFailed(
+                f"the upcaster from {current.type} to {following.type} did not return an object"
+            )
+        try:
+            data = _parse_data(following, payload)
+        except SchemaInvalid as invalid:
+            raise UpcastFailed(
+                f"the upcaster from {current.type} to {following.type} gave invalid data: "
+                + invalid.detail
+            ) from None
+        current = following
+    if str(getattr(data, latest.key_field)) != written.partitionkey:
+        raise UpcastFailed(f"upcasting to {latest.type} changed the key field {latest.key_field!r}")
+    envelope = written.model_copy(
+        update={"type": latest.type, "dataschema": latest.dataschema, "data": payload}
+    )
+    return VerifiedEvent(envelope=envelope, data=data, spec=latest, written=written)
+
+
 def decode_event(
     value: bytes | None, key: bytes | None, registry: Registry, keys: KeyRegistry
 ) -> VerifiedEvent:
-    """Parse, authenticate and validate one Kafka record.
+    """Parse, authenticate and validate one Kafka record, and read it as the latest version.
 
     Checks in order: JSON object -> CloudEvents envelope -> known type -> signature
-    (over the raw object) -> payload model -> key consistency. Raises an
-    ``EventRejected`` subclass naming the first failure. Thread-safe: no shared
-    mutable state, so it may run in a worker pool.
+    (over the raw object, as written) -> payload against the written version's model ->
+    key consistency; then, for an older version, upcasts the data to the latest version
+    and checks it against that model. Raises an ``EventRejected`` subclass naming the
+    first failure. Thread-safe: no shared mutable state, so it may run in a worker pool.
     """
     raw = _parse_object(value)
     envelope = _parse_envelope(raw)
@@ -135,4 +203,4 @@ def decode_event(
     verify_event(raw, keys)
     data = _parse_data(spec, envelope.data)
     _check_keys(key, envelope, spec, data)
-    return VerifiedEvent(envelope=envelope, data=data, spec=spec)
+    return _upcast(registry, envelope, spec, data)

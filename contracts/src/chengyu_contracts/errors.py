@@ -98,3 +98,11 @@ class KeyMismatch(EventRejected):
     """Kafka key, ``partitionkey``, ``subject`` and the model's key field disagree."""
 
     reason = "key-mismatch"
+
+
+class UpcastFailed(EventRejected):
+    """A valid record of an older version could not be read as the latest one: an
+    upcaster raised or gave data the next version's model rejects (a bug in the upcaster,
+    not in the record; re-drive the record once the upcaster is fixed)."""
+
+    reason = "upcast-failed"

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from chengyu_contracts.envelope import DATASCHEMA_PREFIX, TYPE_PATTERN
 from chengyu_contracts.errors import UnknownEventType
+from chengyu_contracts.upcasting import Upcaster, family_of, type_of_version
 
 __all__ = [
     "REGISTRY",
@@ -19,6 +20,7 @@ __all__ = [
     "EventSpec",
     "Registry",
     "UnknownEventType",
+    "Upcaster",
     "dead_letter_topic",
     "event",
     "version_of_type",
@@ -111,19 +113,65 @@ class Registry:
     def __init__(self) -> None:
         self._by_type: dict[str, EventSpec] = {}
         self._by_model: dict[builtins.type[EventData], EventSpec] = {}
+        # family (type without .vN) -> its versions, oldest first (1, 2, ... without gaps)
+        self._families: dict[str, list[EventSpec]] = {}
+        # type of .vN -> the upcaster from .vN to .vN+1
+        self._upcasters: dict[str, Upcaster] = {}
 
-    def register(self, spec: EventSpec) -> EventSpec:
-        """Add ``spec``; ``ValueError`` on a duplicate type or model, or an inconsistent spec."""
+    def register(self, spec: EventSpec, *, upcaster: Upcaster | None = None) -> EventSpec:
+        """Add ``spec``; ``ValueError`` on a duplicate type or model, or an inconsistent spec.
+
+        A ``.vN`` with N > 1 needs ``upcaster``, turning the data of the registered ``.vN-1``
+        into its own (see :mod:`chengyu_contracts.upcasting`), the same topic and key field
+        as ``.vN-1``; so every old version of a family can always be read as its latest.
+        """
         problems = _spec_problems(spec)
         if spec.type in self._by_type:
             problems.append("type is already registered")
         if spec.model in self._by_model:
             problems.append(f"model {spec.model.__name__} is already registered")
+        if not problems:
+            problems.extend(self._version_problems(spec, upcaster))
         if problems:
             raise ValueError(f"cannot register {spec.type!r}: " + "; ".join(problems))
         self._by_type[spec.type] = spec
         self._by_model[spec.model] = spec
+        self._families.setdefault(family_of(spec.type), []).append(spec)
+        if upcaster is not None:
+            self._upcasters[type_of_version(family_of(spec.type), spec.version - 1)] = upcaster
         return spec
+
+    def _version_problems(self, spec: EventSpec, upcaster: Upcaster | None) -> list[str]:
+        family = family_of(spec.type)
+        if spec.version == 1:
+            if upcaster is not None:
+                return ["a .v1 has no older version to upcast from; drop the upcaster"]
+            return []
+        previous = type_of_version(family, spec.version - 1)
+        versions = self._families.get(family, [])
+        if not versions or versions[-1].type != previous:
+            return [
+                f"version {spec.version} skips {previous}: register the versions of "
+                f"{family} in order, from .v1, without gaps"
+            ]
+        older = versions[-1]
+        problems: list[str] = []
+        if upcaster is None:
+            problems.append(
+                f"no upcaster from {previous}: records written as {previous} could not be "
+                f"read as {spec.type}; pass upcaster= turning {previous} data into this one's"
+            )
+        if spec.topic != older.topic:
+            problems.append(
+                f"topic {spec.topic!r} differs from {older.topic!r} of {previous}: every "
+                "version of a type stays on one topic, so the events of a key stay in order"
+            )
+        if spec.key_field != older.key_field:
+            problems.append(
+                f"key field {spec.key_field!r} differs from {older.key_field!r} of {previous}: "
+                "old and new records of one aggregate must keep the same Kafka key"
+            )
+        return problems
 
     def spec_for(self, type: str) -> EventSpec:
         """The spec of an event type; ``UnknownEventType`` if it is not registered."""
@@ -138,6 +186,21 @@ class Registry:
             return self._by_model[model]
         except KeyError:
             raise KeyError(f"model {model.__name__} is not registered") from None
+
+    def latest(self, type: str) -> EventSpec:
+        """The newest registered version of ``type``'s family (``type``'s own spec when it is
+        the newest); ``UnknownEventType`` if ``type`` is not registered."""
+        spec = self.spec_for(type)
+        return self._families[family_of(spec.type)][-1]
+
+    def versions(self, type: str) -> list[EventSpec]:
+        """Every registered version of ``type``'s family, oldest first."""
+        spec = self.spec_for(type)
+        return list(self._families[family_of(spec.type)])
+
+    def upcaster_from(self, type: str) -> Upcaster | None:
+        """The upcaster from ``type`` (a ``.vN``) to ``.vN+1``; None for the latest version."""
+        return self._upcasters.get(type)
 
     def specs(self) -> list[EventSpec]:
         """All specs, sorted by type name."""
@@ -160,18 +223,20 @@ class Registry:
 
 
 def event(
-    registry: Registry, *, type: str, topic: str, key: str
+    registry: Registry, *, type: str, topic: str, key: str, upcaster: Upcaster | None = None
 ) -> Callable[[builtins.type[M]], builtins.type[M]]:
     """Class decorator registering a payload model under ``type`` on ``topic``.
 
-    The version is taken from the ``.vN`` suffix of ``type``.
+    The version is taken from the ``.vN`` suffix of ``type``. For a ``.vN`` with N > 1,
+    ``upcaster`` turns the data of ``.vN-1`` into this version's (see ``Registry.register``).
     """
 
     def register_model(model: builtins.type[M]) -> builtins.type[M]:
         registry.register(
             EventSpec(
                 type=type, model=model, topic=topic, key_field=key, version=version_of_type(type)
-            )
+            ),
+            upcaster=upcaster,
         )
         return model
 

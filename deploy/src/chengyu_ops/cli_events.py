@@ -10,11 +10,11 @@ from typing import Annotated, Any
 import typer
 from aiokafka import ConsumerRecord
 
-import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.decode import EventRejected, decode_event
 from chengyu_contracts.keys import KeyRegistry
-from chengyu_contracts.registry import REGISTRY, Registry
+from chengyu_contracts.registry import Registry
 from chengyu_kit.kafka_auth import KafkaCredentials
+from chengyu_ops.cli_contracts import load_event_registry
 from chengyu_ops.cli_login import Bootstrap, PasswordFile, User, login_or_exit
 from chengyu_ops.paths import find_project_root, state_home
 from chengyu_ops.reading import list_topics, read_records
@@ -40,11 +40,15 @@ def describe(record: ConsumerRecord, registry: Registry, keys: KeyRegistry) -> d
             "detail": rejection.detail,
         }
     envelope = event.envelope
+    # An older version is shown as read (the latest type and data), with the type it
+    # was written and signed as.
+    written = {"written_type": event.written_type} if event.upcast else {}
     return {
         **position,
         "verified": True,
         "id": envelope.id,
         "type": envelope.type,
+        **written,
         "source": envelope.source,
         "subject": envelope.subject,
         "time": envelope.time,
@@ -59,8 +63,9 @@ def render(line: dict[str, Any]) -> str:
     if not line["verified"]:
         return f"{where}  REJECTED {line['reason']}: {line['detail']}"
     data = json.dumps(line["data"], ensure_ascii=False, separators=(",", ":"))
+    written = f" (written as {line['written_type']})" if "written_type" in line else ""
     return (
-        f"{line['time']}  {where}  {line['type']}  subject={line['subject']}"
+        f"{line['time']}  {where}  {line['type']}{written}  subject={line['subject']}"
         f"  source={line['source']}  verified({line['keyid']})  {data}"
     )
 
@@ -75,6 +80,7 @@ async def _tail(
     as_json: bool,
     credentials: KafkaCredentials | None = None,
 ) -> int:
+    registry = load_event_registry()
     if not topics:
         topics = [t for t in await list_topics(bootstrap, credentials) if not t.endswith(".dlq")]
     if not topics:
@@ -83,7 +89,7 @@ async def _tail(
     async for record in read_records(
         bootstrap, topics, from_beginning=from_beginning, follow=follow, credentials=credentials
     ):
-        line = describe(record, REGISTRY, keys)
+        line = describe(record, registry, keys)
         typer.echo(json.dumps(line, ensure_ascii=False) if as_json else render(line))
     return 0
 

@@ -271,7 +271,9 @@ class Inbox:
                 context = await self._run_handler(
                     index, conn, record, item, handler, one_by_one=one_by_one
                 )
-                attempt.applied(record, event_id, item.envelope.type, context)
+                # The inbox row names the record as written (an older version read through
+                # upcasters is recorded as that version; the handler saw the latest).
+                attempt.applied(record, event_id, item.written_type, context)
                 # Counted by the re-drive header, not by inbox id: a record that could
                 # not be verified was parked under a synthetic id, never its own.
                 if redriven and slot is not None and attempt.held.get(slot, 0) > 0:
@@ -299,7 +301,8 @@ class Inbox:
         *,
         count_key: bool,
     ) -> None:
-        event_type = item.envelope.type if isinstance(item, VerifiedEvent) else None
+        # The parked record is the one written, so it is named by its written type.
+        event_type = item.written_type if isinstance(item, VerifiedEvent) else None
         attempt.outgoing.append(
             dead_letter_record(
                 record,

@@ -313,7 +313,7 @@ async def test_a_transfer_is_overdue_only_after_its_deadline_and_escalated_once(
     assert await sweep_overdue(cd) == 1
     assert await sweep_overdue(cd) == 0
     [notice] = await cd.outbox(TransferOverdue)
-    assert (notice.transfer_id, notice.waiting_in) == (request.transfer_id, "requested")
+    assert (notice.transfer_id, notice.awaiting) == (request.transfer_id, "answer")
     assert await state(cd, request.transfer_id) == "overdue"
 
 

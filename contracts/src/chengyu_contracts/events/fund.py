@@ -8,7 +8,8 @@ in order. The saga starts in the receiving city (``to_city``)::
     from_city: transfer-rejected | transfer-funds-sent
     to_city:   transfer-credited | transfer-credit-refused
     from_city: transfer-completed (after credited) | transfer-reverted (after credit-refused)
-    to_city:   transfer-overdue (escalation when the deadline passed; not a step of money)
+    to_city:   transfer-overdue (escalation when the deadline passed; not a step of money;
+               .v2 names the step awaited, .v1 records are read as .v2)
 
 Topic ``fund.account`` is keyed by ``person_ref``: each city reports its deposits,
 withdrawals (提取) and granted loans, so that the other city sees the balance, the history
@@ -25,7 +26,7 @@ only their ``person_ref``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -35,6 +36,7 @@ from chengyu_contracts.registry import REGISTRY, EventData, event
 __all__ = [
     "AccountDepositRecorded",
     "AccountWithdrawalRecorded",
+    "AwaitedStep",
     "CarriedDeposit",
     "LoanQueryAnswered",
     "LoanQueryRequested",
@@ -47,6 +49,7 @@ __all__ = [
     "TransferEvent",
     "TransferFundsSent",
     "TransferOverdue",
+    "TransferOverdueV1",
     "TransferRejected",
     "TransferRequested",
     "TransferReverted",
@@ -166,13 +169,51 @@ class TransferCompleted(TransferEvent):
 @event(
     REGISTRY, type="cn.chengyu.fund.transfer-overdue.v1", topic=TRANSFER_TOPIC, key="transfer_id"
 )
-class TransferOverdue(TransferEvent):
+class TransferOverdueV1(TransferEvent):
     """The transfer waited past its deadline in ``waiting_in``; escalate to a clerk.
 
     The saga goes on: the awaited step is still accepted when it arrives.
     """
 
     waiting_in: Literal["requested", "funds_sent", "credited"]
+    deadline: AwareDatetime
+    detected_at: AwareDatetime
+
+
+AwaitedStep = Literal["answer", "revert", "completion"]
+
+#: v1's ``waiting_in`` (the receiving copy's state) -> the step ``from_city`` owes in it.
+_AWAITED_IN: dict[str, AwaitedStep] = {
+    "requested": "answer",
+    "funds_sent": "revert",  # funds arrived but the credit was refused
+    "credited": "completion",
+}
+
+
+def _overdue_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    data["awaiting"] = _AWAITED_IN[data.pop("waiting_in")]
+    return data
+
+
+@event(
+    REGISTRY,
+    type="cn.chengyu.fund.transfer-overdue.v2",
+    topic=TRANSFER_TOPIC,
+    key="transfer_id",
+    upcaster=_overdue_v1_to_v2,
+)
+class TransferOverdue(TransferEvent):
+    """The transfer waited past its deadline for ``from_city``'s step ``awaiting``; escalate.
+
+    ``awaiting`` says what the sending city owes, in the saga's words, rather than the
+    receiving copy's internal state (v1's ``waiting_in``, which v1 records are upcast
+    from): ``answer`` (send the funds or reject, after transfer-requested), ``revert``
+    (restore the account, after transfer-credit-refused), ``completion`` (close the account,
+    after transfer-credited). The saga goes on: the awaited step is still accepted when it
+    arrives.
+    """
+
+    awaiting: AwaitedStep
     deadline: AwareDatetime
     detected_at: AwareDatetime
 

@@ -18,6 +18,7 @@ from chengyu_contracts.cities import CITY_NAMES
 from chengyu_contracts.domain_error import Conflict, DomainError, NotFound
 from chengyu_contracts.events.fund import (
     AccountDepositRecorded,
+    AwaitedStep,
     CarriedDeposit,
     TransferCompleted,
     TransferCredited,
@@ -281,6 +282,14 @@ async def handle_completed(unit: Unit, event: TransferCompleted) -> None:
     await _advance(unit, event.transfer_id, "receiving", Complete())
 
 
+# The receiving copy's states a transfer can go overdue in -> the step the sending city owes.
+_AWAITED_IN: dict[str, AwaitedStep] = {
+    "requested": "answer",  # funds sent or a rejection
+    "funds_sent": "revert",  # the credit was refused: restore the account
+    "credited": "completion",  # close the account
+}
+
+
 async def mark_overdue(unit: Unit, transfer_id: str) -> bool:
     """Receiving city (which owns the saga): mark the transfer overdue if it still waits
     past its deadline at ``unit.now`` and emit the escalation event; whether it did."""
@@ -288,8 +297,8 @@ async def mark_overdue(unit: Unit, transfer_id: str) -> bool:
     stored = await load_transfer(unit.conn, transfer_id, for_update=True)
     if stored is None or stored.role != "receiving":
         raise _unknown_transfer(transfer_id, "receiving")
-    waiting_in = stored.transfer.state
-    if waiting_in not in ("requested", "funds_sent", "credited"):
+    awaiting = _AWAITED_IN.get(stored.transfer.state)
+    if awaiting is None:
         return False  # finished or already escalated since it was picked
     if not is_overdue(stored.transfer, now):
         return False
@@ -297,7 +306,7 @@ async def mark_overdue(unit: Unit, transfer_id: str) -> bool:
     await save_transfer(unit, stored, overdue)
     unit.emit(
         TransferOverdue(
-            **_ids(overdue), waiting_in=waiting_in, deadline=overdue.deadline, detected_at=now
+            **_ids(overdue), awaiting=awaiting, deadline=overdue.deadline, detected_at=now
         )
     )
     return True
