@@ -18,6 +18,7 @@ from chengyu_demo.blood import blood_plan
 from chengyu_demo.cli_blood import SERVICE, blood_summary_lines, run_blood_demo
 from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
+from tests.support.audit import audit_findings, domain_topics
 from tests.support.blood import AGENCY, blood_key_files, both_cities_settings, running_city
 from tests.support.identity import use_provider
 from tests.support.kafka_io import apply_project_topics, fresh_kafka
@@ -60,6 +61,11 @@ async def test_the_blood_demo_answers_every_stock_low_and_keeps_every_unit_in_on
                 ),
                 60,
             )
+        # The auditor's replay of what the demo left on the bus: every record verifies,
+        # nothing repeated but redeliveries, every service's invariants hold.
+        findings = await audit_findings(
+            cluster.bootstrap_servers, keys.registry, domain_topics("blood")
+        )
     summary = "\n".join(blood_summary_lines(report))
     print(summary)  # shown with -s, and by pytest when an assertion fails
     assert report.history_new and not report.problems and report.unfinished == 0, summary
@@ -74,3 +80,4 @@ async def test_the_blood_demo_answers_every_stock_low_and_keeps_every_unit_in_on
     print(second)
     assert not again.history_new and again.shipments == 0 and again.ok, second
     assert again.census == report.census, second
+    assert findings == [], "\n".join(findings)

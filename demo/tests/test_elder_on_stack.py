@@ -17,6 +17,7 @@ from chengyu_demo.cli_elder import SERVICE, elder_summary_lines, run_elder_demo
 from chengyu_demo.elder import generate_elder_workload
 from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
+from tests.support.audit import audit_findings, domain_topics
 from tests.support.elder import AGENCY, both_cities_settings, ca_key_files, running_city
 from tests.support.identity import use_provider
 from tests.support.kafka_io import apply_project_topics, fresh_kafka
@@ -50,6 +51,11 @@ async def test_the_elder_demo_pays_as_planned_on_both_cities_processes(
                 run_elder_demo(workload, urls, tokens=tokens, progress=Progress(disable=True)),
                 300,
             )
+        # The auditor's replay of what the demo left on the bus: every record verifies,
+        # nothing repeated but redeliveries, every service's invariants hold.
+        findings = await audit_findings(
+            cluster.bootstrap_servers, keys.registry, domain_topics("elder")
+        )
     summary = "\n".join(elder_summary_lines(report, workload))
     print(summary)  # shown with -s, and by pytest when an assertion fails
     assert report.runs_new == 2 * len(workload.months) and report.runs_repeated == 0, summary
@@ -58,3 +64,4 @@ async def test_the_elder_demo_pays_as_planned_on_both_cities_processes(
     assert report.applications == report.approved == len(workload.applications), summary
     assert not report.problems and report.unfinished == 0, summary
     assert report.ok, summary
+    assert findings == [], "\n".join(findings)

@@ -17,6 +17,7 @@ from chengyu_demo.cli_jobs import SERVICE, jobs_summary_lines, run_jobs_demo
 from chengyu_demo.jobs import jobs_plan
 from chengyu_kit.local.oidc import OidcProvider
 from chengyu_kit.local.postgres import LocalPostgres
+from tests.support.audit import audit_findings, domain_topics
 from tests.support.identity import use_provider
 from tests.support.jobs import AGENCY, both_cities_settings, hr_key_files, running_city
 from tests.support.kafka_io import apply_project_topics, fresh_kafka
@@ -47,6 +48,11 @@ async def test_the_jobs_demo_ends_every_request_alike_in_both_cities(
             report = await asyncio.wait_for(
                 run_jobs_demo(plan, urls, tokens=tokens, progress=Progress(disable=True)), 240
             )
+        # The auditor's replay of what the demo left on the bus: every record verifies,
+        # nothing repeated but redeliveries, every service's invariants hold.
+        findings = await audit_findings(
+            cluster.bootstrap_servers, keys.registry, domain_topics("hr")
+        )
     summary = "\n".join(jobs_summary_lines(report))
     print(summary)  # shown with -s, and by pytest when an assertion fails
     assert report.postings == {"cq": 60, "cd": 60} and not report.refused, summary
@@ -60,3 +66,4 @@ async def test_the_jobs_demo_ends_every_request_alike_in_both_cities(
     assert report.files_moved == 4 and report.certificate, summary
     assert not report.problems and report.unfinished == 0, summary
     assert report.ok, summary
+    assert findings == [], "\n".join(findings)

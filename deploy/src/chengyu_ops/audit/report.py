@@ -53,6 +53,7 @@ def report_data(result: AuditResult) -> dict[str, Any]:
         "totals": {
             "records": result.records,
             "rejected": sum(p.rejected for p in result.partitions),
+            "read_through_upcasters": sum(p.upcast for p in result.partitions),
             "redeliveries_absorbed": sum(result.redeliveries.values()),
             "partitions": len(result.partitions),
             "findings": len(result.findings),
@@ -179,7 +180,8 @@ def report_html(data: dict[str, Any]) -> str:
 <h1>Chengyu audit report</h1>{status}
 <p>{_e(data["started_at"])} to {_e(data["finished_at"])} ({data["seconds"]} s);
 {totals["records"]} records in {totals["partitions"]} partitions;
-{totals["rejected"]} rejected; {totals["redeliveries_absorbed"]} redeliveries absorbed.
+{totals["rejected"]} rejected; {totals["redeliveries_absorbed"]} redeliveries absorbed;
+{totals["read_through_upcasters"]} written as an older version and read through upcasters.
 Range: {"from offset 0" if data["range"]["from_offset_zero"] else _e(data["range"])}.</p>
 <h2>Findings</h2>{
         _table(["where", "kind", "rule", "what"], findings) if findings else "<p>None.</p>"
