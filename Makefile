@@ -61,3 +61,4 @@ bench: kafka-jars ## Benchmarks of the kit and the services (see benchmarks/READ
 	$(RUN) python -m benchmarks.blood_dispatch
 	$(RUN) python -m benchmarks.job_matching
 	$(RUN) python -m benchmarks.job_matching_ranking
+	$(RUN) python -m benchmarks.audit_verify

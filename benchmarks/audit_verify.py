@@ -12,7 +12,7 @@ whole topic from offset 0:
   its leaf hashed into its partition's tree; duplicates and offsets judged), and its report
   must be clean.
 
-``uv run python -m benchmarks.audit_verify`` (about 10 minutes on 2 CPUs; ``--sizes``
+``uv run python -m benchmarks.audit_verify`` (about 3 minutes on 2 idle CPUs; ``--sizes``
 changes the steps). Results in ``benchmarks/results/audit_verify.json``.
 """
 
