@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from chengyu_contracts.keys import KeyRegistry
 from chengyu_kit.local.postgres import LocalPostgres
+from tests.support.audit import domain_topics, invariant_violations
 from tests.support.fund import (
     FundCity,
     both_cities_settings,
@@ -27,6 +30,15 @@ pytestmark = pytest.mark.integration
 class TwoCities:
     cq: FundCity
     cd: FundCity
+    bootstrap: str
+    keys: KeyRegistry
+
+    async def broken_invariants(self) -> list[str]:
+        """The fund-transfer invariants the audit would find broken on this bus now."""
+        found = await invariant_violations(
+            self.bootstrap, domain_topics("fund"), self.keys, datetime.now(UTC)
+        )
+        return [f"{v.invariant} at {v.at}: {v.message}" for v in found]
 
 
 @pytest.fixture
@@ -36,7 +48,8 @@ async def cities(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[TwoCi
         await apply_project_topics(cluster.bootstrap_servers)
         settings = await both_cities_settings(postgres, kafka=cluster.bootstrap_servers, keys=keys)
         async with running_city(settings["cq"]) as cq, running_city(settings["cd"]) as cd:
-            yield TwoCities(cq, cd)
+            registry = KeyRegistry.from_json_file(keys.registry)
+            yield TwoCities(cq, cd, cluster.bootstrap_servers, registry)
 
 
 def months(first: int, last: int, year: int = 2025) -> list[str]:
@@ -81,6 +94,7 @@ async def test_a_transfer_to_chengdu_and_one_back_move_every_fen_and_month(
         *((m, "cd") for m in months(7, 9)),
     ]
     assert (await cities.cd.account(in_cd["account_id"]))["status"] == "closed"
+    assert await cities.broken_invariants() == []
 
 
 async def test_a_transfer_of_an_account_that_does_not_exist_is_rejected_with_its_reason(
@@ -90,6 +104,7 @@ async def test_a_transfer_of_an_account_that_does_not_exist_is_rejected_with_its
     transfer_id = await cities.cd.request_transfer(nobody, "王五", from_city="cq")
     rejected = await cities.cd.finished_transfer(transfer_id)
     assert (rejected["state"], rejected["reason_code"]) == ("rejected", "no-such-account")
+    assert await cities.broken_invariants() == []
 
 
 async def test_a_month_held_in_both_cities_reverts_the_transfer_and_restores_the_account(
@@ -108,6 +123,7 @@ async def test_a_month_held_in_both_cities_reverts_the_transfer_and_restores_the
     assert (await cities.cq.finished_transfer(transfer_id))["state"] == "reverted"
     assert await cities.cq.account(in_cq) == before
     assert (await cities.cd.account(in_cd))["balance_fen"] == 40_000
+    assert await cities.broken_invariants() == []
 
 
 async def test_deposits_in_both_cities_count_for_a_loan_in_either(cities: TwoCities) -> None:

@@ -76,10 +76,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from chengyu_contracts.cities import CITIES, City, other_city
 from chengyu_contracts.events.fund import ACCOUNT_TOPIC, LOAN_QUERY_TOPIC, TRANSFER_TOPIC
+from chengyu_contracts.keys import KeyRegistry
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.testing import kafka_options
 from tests.support import redelivery
+from tests.support.audit import domain_topics, invariant_violations
 from tests.support.fund import (
     TERMINAL,
     FundCity,
@@ -160,6 +162,7 @@ class TwoCities:
     bootstrap: str
     databases: dict[City, asyncpg.Pool]
     started: datetime  # the real time the processes' clocks were first set to CLOCK
+    keys: KeyRegistry
     # Held while the test sends a batch of transfer requests to a city, and while its
     # process is killed and restarting: no transfer request is ever in flight to a killed
     # process, and each kill is timed from the end of a batch. The rest of the workload's
@@ -207,7 +210,8 @@ async def cities(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[TwoCi
                 for c in CITIES
             }
             try:
-                yield TwoCities(cq, cd, cluster.bootstrap_servers, pools, started)
+                registry = KeyRegistry.from_json_file(keys.registry)
+                yield TwoCities(cq, cd, cluster.bootstrap_servers, pools, started, registry)
             finally:
                 for pool in pools.values():
                     await pool.close()
@@ -1199,6 +1203,15 @@ async def assert_nothing_dead_lettered(cities: TwoCities) -> None:
         assert not logged, logged[:3]
 
 
+async def assert_fund_invariants_hold(cities: TwoCities) -> None:
+    """The audit's fund-transfer invariants, recomputed from the bus alone (redeliveries
+    and all), agree with what the databases showed: money conserved, nothing credited
+    twice, every transfer ended or within its deadline as of the processes' clock."""
+    now = datetime.fromisoformat(clock_start(cities.started))
+    found = await invariant_violations(cities.bootstrap, domain_topics("fund"), cities.keys, now)
+    assert found == [], [f"{v.invariant} at {v.at}: {v.message}" for v in found[:5]]
+
+
 async def assert_conserved(cities: TwoCities, work: Workload, refusals: set[str]) -> None:
     """Every check of this module's docstring."""
     views = await assert_every_transfer_ended_as_its_kind(cities, work.people)
@@ -1209,6 +1222,7 @@ async def assert_conserved(cities: TwoCities, work: Workload, refusals: set[str]
     compared = await assert_no_withdrawal_on_a_frozen_account(cities, work.ledger, refusals)
     await assert_loan_queries_answered_once(cities, work.stayers)
     await assert_nothing_dead_lettered(cities)
+    await assert_fund_invariants_hold(cities)
     ledger = work.ledger
     print(
         f"withdrawals: {len(ledger.withdrawals)} applied for, {len(ledger.paid())} paid"

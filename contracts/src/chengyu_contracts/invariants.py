@@ -25,7 +25,7 @@ from typing import Protocol
 from chengyu_contracts.envelope import Envelope
 from chengyu_contracts.registry import EventData
 
-__all__ = ["Coordinates", "Invariant", "LoggedEvent", "Violation"]
+__all__ = ["Coordinates", "FirstSight", "Invariant", "LoggedEvent", "Violation"]
 
 
 @dataclass(frozen=True, order=True)
@@ -74,3 +74,23 @@ class Invariant(Protocol):
     def violations(self, now: datetime) -> list[Violation]:
         """Every violation seen, judged as of ``now`` (for deadlines still running)."""
         ...
+
+
+class FirstSight:
+    """Tells the first record of an event from its redeliveries.
+
+    A service that publishes again after a crash writes the same event (same id) a second
+    time; the audit counts those as redeliveries, and an invariant must not count their
+    money or steps twice. Keyed by topic and event id, as the audit's own check is.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, str]] = set()
+
+    def first(self, event: LoggedEvent) -> bool:
+        """True the first time this event (topic, id) is seen, False for a redelivery."""
+        mark = (event.at.topic, event.envelope.id)
+        if mark in self._seen:
+            return False
+        self._seen.add(mark)
+        return True
