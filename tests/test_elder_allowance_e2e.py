@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -45,11 +45,13 @@ import httpx
 import pytest
 
 from chengyu_contracts.cities import CITIES, City
+from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import person_ref
 from chengyu_demo.elder import ElderWorkload, ExpectedPayment, generate_elder_workload
 from chengyu_kit.local.postgres import LocalPostgres
 from tests.support import redelivery
+from tests.support.audit import domain_topics, invariant_violations
 from tests.support.elder import (
     TOPICS,
     ElderCity,
@@ -91,6 +93,7 @@ class World:
     bootstrap: str
     workload: ElderWorkload
     refs: dict[str, str]  # elder key -> person_ref
+    keys: KeyRegistry
     application_ids: dict[str, str] = field(default_factory=dict)  # elder key -> id
     summaries: dict[tuple[City, str], View] = field(default_factory=dict)
     run_seconds: dict[City, list[float]] = field(
@@ -126,7 +129,8 @@ async def world(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[World]
                 for c in CITIES
             }
             try:
-                yield World(cq, cd, pools, cluster.bootstrap_servers, workload, refs)
+                registry = KeyRegistry.from_json_file(keys.registry)
+                yield World(cq, cd, pools, cluster.bootstrap_servers, workload, refs, registry)
             finally:
                 for pool in pools.values():
                     await pool.close()
@@ -515,6 +519,16 @@ async def assert_nothing_dead_lettered(world: World) -> None:
         assert not logged, logged[:3]
 
 
+async def assert_elder_invariants_hold(world: World) -> None:
+    """The audit's elder-allowance invariants, recomputed from the bus alone (both runs,
+    the kill and the second delivery included): one paying city per person and month,
+    every recovery claim exactly what was paid and not owed."""
+    found = await invariant_violations(
+        world.bootstrap, domain_topics("elder"), world.keys, datetime.now(UTC)
+    )
+    assert found == [], [f"{v.invariant} at {v.at}: {v.message}" for v in found[:5]]
+
+
 # ---- the scenario ----------------------------------------------------------------------
 
 
@@ -539,6 +553,7 @@ async def test_every_eligible_elder_is_paid_once_a_month_by_one_city_under_fault
     with timed(world, "duplicate delivery"):
         await deliver_everything_again(world)
     await assert_nothing_dead_lettered(world)
+    await assert_elder_invariants_hold(world)
     runs = {city: sum(world.run_seconds[city]) for city in CITIES}
     totals = Counter[str]()
     for summary in world.summaries.values():
