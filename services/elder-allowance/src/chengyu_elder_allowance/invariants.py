@@ -96,13 +96,14 @@ class _Allowances:
             months = [Month.parse(text) for text in data.months]
             self.claims[person].append(_Claim(data.paying_city, months, data.amount_fen, event.at))
         else:
-            grant = self._open_grant(person, data.paying_city)
-            if grant is None:
+            open_grant = self._open_grant(person, data.paying_city)
+            if open_grant is None:
                 return
             if isinstance(data, ElderAllowanceBandChanged):
-                grant.amounts.append((Month.parse(data.from_month), data.monthly_amount_fen))
+                month = Month.parse(data.from_month)
+                open_grant.amounts.append((month, data.monthly_amount_fen))
             else:
-                grant.last_month = Month.parse(data.last_month)
+                open_grant.last_month = Month.parse(data.last_month)
 
     def _open_grant(self, person: str, city: str) -> _Grant | None:
         for grant in reversed(self.grants[person]):

@@ -147,8 +147,7 @@ class CreditedOnce:
 
     name = "fund-transfer.credited-once"
     description = (
-        "No transfer's funds are sent twice nor credited twice (a redelivered event is "
-        "one event)."
+        "No transfer's funds are sent twice nor credited twice (a redelivered event is one event)."
     )
 
     def __init__(self) -> None:
@@ -193,8 +192,7 @@ class EndedOrWithinDeadline:
 
     name = "fund-transfer.ended-or-within-deadline"
     description = (
-        "Every requested transfer is rejected, completed or reverted, or still before its "
-        "deadline."
+        "Every requested transfer is rejected, completed or reverted, or still before its deadline."
     )
 
     def __init__(self) -> None:
