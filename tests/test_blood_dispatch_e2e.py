@@ -35,9 +35,11 @@ import pytest
 
 from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.events.blood import LEVEL_TOPIC
+from chengyu_contracts.keys import KeyRegistry
 from chengyu_demo.blood import BloodPlan, Step, blood_plan
 from chengyu_kit.local.postgres import LocalPostgres
 from tests.support import redelivery
+from tests.support.audit import domain_topics, invariant_violations
 from tests.support.blood import (
     TOPICS,
     BloodCity,
@@ -73,6 +75,7 @@ class World:
     pools: dict[City, asyncpg.Pool]
     bootstrap: str
     plan: BloodPlan
+    keys: KeyRegistry
     notes: list[str] = field(default_factory=list)
 
     def __getitem__(self, city: City) -> BloodCity:
@@ -96,7 +99,8 @@ async def world(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[World]
                 for c in CITIES
             }
             try:
-                yield World(cq, cd, pools, cluster.bootstrap_servers, plan)
+                registry = KeyRegistry.from_json_file(keys.registry)
+                yield World(cq, cd, pools, cluster.bootstrap_servers, plan, registry)
             finally:
                 for pool in pools.values():
                     await pool.close()
@@ -276,6 +280,15 @@ async def assert_nothing_dead_lettered(world: World) -> None:
     await redelivery.assert_nothing_dead_lettered(world.bootstrap, TOPICS, world.pools)
 
 
+async def assert_blood_invariants_hold(world: World) -> None:
+    """The audit's blood-dispatch invariants, recomputed from the bus alone (the second
+    delivery included): every unit in one place, every shipment received in full."""
+    found = await invariant_violations(
+        world.bootstrap, domain_topics("blood"), world.keys, datetime.now(UTC)
+    )
+    assert found == [], [f"{v.invariant} at {v.at}: {v.message}" for v in found[:5]]
+
+
 async def test_every_stock_low_is_answered_and_every_unit_is_in_one_place(world: World) -> None:
     started = time.monotonic()
     with timed(world, f"{len(world.plan.steps)} movements reported"):
@@ -295,6 +308,7 @@ async def test_every_stock_low_is_answered_and_every_unit_is_in_one_place(world:
     census = await check_places(world)
     assert_conserved(world, census)
     await assert_nothing_dead_lettered(world)
+    await assert_blood_invariants_hold(world)
     print(
         f"\ncensus {dict(census)}; total {time.monotonic() - started:.1f}s", *world.notes, sep="\n"
     )

@@ -27,7 +27,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -38,15 +38,18 @@ import pytest
 import chengyu_contracts.events  # noqa: F401  (fills REGISTRY)
 from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.events.medins import CONTRIBUTION_TOPIC, ContributionYearsAccrued
+from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.months import Month
 from chengyu_contracts.person_ref import PersonRefKey, person_ref
 from chengyu_contracts.registry import REGISTRY
-from chengyu_insurance_years.ledger import build_ledger, totals
+from chengyu_insurance_years.invariants import LedgerRebuilds, OneRetirementCity
+from chengyu_insurance_years.ledger import Ledger, build_ledger, totals
 from chengyu_insurance_years.periods import ContributionPeriod, PeriodKind
 from chengyu_kit.issuer import EventIssuer
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.testing import KeyFiles
+from tests.support.audit import domain_topics, logged_events
 from tests.support.insurance import (
     InsuranceCity,
     in_chunks,
@@ -256,7 +259,11 @@ async def versions_in(world: World, city: str) -> int:
 
 
 def expected_ledger(world: World, ref: str) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
-    ledger = build_ledger(ref, world.versions.get(ref, []))
+    return ledger_view(build_ledger(ref, world.versions.get(ref, [])))
+
+
+def ledger_view(ledger: Ledger) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
+    """A ledger as the comparisons see it: its periods and totals."""
     counted = totals(ledger)
     periods = sorted(
         (p.period_id, p.city, str(p.start), str(p.end), p.kind, p.version, p.cancelled)
@@ -298,6 +305,29 @@ async def both_ledgers(world: World, refs: list[str]) -> list[tuple[str, Any, An
         size=8,
     )
     return [(ref, here, there) for ref, (here, there) in zip(refs, answers, strict=True)]
+
+
+async def assert_the_log_rebuilds_what_both_cities_answer(world: World) -> None:
+    """The audit's insurance-years invariants hold on what the scenario left on the bus
+    (kill and duplicate delivery included), and every person's ledger rebuilt from the
+    events alone is what each city's API answers (read-only)."""
+    events = await logged_events(
+        world.kafka, domain_topics("medins"), KeyRegistry.from_json_file(world.keys.registry)
+    )
+    rebuilt, one_city = LedgerRebuilds(), OneRetirementCity()
+    for event in events:
+        rebuilt.observe(event)
+        one_city.observe(event)
+    now = datetime.now(UTC)
+    assert rebuilt.violations(now) == [] and one_city.violations(now) == []
+    ledgers = rebuilt.ledgers()
+    refs = [world.ref(resident_id(s)) for s in range(HTTP_PEOPLE + RAW_PEOPLE)]
+    differ = [
+        ref
+        for ref, here, there in await both_ledgers(world, refs)
+        if not shown_ledger(here) == shown_ledger(there) == ledger_view(ledgers[ref])
+    ]
+    assert differ == [], f"{len(differ)} ledgers differ from the log's, e.g. {differ[:3]}"
 
 
 # -- the scenario ----------------------------------------------------------------------------------
@@ -446,6 +476,7 @@ async def test_ledgers_agree_and_one_retirement_city_wins_under_faults(world: Wo
             world.dsn[city], "SELECT count(*) FROM inbox WHERE outcome = 'dead-lettered'"
         )
         assert parked == 0, f"{city} dead-lettered {parked} events"
+    await assert_the_log_rebuilds_what_both_cities_answer(world)
     lap("total")
     won = sorted(winners.values())
     print(
