@@ -42,11 +42,13 @@ from rich.progress import Progress
 
 from chengyu_contracts.cities import CITIES, City, other_city
 from chengyu_contracts.events.hr import HOTLINE_TOPIC
+from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.policy_book import policy_day
 from chengyu_demo.cli_jobs import _Driver
 from chengyu_demo.jobs import JobsPlan, PlannedSeeker, jobs_plan
 from chengyu_kit.local.postgres import LocalPostgres
 from tests.support import redelivery
+from tests.support.audit import domain_topics, invariant_violations
 from tests.support.elder import in_chunks
 from tests.support.jobs import (
     TOPICS,
@@ -83,6 +85,7 @@ class World:
     bootstrap: str
     plan: JobsPlan
     today: date
+    keys: KeyRegistry
     posting_ids: dict[str, str] = field(default_factory=dict)  # plan key -> posting_id
     seeker_refs: dict[str, str] = field(default_factory=dict)  # plan key -> seeker_ref
     notes: list[str] = field(default_factory=list)
@@ -116,7 +119,8 @@ async def world(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[World]
                 for c in CITIES
             }
             try:
-                yield World(cq, cd, pools, cluster.bootstrap_servers, plan, today)
+                registry = KeyRegistry.from_json_file(keys.registry)
+                yield World(cq, cd, pools, cluster.bootstrap_servers, plan, today, registry)
             finally:
                 for pool in pools.values():
                     await pool.close()
@@ -366,6 +370,16 @@ async def assert_nothing_dead_lettered(world: World) -> None:
     await redelivery.assert_nothing_dead_lettered(world.bootstrap, TOPICS, world.pools)
 
 
+async def assert_job_invariants_hold(world: World) -> None:
+    """The audit's job-matching invariants, recomputed from the bus alone (kills and the
+    second delivery included): every request's steps follow its machine, every reminder
+    is right and none is missing."""
+    found = await invariant_violations(
+        world.bootstrap, domain_topics("hr"), world.keys, datetime.now(UTC)
+    )
+    assert found == [], [f"{v.invariant} at {v.at}: {v.message}" for v in found[:5]]
+
+
 async def test_both_cities_share_match_and_forward_with_nothing_lost(world: World) -> None:
     started = time.monotonic()
     with timed(world, f"{POSTINGS} postings and {SEEKERS} seekers entered"):
@@ -387,6 +401,7 @@ async def test_both_cities_share_match_and_forward_with_nothing_lost(world: Worl
         await deliver_everything_again(world)
     assert await assert_one_state_each(world, driver) == states
     await assert_nothing_dead_lettered(world)
+    await assert_job_invariants_hold(world)
     print(
         f"\nrequests by state {dict(states)}; {reminders} overdue reminders;"
         f" files {dict(report.files)}; total {time.monotonic() - started:.1f}s",

@@ -38,12 +38,14 @@ import pytest
 
 from chengyu_contracts.cities import CITIES, City, other_city
 from chengyu_contracts.events.hr import HOTLINE_TOPIC, HotlineCategory
+from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.working_days import WorkingCalendar
 from chengyu_job_matching import deadlines
 from chengyu_job_matching.hotline import rules
 from chengyu_job_matching.policy import default_policy_book
 from chengyu_kit.local.postgres import LocalPostgres
 from tests.support import redelivery
+from tests.support.audit import domain_topics, invariant_violations
 from tests.support.jobs import (
     TOPICS,
     JobsCity,
@@ -121,6 +123,7 @@ class World:
     cities: dict[City, JobsCity]
     pools: dict[City, asyncpg.Pool]
     bootstrap: str
+    keys: KeyRegistry
     request_ids: dict[str, str] = field(default_factory=dict)  # planned key -> request id
 
     async def settle(self, timeout: float = 120) -> None:
@@ -166,7 +169,8 @@ async def world(tmp_path: Path, postgres: LocalPostgres) -> AsyncIterator[World]
                 for c in CITIES
             }
             try:
-                yield World({"cq": cq, "cd": cd}, pools, cluster.bootstrap_servers)
+                registry = KeyRegistry.from_json_file(keys.registry)
+                yield World({"cq": cq, "cd": cd}, pools, cluster.bootstrap_servers, registry)
             finally:
                 for pool in pools.values():
                     await pool.close()
@@ -330,3 +334,7 @@ async def test_overdue_flags_follow_the_calendar_across_the_national_day_holiday
     await redelivery.deliver_everything_again(world.bootstrap, TOPICS, world.pools, world.settle)
     await redelivery.assert_nothing_dead_lettered(world.bootstrap, TOPICS, world.pools)
     assert await assert_flagged_exactly(world, NEXT_MONDAY) == 8
+    # The audit recomputes the same from the bus alone, as of the processes' clock.
+    now = datetime.fromisoformat(at_opening(NEXT_MONDAY))
+    found = await invariant_violations(world.bootstrap, domain_topics("hr"), world.keys, now)
+    assert found == [], [f"{v.invariant} at {v.at}: {v.message}" for v in found[:5]]
