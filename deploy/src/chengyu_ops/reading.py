@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 
 from chengyu_kit.kafka_auth import KafkaCredentials, client_options
+from chengyu_kit.partitions import topic_partitions
+
+__all__ = ["list_topics", "read_records", "topic_partitions"]
 
 
 async def list_topics(bootstrap: str, credentials: KafkaCredentials | None = None) -> list[str]:
@@ -24,32 +27,6 @@ async def list_topics(bootstrap: str, credentials: KafkaCredentials | None = Non
     finally:
         await admin.close()
     return sorted(name for name in names if not name.startswith("__"))
-
-
-async def topic_partitions(
-    bootstrap: str, topics: Sequence[str], credentials: KafkaCredentials | None = None
-) -> list[TopicPartition]:
-    """Every partition of ``topics``; unknown topics raise ``LookupError`` naming them, and
-    so do topics the principal may not read (Kafka does not say which of the two it is)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(credentials))
-    await admin.start()
-    try:
-        described = await admin.describe_topics(list(topics))
-    finally:
-        await admin.close()
-    partitions: list[TopicPartition] = []
-    missing: list[str] = []
-    for topic in described:
-        if topic.get("error_code", 0) != 0 or not topic.get("partitions"):
-            missing.append(topic["topic"])
-            continue
-        partitions.extend(
-            TopicPartition(topic["topic"], p["partition"]) for p in topic["partitions"]
-        )
-    if missing:
-        who = f" readable by User:{credentials.username}" if credentials else ""
-        raise LookupError(f"no such topic{who}: {', '.join(sorted(missing))}")
-    return sorted(partitions)
 
 
 async def read_records(

@@ -110,6 +110,7 @@ class ServiceRuntime:
         self._pending: list[tuple[list[str], Mapping[str, Handler], str | None]] = []
         self.consumers: list[EventConsumer] = []
         self._periodic: list[PeriodicTask] = []
+        self._stop_hooks: list[Callable[[], Awaitable[object]]] = []
         # The service's dated per-city parameters, when it was built from a declaration.
         self.policy: Any = None
         self.every(3600.0, "idempotency-key-purge", self._purge_idempotency_keys)
@@ -147,6 +148,11 @@ class ServiceRuntime:
         """Run ``job`` every ``interval`` seconds while the service runs (after start,
         stopped first on stop)."""
         self._periodic.append(PeriodicTask(name, interval, job))
+
+    def on_stop(self, hook: Callable[[], Awaitable[object]]) -> None:
+        """Run ``hook`` when the service stops, after its periodic work (to close a client a
+        periodic job keeps open between rounds)."""
+        self._stop_hooks.append(hook)
 
     async def open_database(self) -> asyncpg.Pool:
         """Open the pool and apply the migrations (the first step of :meth:`start`; alone,
@@ -205,6 +211,11 @@ class ServiceRuntime:
         """
         for task in self._periodic:
             await task.stop()
+        for hook in self._stop_hooks:
+            try:
+                await asyncio.wait_for(hook(), _STOP_TIMEOUT)
+            except Exception:
+                log.exception("a stop hook failed")
         try:
             await asyncio.wait_for(self.broker.stop(), _STOP_TIMEOUT)
         except TimeoutError:

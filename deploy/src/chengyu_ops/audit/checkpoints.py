@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import base64
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from chengyu_contracts.checkpoint import Checkpoint, NoteError, parse_note, verified_signers
+from chengyu_contracts.checkpoint import Checkpoint
+from chengyu_contracts.checkpointers import checkpointer_keys, signed_checkpoint
 from chengyu_contracts.events.audit import (
     CheckpointDisputed,
     CheckpointPublished,
     CheckpointWitnessed,
 )
 from chengyu_contracts.invariants import Coordinates, LoggedEvent
-from chengyu_contracts.keys import KeyRegistry, agency_may_sign
+from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.timefmt import parse_rfc3339
 from chengyu_ops.audit.findings import Finding
 from chengyu_ops.audit.partition_check import TreeAt
@@ -72,29 +73,6 @@ class CheckpointBook:
         )
 
 
-def _checkpointer_keys(keys: KeyRegistry, city: str, time: str) -> dict[str, bytes]:
-    """The key ids of ``city``'s checkpointer valid at ``time``, with their public keys."""
-    instant = parse_rfc3339(time)
-    source = f"/{city}/audit/checkpointer"
-    return {
-        entry.key_id: base64.b64decode(entry.public_key)
-        for entry in keys
-        if agency_may_sign(entry.agency, source)
-        and entry.agency.startswith(f"/{city}/audit")
-        and (not entry.has_window() or entry.valid_at(instant))
-    }
-
-
-def _signed_by(note_text: str, keys: Mapping[str, bytes]) -> Checkpoint | None:
-    """The checkpoint of a note carrying a valid signature by one of ``keys``, else None."""
-    try:
-        note = parse_note(note_text)
-        checkpoint = Checkpoint.parse(note.body)
-    except NoteError:
-        return None
-    return checkpoint if verified_signers(note, keys) else None
-
-
 def _root(text: str) -> bytes:
     return base64.b64decode(text)
 
@@ -126,7 +104,9 @@ def read_checkpoints(events: Iterable[LoggedEvent], keys: KeyRegistry) -> Checkp
             signers.append(data.witness_city)
         checkpoint: Checkpoint | None = None
         for city in signers:
-            checkpoint = _signed_by(data.note, _checkpointer_keys(keys, city, time))
+            checkpoint = signed_checkpoint(
+                data.note, checkpointer_keys(keys, city, parse_rfc3339(time))
+            )
             if checkpoint is None:
                 book.findings.append(
                     Finding(

@@ -1,0 +1,1 @@
+"""The checkpointer: each city's signed, witnessed checkpoints of the event log."""
