@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +13,21 @@ import httpx
 
 from chengyu_checkpointer.settings import CheckpointerSettings
 from chengyu_contracts.cities import CITIES, City
+from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.local.postgres import LocalPostgres
-from tests.support.audit_log import AuditKeys
+from tests.support.audit_log import AuditKeys, read_partitions
 from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
 
-__all__ = ["CheckpointerCity", "checkpointer_settings", "running_checkpointer"]
+__all__ = [
+    "CheckpointerCity",
+    "add_checkpointer_keys",
+    "all_witnessed",
+    "checkpointer_settings",
+    "running_checkpointer",
+]
 
 PACKAGE = "chengyu_checkpointer"
 SERVICE_NAME = "checkpointer"
@@ -38,6 +45,40 @@ def write_key_files(folder: Path, keys: AuditKeys) -> dict[str, Path]:
     files["registry"] = folder / "registry.json"
     keys.registry().write_json_file(files["registry"])
     return files
+
+
+def add_checkpointer_keys(folder: Path, registry: Path) -> dict[str, Path]:
+    """Checkpointer keys of both cities, written to ``folder`` and added to the key
+    registry file the scenario's services read (write it before they start)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {"registry": registry}
+    entries = list(KeyRegistry.from_json_file(registry))
+    for city in CITIES:
+        key = SigningKey.generate(f"{city}-audit-test-{secrets.token_hex(3)}", f"/{city}/audit")
+        files[city] = folder / f"{city}-audit.json"
+        key.write_json_file(files[city])
+        entries.append(key.public_entry())
+    KeyRegistry(entries).write_json_file(registry)
+    return files
+
+
+async def all_witnessed(
+    bootstrap: str, topics: Sequence[str], cities: Sequence[CheckpointerCity]
+) -> bool:
+    """Every city checkpointed every non-empty partition of ``topics`` at its full size,
+    and the other city witnessed that checkpoint."""
+    for topic in topics:
+        for partition, records in (await read_partitions(bootstrap, topic)).items():
+            for city in cities:
+                view = await city.log(topic, partition)
+                if view is None or view["size"] != len(records):
+                    return False
+                if not records:
+                    continue
+                latest = view["checkpoints"][:1]
+                if not latest or latest[0]["size"] != len(records) or not latest[0]["witnessed"]:
+                    return False
+    return True
 
 
 async def checkpointer_settings(
