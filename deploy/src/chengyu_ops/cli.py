@@ -12,7 +12,7 @@ import typer
 
 from chengyu_ops import (
     cli_acls,
-    cli_audit_verify,
+    cli_audit,
     cli_contracts,
     cli_dlq,
     cli_events,
@@ -38,9 +38,7 @@ app.add_typer(cli_contracts.app, name="contracts")
 app.add_typer(cli_keys.app, name="keys")
 app.add_typer(cli_dlq.app, name="dlq")
 app.add_typer(cli_events.app, name="events")
-audit = typer.Typer(help="Audit the event log: replay and verify it.", no_args_is_help=True)
-audit.command("verify")(cli_audit_verify.verify_command)
-app.add_typer(audit, name="audit")
+app.add_typer(cli_audit.app, name="audit", no_args_is_help=True)
 
 # --- single commands -----------------------------------------------------------------------
 app.command("new-service")(cli_new_service.new_service_command)

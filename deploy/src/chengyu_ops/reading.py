@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from chengyu_kit.kafka_auth import KafkaCredentials, client_options
 from chengyu_kit.partitions import topic_partitions
 
-__all__ = ["list_topics", "read_records", "topic_partitions"]
+__all__ = ["list_topics", "read_records", "read_to_end", "topic_partitions"]
 
 
 async def list_topics(bootstrap: str, credentials: KafkaCredentials | None = None) -> list[str]:
@@ -66,3 +66,35 @@ async def read_records(
                 return
     finally:
         await consumer.stop()
+
+
+async def read_to_end(
+    bootstrap: str, topics: Sequence[str], credentials: KafkaCredentials | None = None
+) -> dict[TopicPartition, list[ConsumerRecord]]:
+    """Every record of every partition of ``topics``, in offset order, up to the end
+    offsets when the read began (an evidence bundle, a case trace)."""
+    partitions = await topic_partitions(bootstrap, topics, credentials)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        **client_options(credentials),
+    )
+    await consumer.start()
+    found: dict[TopicPartition, list[ConsumerRecord]] = {tp: [] for tp in partitions}
+    try:
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        # An explicit seek: position() right after seek_to_beginning() may still answer
+        # the end offset, ending the read before it began.
+        for tp, first in (await consumer.beginning_offsets(partitions)).items():
+            consumer.seek(tp, first)
+        pending = [tp for tp in partitions if ends[tp] > 0]
+        while pending:
+            batch = await consumer.getmany(*pending, timeout_ms=1000)
+            for tp, records in batch.items():
+                found[tp].extend(r for r in records if r.offset < ends[tp])
+            pending = [tp for tp in pending if await consumer.position(tp) < ends[tp]]
+    finally:
+        await consumer.stop()
+    return found
