@@ -148,3 +148,13 @@ def test_a_month_claimed_twice_is_named_with_the_second_claim() -> None:
     found = violations_of(RecoveryEqualsOverpaid(), log.events)
     assert [v.at for v in found] == [second.at]
     assert "a second time" in found[0].message
+
+
+def test_a_claim_by_a_city_whose_grant_never_ended_before_the_month_is_named() -> None:
+    log = EventLog("ca", "elder-allowance")
+    granted(log, "cq", "2026-01")
+    terminated(log, "cq", "2026-04")
+    wrong = claimed(log, "cd", ["2026-05"], 10_000)  # Chengdu never paid this person
+    found = violations_of(RecoveryEqualsOverpaid(), log.events)
+    assert [(v.at, v.subject) for v in found] == [(wrong.at, PERSON)]
+    assert "without a grant that ended before it" in found[0].message
