@@ -13,7 +13,9 @@ database can show that the halves agree; the log can:
 - ``fund-transfer.credited-once``: no transfer is credited (or sent) twice. A redelivery
   (the same event id again) is not a second credit: the services absorb it.
 - ``fund-transfer.ended-or-within-deadline``: every requested transfer is rejected,
-  completed or reverted, or still before its deadline as of the audit's time.
+  completed or reverted, or still before its deadline as of the audit's time. The deadline
+  is the one the request carries (the receiving city's policy set it, and both cities judge
+  overdue by it), judged with the service's own rule (:func:`.transfer.past_deadline`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from chengyu_contracts.invariants import (
     LoggedEvent,
     Violation,
 )
+
+from .transfer import past_deadline
 
 __all__ = ["invariants"]
 
@@ -236,7 +240,7 @@ class EndedOrWithinDeadline:
                 request.person_ref,
             )
             for transfer_id, request in sorted(self._requested.items())
-            if transfer_id not in self._ended and request.deadline < now
+            if transfer_id not in self._ended and past_deadline(request.deadline, now)
         ]
 
 
