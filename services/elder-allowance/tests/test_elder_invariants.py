@@ -4,6 +4,7 @@ recovery claim passes, each way of breaking one is named where the log shows it.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from chengyu_contracts.events.elder import (
     ElderAllowanceBandChanged,
@@ -37,13 +38,18 @@ def granted(log: EventLog, city: str, first: str, fen: int = 10_000) -> LoggedEv
     return log.write(data, city=city)
 
 
-def terminated(log: EventLog, city: str, last: str) -> LoggedEvent:
+def terminated(
+    log: EventLog,
+    city: str,
+    last: str,
+    reason: Literal["death", "household-moved"] = "household-moved",
+) -> LoggedEvent:
     data = ElderAllowanceTerminated(
         person_ref=PERSON,
         paying_city=city,
         last_month=last,
-        reason_code="household-moved",
-        reason="moved",
+        reason_code=reason,
+        reason=reason,
         terminated_on=ON,
     )
     return log.write(data, city=city)
@@ -148,3 +154,24 @@ def test_a_month_claimed_twice_is_named_with_the_second_claim() -> None:
     found = violations_of(RecoveryEqualsOverpaid(), log.events)
     assert [v.at for v in found] == [second.at]
     assert "a second time" in found[0].message
+
+
+def test_a_claim_by_a_city_whose_grant_never_ended_before_the_month_is_named() -> None:
+    log = EventLog("ca", "elder-allowance")
+    granted(log, "cq", "2026-01")
+    terminated(log, "cq", "2026-04")
+    wrong = claimed(log, "cd", ["2026-05"], 10_000)  # Chengdu never paid this person
+    found = violations_of(RecoveryEqualsOverpaid(), log.events)
+    assert [(v.at, v.subject) for v in found] == [(wrong.at, PERSON)]
+    assert "without a grant that ended before it" in found[0].message
+
+
+def test_a_death_found_after_a_move_shortens_the_grant_and_its_claim_is_owed_back() -> None:
+    log = EventLog("ca", "elder-allowance")
+    granted(log, "cq", "2026-01")
+    terminated(log, "cq", "2026-06")  # moved out with June
+    claimed(log, "cq", ["2026-07"], 10_000)
+    terminated(log, "cq", "2026-04", "death")  # recorded late: the last month is earlier
+    claimed(log, "cq", ["2026-05", "2026-06"], 20_000)
+    for invariant in invariants():
+        assert violations_of(invariant, log.events) == [], invariant.name

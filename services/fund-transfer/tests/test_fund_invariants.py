@@ -140,6 +140,17 @@ def test_a_completion_of_another_amount_is_named() -> None:
     assert [v.at for v in violations_of(MoneyConserved(), log.events, NOW)] == [wrong.at]
 
 
+def test_a_completion_never_credited_loses_the_money_and_is_named() -> None:
+    log = EventLog("hpf", "fund-transfer")
+    requested(log, "t")
+    sent(log, "t")
+    closed = completed(log, "t")
+    found = violations_of(MoneyConserved(), log.events, NOW)
+    assert (found[0].at, found[0].subject) == (closed.at, PERSON)
+    assert "completed, but never credited" in found[0].message
+    assert "120000 fen sent, but 0 fen" in found[1].message
+
+
 def test_a_credit_without_funds_sent_is_named() -> None:
     log = EventLog("hpf", "fund-transfer")
     requested(log, "t")

@@ -7,12 +7,18 @@ from datetime import UTC, date, datetime
 
 from chengyu_contracts.events.medins import (
     ContributionYearsAccrued,
+    RetirementCityClaimed,
     RetirementCityDetermined,
     RetirementCityRefused,
     RetirementFigures,
 )
 from chengyu_contracts.invariants import LoggedEvent
-from chengyu_insurance_years.invariants import LedgerRebuilds, OneRetirementCity, invariants
+from chengyu_insurance_years.invariants import (
+    DecisionAnswersClaim,
+    LedgerRebuilds,
+    OneRetirementCity,
+    invariants,
+)
 from chengyu_insurance_years.ledger import totals
 from chengyu_kit.testing.event_log import EventLog, violations_of
 
@@ -51,7 +57,22 @@ def figures(city: str) -> RetirementFigures:
     )
 
 
-def determined(log: EventLog, request_id: str, city: str) -> LoggedEvent:
+def claimed(log: EventLog, request_id: str, requested_in: str, chosen: str) -> LoggedEvent:
+    data = RetirementCityClaimed(
+        request_id=request_id,
+        person_ref=PERSON,
+        requested_in=requested_in,
+        chosen_city=chosen,
+        sex="female",
+        retirement_date=date(2026, 4, 1),
+        requested_at=AT,
+    )
+    return log.write(data, city=requested_in)
+
+
+def determined(
+    log: EventLog, request_id: str, city: str, *, signed_by: str | None = None
+) -> LoggedEvent:
     data = RetirementCityDetermined(
         request_id=request_id,
         person_ref=PERSON,
@@ -61,7 +82,7 @@ def determined(log: EventLog, request_id: str, city: str) -> LoggedEvent:
         figures=figures(city),
         decided_at=AT,
     )
-    return log.write(data, city=city)
+    return log.write(data, city=signed_by or city)
 
 
 def refused(log: EventLog, request_id: str, city: str, determined_city: str) -> LoggedEvent:
@@ -85,6 +106,8 @@ def worked_in_both_and_retired() -> EventLog:
     period(log, "p-cq", "cq", "1996-01", "2015-12")
     period(log, "p-cd", "cd", "2016-01", "2025-12")
     period(log, "p-cd", "cd", "2016-01", "2026-03", version=2)  # corrected
+    claimed(log, "r-1", "cq", "cd")  # asked in Chongqing for Chengdu (异地受理)
+    claimed(log, "r-2", "cq", "cq")
     determined(log, "r-1", "cd")
     refused(log, "r-2", "cq", "cd")
     return log
@@ -142,3 +165,29 @@ def test_a_refusal_naming_another_city_than_was_determined_is_named() -> None:
     wrong = refused(log, "r-2", "cq", "cq")
     found = violations_of(OneRetirementCity(), log.events)
     assert [v.at for v in found] == [wrong.at]
+
+
+def test_a_decision_of_a_claim_never_made_is_named() -> None:
+    log = worked_in_both_and_retired()
+    orphan = refused(log, "r-9", "cq", "cd")
+    found = violations_of(DecisionAnswersClaim(), log.events)
+    assert [(v.at, v.subject) for v in found] == [(orphan.at, PERSON)]
+    assert "never claimed" in found[0].message
+
+
+def test_a_claim_decided_by_the_city_it_did_not_choose_is_named() -> None:
+    log = EventLog("mi", "insurance-years")
+    claimed(log, "r-1", "cq", "cd")
+    wrong = determined(log, "r-1", "cq")
+    found = violations_of(DecisionAnswersClaim(), log.events)
+    assert [v.at for v in found] == [wrong.at]
+    assert "chose cd, but is decided as cq" in found[0].message
+
+
+def test_a_decision_signed_by_the_other_city_is_named() -> None:
+    log = EventLog("mi", "insurance-years")
+    claimed(log, "r-1", "cd", "cd")
+    wrong = determined(log, "r-1", "cd", signed_by="cq")
+    found = violations_of(DecisionAnswersClaim(), log.events)
+    assert [v.at for v in found] == [wrong.at]
+    assert "signed by cq" in found[0].message

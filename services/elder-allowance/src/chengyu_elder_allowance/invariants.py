@@ -96,18 +96,22 @@ class _Allowances:
             months = [Month.parse(text) for text in data.months]
             self.claims[person].append(_Claim(data.paying_city, months, data.amount_fen, event.at))
         else:
-            open_grant = self._open_grant(person, data.paying_city)
-            if open_grant is None:
+            latest = self._latest_grant(person, data.paying_city)
+            if latest is None:
                 return
             if isinstance(data, ElderAllowanceBandChanged):
                 month = Month.parse(data.from_month)
-                open_grant.amounts.append((month, data.monthly_amount_fen))
+                latest.amounts.append((month, data.monthly_amount_fen))
             else:
-                open_grant.last_month = Month.parse(data.last_month)
+                # A second termination only shortens the grant (a death found after a move
+                # keeps the earliest last month), as the service's ``terminate`` does.
+                last = Month.parse(data.last_month)
+                ended = latest.last_month
+                latest.last_month = last if ended is None else min(ended, last)
 
-    def _open_grant(self, person: str, city: str) -> _Grant | None:
+    def _latest_grant(self, person: str, city: str) -> _Grant | None:
         for grant in reversed(self.grants[person]):
-            if grant.city == city and grant.last_month is None:
+            if grant.city == city:
                 return grant
         return None
 

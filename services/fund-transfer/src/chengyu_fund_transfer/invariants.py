@@ -7,12 +7,15 @@ The saga moves money in two halves, each written by another city: the sending ci
 database can show that the halves agree; the log can:
 
 - ``fund-transfer.money-conserved``: every fen sent arrived (credited) or went back
-  (reverted) or is still in flight, per person and in total; a credit or a completion of
-  another amount than was sent is named where it was written.
+  (reverted) or is still in flight (neither credited nor ended), per person and in total; a
+  credit or a completion of another amount than was sent, or a completion never credited,
+  is named where it was written.
 - ``fund-transfer.credited-once``: no transfer is credited (or sent) twice. A redelivery
   (the same event id again) is not a second credit: the services absorb it.
 - ``fund-transfer.ended-or-within-deadline``: every requested transfer is rejected,
-  completed or reverted, or still before its deadline as of the audit's time.
+  completed or reverted, or still before its deadline as of the audit's time. The deadline
+  is the one the request carries (the receiving city's policy set it, and both cities judge
+  overdue by it), judged with the service's own rule (:func:`.transfer.past_deadline`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from chengyu_contracts.invariants import (
     Violation,
 )
 
+from .transfer import past_deadline
+
 __all__ = ["invariants"]
 
 
@@ -50,6 +55,8 @@ class _Money:
     sent_at: Coordinates | None = None
     credited: int | None = None
     reverted: bool = False
+    # Where the sending city closed its account; money is no longer in flight after it.
+    completed_at: Coordinates | None = None
 
 
 class MoneyConserved:
@@ -90,6 +97,7 @@ class MoneyConserved:
                     f"{money.sent} fen sent",
                 )
         elif isinstance(data, TransferCompleted):
+            money.completed_at = event.at
             if data.amount_fen != money.sent:
                 self._flag(
                     event,
@@ -112,9 +120,21 @@ class MoneyConserved:
             sent[person] += money.sent
             arrived = money.credited or 0
             returned = money.sent if money.reverted else 0
-            in_flight = money.sent if money.credited is None and not money.reverted else 0
+            ended = money.reverted or money.completed_at is not None
+            in_flight = money.sent if money.credited is None and not ended else 0
             accounted[person] += arrived + returned + in_flight
         found = list(self._found)
+        found.extend(
+            # The sending city closed its account, yet nothing arrived: the money vanished.
+            Violation(
+                self.name,
+                f"transfer {transfer_id}: completed, but never credited",
+                money.completed_at,
+                money.person_ref,
+            )
+            for transfer_id, money in sorted(self._transfers.items())
+            if money.completed_at is not None and money.credited is None
+        )
         for person in sorted(sent):
             if sent[person] != accounted[person]:
                 found.append(
@@ -220,7 +240,7 @@ class EndedOrWithinDeadline:
                 request.person_ref,
             )
             for transfer_id, request in sorted(self._requested.items())
-            if transfer_id not in self._ended and request.deadline < now
+            if transfer_id not in self._ended and past_deadline(request.deadline, now)
         ]
 
 

@@ -190,10 +190,15 @@ def check_sending_side(
     return None if blocker is None else Reason.of(blocker)
 
 
+def past_deadline(deadline: datetime, now: datetime) -> bool:
+    """Whether ``now`` is after ``deadline`` (the deadline itself is still in time): the one
+    rule both cities, and the audit's invariant, judge a transfer's deadline by."""
+    return _aware(now) > deadline
+
+
 def is_overdue(transfer: Transfer, now: datetime) -> bool:
-    """Whether the transfer is still unfinished after its deadline (the deadline itself is
-    still in time)."""
-    return transfer.state not in TERMINAL_STATES and _aware(now) > transfer.deadline
+    """Whether the transfer is still unfinished after its deadline."""
+    return transfer.state not in TERMINAL_STATES and past_deadline(transfer.deadline, now)
 
 
 def _detail(step: TransferStep) -> str:

@@ -10,6 +10,9 @@ alone (the audit's interface: ``chengyu_contracts.invariants``).
 - ``insurance-years.one-retirement-city``: a person has at most one retirement city
   (one ``retirement-city-determined``), each claim is decided at most once, and every
   refusal that names the city already determined names that one.
+- ``insurance-years.decision-answers-claim``: every decision (determined or refused)
+  answers a ``retirement-city-claimed`` on the log and is taken, and signed, by the city
+  that claim chose: the other city cannot decide for it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import datetime
 from chengyu_contracts.domain_error import DomainError
 from chengyu_contracts.events.medins import (
     ContributionYearsAccrued,
+    RetirementCityClaimed,
     RetirementCityDetermined,
     RetirementCityRefused,
 )
@@ -34,7 +38,7 @@ from chengyu_contracts.invariants import (
 from .ledger import Ledger, apply
 from .wire import period_from_event
 
-__all__ = ["LedgerRebuilds", "OneRetirementCity", "invariants"]
+__all__ = ["DecisionAnswersClaim", "LedgerRebuilds", "OneRetirementCity", "invariants"]
 
 
 class LedgerRebuilds:
@@ -134,6 +138,53 @@ class OneRetirementCity:
         self._found.append(Violation(self.name, message, event.at, person))
 
 
+class DecisionAnswersClaim:
+    """Every decision answers a claim on the log, taken by the city that claim chose."""
+
+    name = "insurance-years.decision-answers-claim"
+    description = (
+        "Every retirement-city decision answers a claim on the log and is taken, and signed, "
+        "by the city that claim chose."
+    )
+
+    def __init__(self) -> None:
+        self._chosen: dict[str, str] = {}  # request id -> the city the claim chose
+        # request id, deciding city, signing city, where, whose: judged once all claims are in
+        self._decisions: list[tuple[str, str, str, Coordinates, str]] = []
+        self._sight = FirstSight()
+
+    def observe(self, event: LoggedEvent) -> None:
+        """Note each claim's chosen city and each decision's city."""
+        data = event.data
+        if isinstance(data, RetirementCityClaimed):
+            self._chosen.setdefault(data.request_id, data.chosen_city)
+            return
+        if not isinstance(data, RetirementCityDetermined | RetirementCityRefused):
+            return
+        if not self._sight.first(event):
+            return
+        city = data.city if isinstance(data, RetirementCityDetermined) else data.chosen_city
+        signer = event.envelope.source.split("/")[1]  # "/<city>/<agency>/<service>"
+        self._decisions.append((data.request_id, city, signer, event.at, data.person_ref))
+
+    def violations(self, now: datetime) -> list[Violation]:
+        """Each decision of no claim, or of a city the claim did not choose."""
+        found: list[Violation] = []
+        for request_id, city, signer, at, person in self._decisions:
+            chosen = self._chosen.get(request_id)
+            if chosen is None:
+                message = f"claim {request_id} is decided, but was never claimed on the log"
+            elif city != chosen or signer != chosen:
+                message = (
+                    f"claim {request_id} chose {chosen}, but is decided as {city} "
+                    f"and signed by {signer}"
+                )
+            else:
+                continue
+            found.append(Violation(self.name, message, at, person))
+        return found
+
+
 def invariants() -> list[Invariant]:
     """The insurance-years rules the audit checks, fresh."""
-    return [LedgerRebuilds(), OneRetirementCity()]
+    return [LedgerRebuilds(), OneRetirementCity(), DecisionAnswersClaim()]
