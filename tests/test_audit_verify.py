@@ -1,16 +1,20 @@
-"""``chengyu audit verify`` on a real broker: a log of two cities' signed events with
-witnessed checkpoints verifies clean, byte for byte copied; each way of tampering with a
-copy is found and named by its offset."""
+"""``chengyu audit verify`` on a real broker, over the log the real services wrote: both
+cities' insurance-years processes record contribution periods over HTTP while both cities'
+checkpointers checkpoint and witness every partition. A byte-for-byte copy of that log
+(records and checkpoints) verifies clean; each way of tampering with a copy is found and
+named by its offset."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +22,12 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from chengyu_contracts.canonical import KEY_ID_MEMBER, SIGNATURE_MEMBER, signing_input
+from chengyu_contracts.cities import CITIES
 from chengyu_contracts.events.audit import CHECKPOINT_TOPIC
 from chengyu_contracts.events.medins import CONTRIBUTION_TOPIC
+from chengyu_contracts.keys import KeyRegistry, SigningKey
 from chengyu_kit.local.kafka import KafkaCluster, admin_credentials_for
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_ops.audit.findings import Finding
 from chengyu_ops.audit.partition_check import RawRecord
 from chengyu_ops.audit.verify import AuditOptions, AuditResult, audit_log
@@ -29,26 +36,40 @@ from tests.support.audit_log import (
     Alter,
     AuditKeys,
     checkpoint_records,
-    contribution,
     copy_topic,
     later,
-    publish,
     read_partitions,
     reset_topics,
 )
+from tests.support.checkpointer import (
+    add_checkpointer_keys,
+    all_witnessed,
+    checkpointer_settings,
+    running_checkpointer,
+)
+from tests.support.insurance import (
+    in_chunks,
+    insurance_key_files,
+    insurance_settings,
+    resident_id,
+    running_city,
+)
 from tests.support.kafka_io import apply_project_topics, fresh_kafka
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
-EVERY = 4  # records between two checkpoints of a partition
-START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+ROUNDS = 8  # rounds of recording; both cities checkpoint every partition after each
+PEOPLE_PER_ROUND = 12  # each records one period in both cities: 24 records a round
+EVERY = 4  # CHECKPOINT_EVERY_RECORDS of the checkpointers
 
 
 @dataclass
 class Scene:
-    source: str  # the original log, with its checkpoints
+    source: str  # the services' log, with their checkpoints
     target: str  # where copies are made and audited
-    keys: AuditKeys
+    keys: AuditKeys  # the services', the checkpointers' and another agency's keys
+    registry: Path  # the key registry file the services and checkpointers read
     partitions: dict[int, list[RawRecord]]
 
 
@@ -63,24 +84,89 @@ def clusters(
         yield source, target
 
 
+async def record_with_both_checkpointers(
+    bootstrap: str, folder: Path, postgres: LocalPostgres
+) -> tuple[AuditKeys, Path]:
+    """Run both cities' insurance-years processes and checkpointers on ``bootstrap``:
+    contribution periods recorded over HTTP in rounds, each round checkpointed and
+    witnessed by both cities before the next (so each partition has checkpoints at many
+    sizes); every process stopped after. The scenario's keys and registry file."""
+    services = insurance_key_files(folder / "services")
+    other_agency = SigningKey.generate("cq-hpf-audit-test", "/cq/hpf")  # valid, another source
+    registry = KeyRegistry.from_json_file(services.registry)
+    KeyRegistry([*registry, other_agency.public_entry()]).write_json_file(services.registry)
+    audit_files = add_checkpointer_keys(folder / "audit", services.registry)
+    keys = AuditKeys(
+        mi={"cq": services.cq, "cd": services.cd},
+        audit={city: SigningKey.from_json_file(audit_files[city]) for city in CITIES},
+        other_agency=other_agency,
+    )
+    person_ref_key = secrets.token_hex(32)
+    settings = {}
+    for city in CITIES:
+        name = f"insurance_{city}_{secrets.token_hex(4)}"
+        await postgres.ensure_database(name)
+        settings[city] = insurance_settings(
+            city,
+            kafka=bootstrap,
+            database_url=postgres.dsn(name),
+            keys=services,
+            person_ref_key=person_ref_key,
+        )
+    checkpointers = await checkpointer_settings(
+        postgres,
+        kafka=bootstrap,
+        key_files=audit_files,
+        checkpoint_every_records=EVERY,
+        checkpoint_every_seconds=0.5,
+        reader_poll_seconds=0.2,
+    )
+    async with (
+        running_city(settings["cq"]) as cq,
+        running_city(settings["cd"]) as cd,
+        running_checkpointer(checkpointers["cq"]) as cq_checkpointer,
+        running_checkpointer(checkpointers["cd"]) as cd_checkpointer,
+    ):
+        witnessed = partial(
+            all_witnessed, bootstrap, [CONTRIBUTION_TOPIC], [cq_checkpointer, cd_checkpointer]
+        )
+        for round_ in range(ROUNDS):
+            people = range(round_ * PEOPLE_PER_ROUND, (round_ + 1) * PEOPLE_PER_ROUND)
+            await in_chunks(
+                [partial(cq.record, resident_id(n), "1990-01", "1999-12", "actual") for n in people]
+                + [
+                    partial(cd.record, resident_id(n), "2000-01", "2009-12", "actual")
+                    for n in people
+                ]
+            )
+            await wait_for(
+                partial(published_all, bootstrap, (round_ + 1) * 2 * PEOPLE_PER_ROUND),
+                bool,
+                timeout=60,
+            )
+            await wait_for(witnessed, bool, timeout=90)
+    return keys, services.registry
+
+
+async def published_all(bootstrap: str, count: int) -> bool:
+    """Whether the contribution topic holds ``count`` records (the outbox relayed them)."""
+    partitions = await read_partitions(bootstrap, CONTRIBUTION_TOPIC)
+    return sum(len(log) for log in partitions.values()) >= count
+
+
 @pytest.fixture(scope="module")
-async def scene(clusters: tuple[KafkaCluster, KafkaCluster]) -> AsyncIterator[Scene]:
+async def scene(
+    clusters: tuple[KafkaCluster, KafkaCluster],
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres: LocalPostgres,
+) -> AsyncIterator[Scene]:
     source, target = (c.bootstrap_servers for c in clusters)
     await apply_project_topics(source)
-    keys = AuditKeys.generate()
-    times = [START + timedelta(minutes=i) for i in range(90)]
-    records = [contribution(i, "cq" if i % 3 else "cd", keys, t) for i, t in enumerate(times)]
-    await publish(source, CONTRIBUTION_TOPIC, records, [int(t.timestamp() * 1000) for t in times])
+    keys, registry = await record_with_both_checkpointers(
+        source, tmp_path_factory.mktemp("audit-keys"), postgres
+    )
     partitions = await read_partitions(source, CONTRIBUTION_TOPIC)
-    checkpoints = []
-    for partition, log in sorted(partitions.items()):
-        sizes = [*range(EVERY, len(log) + 1, EVERY), len(log)]
-        checkpointer = "cq" if partition % 2 == 0 else "cd"
-        checkpoints += checkpoint_records(
-            CONTRIBUTION_TOPIC, partition, log, sorted(set(sizes)), keys, checkpointer=checkpointer
-        )
-    await publish(source, CHECKPOINT_TOPIC, checkpoints)
-    yield Scene(source, target, keys, partitions)
+    yield Scene(source, target, keys, registry, partitions)
 
 
 async def audited_copy(
@@ -94,7 +180,7 @@ async def audited_copy(
     return await audit_log(
         scene.target,
         admin_credentials_for(scene.target),
-        scene.keys.registry(),
+        KeyRegistry.from_json_file(scene.registry),
         AuditOptions(topics=(CONTRIBUTION_TOPIC,), processes=2, invariants=False),
         now=lambda: datetime.now(UTC),
     )
@@ -115,6 +201,14 @@ def first_finding(result: AuditResult, partition: int) -> Finding:
     ]
     assert mine, result.findings
     return min(mine, key=lambda f: f.offset or 0)
+
+
+def between_checkpoints(result: AuditResult, partition: int, offset: int) -> tuple[int, int]:
+    """The offsets a change at ``offset`` is narrowed to: from the last checkpointed size at
+    or before it (the roots up to there still match) to the first checkpoint after it."""
+    sizes = result.checkpoints.sizes(CONTRIBUTION_TOPIC, partition)
+    first = max((size for size in sizes if size <= offset), default=0)
+    return first, min(size for size in sizes if size > offset) - 1
 
 
 async def test_an_untouched_copy_verifies_clean(scene: Scene) -> None:
@@ -141,7 +235,9 @@ async def test_one_flipped_byte_of_a_value_is_named_by_its_offset(scene: Scene) 
     rejected = only(result, "rejected-record")
     assert [(f.partition, f.offset) for f in rejected] == [(partition, offset)]
     mismatch = only(result, "checkpoint-root-mismatch")
-    assert len(mismatch) == 1 and mismatch[0].offset == 4 and mismatch[0].last_offset == 7
+    assert [(f.offset, f.last_offset) for f in mismatch] == [
+        between_checkpoints(result, partition, offset)
+    ]
 
 
 async def test_a_deleted_record_is_named_by_the_checkpoint_that_covered_it(scene: Scene) -> None:
@@ -151,8 +247,7 @@ async def test_a_deleted_record_is_named_by_the_checkpoint_that_covered_it(scene
 
     found = first_finding(result, partition)
     assert found.kind == "checkpoint-root-mismatch"
-    assert found.offset is not None and found.last_offset is not None
-    assert found.offset <= offset <= found.last_offset and found.last_offset - found.offset < EVERY
+    assert (found.offset, found.last_offset) == between_checkpoints(result, partition, offset)
 
 
 async def test_two_swapped_records_are_named_by_the_checkpoint_that_covered_them(
@@ -171,8 +266,7 @@ async def test_two_swapped_records_are_named_by_the_checkpoint_that_covered_them
 
     found = first_finding(result, partition)
     assert found.kind == "checkpoint-root-mismatch"
-    assert found.offset is not None and found.last_offset is not None
-    assert found.offset <= offset and offset + 1 <= found.last_offset
+    assert (found.offset, found.last_offset) == between_checkpoints(result, partition, offset)
 
 
 def forged_by_wrong_agency(record: RawRecord, keys: AuditKeys) -> RawRecord:
@@ -203,9 +297,12 @@ async def test_a_record_signed_by_another_agencys_valid_key_is_named(scene: Scen
 async def test_a_replayed_old_record_is_named_by_the_offset_of_the_replay(scene: Scene) -> None:
     partition = busiest(scene)
     end = len(scene.partitions[partition])
+    # Later than any relay resends (15 minutes), yet within the hour ahead of the broker's
+    # clock it accepts timestamps for: the services' records are minutes old.
+    replayed_after = timedelta(minutes=45)
 
     result = await audited_copy(
-        scene, {partition: lambda log: [*log, later(log[1], timedelta(hours=2))]}
+        scene, {partition: lambda log: [*log, later(log[1], replayed_after)]}
     )
 
     duplicates = only(result, "duplicate-event-id")
@@ -277,8 +374,7 @@ async def test_a_rewritten_partition_with_checkpoints_signed_by_another_key_is_n
 async def test_the_command_writes_both_reports_and_exits_by_its_verdict(
     scene: Scene, tmp_path: Path
 ) -> None:
-    registry = tmp_path / "registry.json"
-    scene.keys.registry().write_json_file(registry)
+    registry = scene.registry
     admin = admin_credentials_for(scene.target)
     assert admin is not None
 
