@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
@@ -48,9 +47,9 @@ from tests.support.checkpointer import (
     running_checkpointer,
 )
 from tests.support.insurance import (
+    both_cities_settings,
     in_chunks,
     insurance_key_files,
-    insurance_settings,
     resident_id,
     running_city,
 )
@@ -101,18 +100,7 @@ async def record_with_both_checkpointers(
         audit={city: SigningKey.from_json_file(audit_files[city]) for city in CITIES},
         other_agency=other_agency,
     )
-    person_ref_key = secrets.token_hex(32)
-    settings = {}
-    for city in CITIES:
-        name = f"insurance_{city}_{secrets.token_hex(4)}"
-        await postgres.ensure_database(name)
-        settings[city] = insurance_settings(
-            city,
-            kafka=bootstrap,
-            database_url=postgres.dsn(name),
-            keys=services,
-            person_ref_key=person_ref_key,
-        )
+    settings = await both_cities_settings(postgres, kafka=bootstrap, keys=services)
     checkpointers = await checkpointer_settings(
         postgres,
         kafka=bootstrap,

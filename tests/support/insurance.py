@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,11 +14,12 @@ from typing import Any, TypeVar
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from chengyu_contracts.cities import City
+from chengyu_contracts.cities import CITIES, City
 from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_contracts.signing import SigningKey
 from chengyu_kit.local.kafka import free_port_block
+from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing import KeyFiles, kafka_options
@@ -75,6 +77,26 @@ def insurance_settings(
         **oidc_fields(city),
         **service_login(kafka, city, AGENCY),
     )
+
+
+async def both_cities_settings(
+    postgres: LocalPostgres, *, kafka: str, keys: KeyFiles
+) -> dict[City, ServiceSettings]:
+    """Settings of Chongqing's and Chengdu's processes, each on a fresh database of
+    ``postgres``, sharing one person_ref key (as the two cities do)."""
+    person_ref_key = secrets.token_hex(32)
+    settings: dict[City, ServiceSettings] = {}
+    for city in CITIES:
+        name = f"insurance_{city}_{secrets.token_hex(4)}"
+        await postgres.ensure_database(name)
+        settings[city] = insurance_settings(
+            city,
+            kafka=kafka,
+            database_url=postgres.dsn(name),
+            keys=keys,
+            person_ref_key=person_ref_key,
+        )
+    return settings
 
 
 class InsuranceCity(ServiceProcess):
