@@ -5,14 +5,13 @@ end-to-end test and the benchmark read of the bus and the databases."""
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from chengyu_contracts.cities import CITIES, City
+from chengyu_contracts.cities import City
 from chengyu_contracts.events.blood import (
     DISPATCH_TOPIC,
     LEVEL_TOPIC,
@@ -25,6 +24,7 @@ from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing import KeyFiles
+from tests.support.cities import both_cities_on_fresh_databases
 from tests.support.elder import in_chunks
 from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.kafka_io import service_login
@@ -85,19 +85,17 @@ async def both_cities_settings(
     postgres: LocalPostgres, *, kafka: str, keys: KeyFiles
 ) -> dict[City, ServiceSettings]:
     """Settings of Chongqing's and Chengdu's processes, each on a fresh database."""
-    person_ref_key = secrets.token_hex(32)
-    settings: dict[City, ServiceSettings] = {}
-    for city in CITIES:
-        name = f"blood_{city}_{secrets.token_hex(4)}"
-        await postgres.ensure_database(name)
-        settings[city] = blood_settings(
+    return await both_cities_on_fresh_databases(
+        postgres,
+        "blood",
+        lambda city, database_url, person_ref_key: blood_settings(
             city,
             kafka=kafka,
-            database_url=postgres.dsn(name),
+            database_url=database_url,
             keys=keys,
             person_ref_key=person_ref_key,
-        )
-    return settings
+        ),
+    )
 
 
 class BloodCity(ServiceProcess):

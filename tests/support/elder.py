@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
-from chengyu_contracts.cities import CITIES, City
+from chengyu_contracts.cities import City
 from chengyu_contracts.events.elder import (
     ALLOWANCE_TOPIC,
     ASSESSMENT_TOPIC,
@@ -26,6 +25,7 @@ from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing import KeyFiles
+from tests.support.cities import both_cities_on_fresh_databases
 from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
@@ -77,19 +77,17 @@ async def both_cities_settings(
 ) -> dict[City, ServiceSettings]:
     """Settings of Chongqing's and Chengdu's processes, each on a fresh database of
     ``postgres``, sharing one person_ref key (as the two cities do)."""
-    person_ref_key = secrets.token_hex(32)
-    settings: dict[City, ServiceSettings] = {}
-    for city in CITIES:
-        name = f"elder_{city}_{secrets.token_hex(4)}"
-        await postgres.ensure_database(name)
-        settings[city] = elder_settings(
+    return await both_cities_on_fresh_databases(
+        postgres,
+        "elder",
+        lambda city, database_url, person_ref_key: elder_settings(
             city,
             kafka=kafka,
-            database_url=postgres.dsn(name),
+            database_url=database_url,
             keys=keys,
             person_ref_key=person_ref_key,
-        )
-    return settings
+        ),
+    )
 
 
 class ElderCity(ServiceProcess):

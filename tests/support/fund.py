@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -15,13 +14,14 @@ from typing import Any
 
 import httpx
 
-from chengyu_contracts.cities import CITIES
+from chengyu_contracts.cities import City
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_contracts.signing import KeyRegistry, SigningKey
 from chengyu_fund_transfer.service import SERVICE, FundSettings
 from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.testing import KeyFiles
+from tests.support.cities import both_cities_on_fresh_databases
 from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
@@ -174,22 +174,20 @@ def fund_settings(
 
 async def both_cities_settings(
     postgres: LocalPostgres, *, kafka: str, keys: KeyFiles
-) -> dict[str, FundSettings]:
+) -> dict[City, FundSettings]:
     """Settings of Chongqing's and Chengdu's processes, each on a fresh database of
     ``postgres``, sharing one person_ref key (as the two cities do)."""
-    person_ref_key = secrets.token_hex(32)
-    settings: dict[str, FundSettings] = {}
-    for city in CITIES:
-        name = f"fund_{city}_{secrets.token_hex(4)}"
-        await postgres.ensure_database(name)
-        settings[city] = fund_settings(
+    return await both_cities_on_fresh_databases(
+        postgres,
+        "fund",
+        lambda city, database_url, person_ref_key: fund_settings(
             city,
             kafka=kafka,
-            database_url=postgres.dsn(name),
+            database_url=database_url,
             keys=keys,
             person_ref_key=person_ref_key,
-        )
-    return settings
+        ),
+    )
 
 
 @contextlib.asynccontextmanager

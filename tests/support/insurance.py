@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any, TypeVar
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from chengyu_contracts.cities import CITIES, City
+from chengyu_contracts.cities import City
 from chengyu_contracts.keys import KeyRegistry
 from chengyu_contracts.resident_id import synthesize_resident_id
 from chengyu_contracts.signing import SigningKey
@@ -23,6 +22,7 @@ from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.outbox import OutgoingRecord
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing import KeyFiles, kafka_options
+from tests.support.cities import both_cities_on_fresh_databases
 from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
@@ -84,19 +84,17 @@ async def both_cities_settings(
 ) -> dict[City, ServiceSettings]:
     """Settings of Chongqing's and Chengdu's processes, each on a fresh database of
     ``postgres``, sharing one person_ref key (as the two cities do)."""
-    person_ref_key = secrets.token_hex(32)
-    settings: dict[City, ServiceSettings] = {}
-    for city in CITIES:
-        name = f"insurance_{city}_{secrets.token_hex(4)}"
-        await postgres.ensure_database(name)
-        settings[city] = insurance_settings(
+    return await both_cities_on_fresh_databases(
+        postgres,
+        "insurance",
+        lambda city, database_url, person_ref_key: insurance_settings(
             city,
             kafka=kafka,
-            database_url=postgres.dsn(name),
+            database_url=database_url,
             keys=keys,
             person_ref_key=person_ref_key,
-        )
-    return settings
+        ),
+    )
 
 
 class InsuranceCity(ServiceProcess):

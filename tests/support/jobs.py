@@ -5,14 +5,13 @@ what the end-to-end test reads of the databases."""
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from chengyu_contracts.cities import CITIES, City
+from chengyu_contracts.cities import City
 from chengyu_contracts.events.hr import (
     FAIR_TOPIC,
     HOTLINE_TOPIC,
@@ -26,6 +25,7 @@ from chengyu_kit.local.kafka import free_port_block
 from chengyu_kit.local.postgres import LocalPostgres
 from chengyu_kit.settings import ServiceSettings
 from chengyu_kit.testing import KeyFiles
+from tests.support.cities import both_cities_on_fresh_databases
 from tests.support.identity import clerk_headers, oidc_fields
 from tests.support.kafka_io import service_login
 from tests.support.processes import ServiceProcess
@@ -69,17 +69,14 @@ async def both_cities_settings(
 ) -> dict[City, ServiceSettings]:
     """Settings of Chongqing's and Chengdu's processes on free ports, each on a fresh
     database, sharing one person_ref key (callers and personnel files, as the cities do)."""
-    person_ref_key = secrets.token_hex(32)
-    settings: dict[City, ServiceSettings] = {}
-    for city in CITIES:
-        name = f"jobs_{city}_{secrets.token_hex(4)}"
-        await postgres.ensure_database(name)
-        settings[city] = ServiceSettings(
+
+    def settings_of(city: City, database_url: str, person_ref_key: str) -> ServiceSettings:
+        return ServiceSettings(
             city=city,
             service_name=SERVICE_NAME,
             agency=AGENCY,
             kafka_bootstrap=kafka,
-            database_url=postgres.dsn(name),
+            database_url=database_url,
             http_port=free_port_block(1),
             signing_key_file=keys.cq_key if city == "cq" else keys.cd_key,
             key_registry_file=keys.registry,
@@ -87,7 +84,8 @@ async def both_cities_settings(
             **oidc_fields(city),
             **service_login(kafka, city, AGENCY),
         )
-    return settings
+
+    return await both_cities_on_fresh_databases(postgres, "jobs", settings_of)
 
 
 class JobsCity(ServiceProcess):
